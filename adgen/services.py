@@ -1,0 +1,520 @@
+"""Business logic: the seed's services.py.
+
+Services never import Gradio or FastAPI. They take a ``progress(fraction, message)`` callback,
+update ``task_storage`` for polling clients, and raise ``adgen.errors`` exceptions that the UI and
+the REST layer translate.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from PIL import Image
+from sqlalchemy.engine import Engine
+
+from adgen import storage, validation
+from adgen.errors import AdGenError, DatabaseError, NotFoundError
+from adgen.schemas import AdCopy, CopyResult
+from adgen.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[float, str], None]
+TaskStorage = MutableMapping[str, dict[str, Any]]
+
+# The seed's progress marks, with what the user sees at each.
+STAGES: dict[int, str] = {
+    10: "요청을 확인하고 있어요",
+    30: "광고 콘셉트를 정리했어요",
+    40: "광고 문구를 완성했어요",
+    70: "이미지를 완성했어요",
+    80: "결과를 저장했어요",
+    100: "광고가 완성되었어요",
+}
+DB_WRITE_ATTEMPTS = 4
+
+
+@dataclass
+class AdGenContext:
+    """What a service call needs: settings, the database and the (resident) model backends."""
+
+    settings: Settings
+    engine: Engine
+    copywriter: Any
+    image_generator: Any
+    # One GPU: generations are serialised here too, so direct callers (CLI, REST workers) can't
+    # make two pipelines fight for the card even outside Gradio's queue.
+    gpu_lock: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, engine: Engine) -> AdGenContext:
+        from adgen.copywriter import get_copywriter
+        from adgen.imaging import get_image_generator
+
+        return cls(
+            settings=settings,
+            engine=engine,
+            copywriter=get_copywriter(settings),
+            image_generator=get_image_generator(settings),
+            gpu_lock=threading.Semaphore(settings.gpu_concurrency),
+        )
+
+
+@dataclass
+class AdVariant:
+    image: Image.Image | None  # with text (or bare when content_type == 'image')
+    bare_image: Image.Image | None
+    seed: int
+    image_url: str | None = None
+    bare_image_url: str | None = None
+    history_id: int | None = None
+
+
+@dataclass
+class AdResult:
+    """A finished ad. ``public()`` is what the REST API and task_storage expose."""
+
+    session_id: str | None
+    copy: CopyResult
+    variants: list[AdVariant]
+    aspect_ratio: str
+    content_type: str
+    generation_method: str | None
+    image_backend: str | None
+    reused_image: bool
+    elapsed_s: float
+
+    @property
+    def primary(self) -> AdVariant:
+        return self.variants[0]
+
+    def public(self) -> dict[str, Any]:
+        primary = self.primary
+        return {
+            "image_url": primary.image_url,
+            "bare_image_url": primary.bare_image_url,
+            "ad_copy": self.copy.ad_copy.model_dump(),
+            "session_id": self.session_id,
+            "history_id": primary.history_id,
+            "seed": primary.seed,
+            "industry": self.copy.industry,
+            "style": self.copy.style,
+            "tone": self.copy.tone,
+            "aspect_ratio": self.aspect_ratio,
+            "content_type": self.content_type,
+            "generation_method": self.generation_method,
+            "copy_backend": self.copy.backend,
+            "copy_fallback_used": self.copy.fallback_used,
+            "image_backend": self.image_backend,
+            "reused_image": self.reused_image,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "variants": [
+                {"image_url": v.image_url, "bare_image_url": v.bare_image_url, "history_id": v.history_id, "seed": v.seed}
+                for v in self.variants
+            ],
+        }
+
+
+# --- task storage -----------------------------------------------------------------------
+
+_task_lock = threading.Lock()
+
+
+def init_task(task_storage: TaskStorage, task_id: str, user_id: int | None) -> None:
+    with _task_lock:
+        task_storage[task_id] = {"status": "pending", "progress": 0, "message": "대기 중이에요", "user_id": user_id}
+
+
+def _update_task(task_storage: TaskStorage, task_id: str, **fields: Any) -> None:
+    with _task_lock:
+        entry = dict(task_storage.get(task_id) or {})
+        entry.update(fields)
+        # Reassign (not mutate) so a mirroring mapping sees every change.
+        task_storage[task_id] = entry
+
+
+# --- the pipeline ------------------------------------------------------------------------
+
+
+def create_advertisement(
+    task_id: str,
+    user_id: int | None,
+    input_text: str,
+    aspect_ratio: str,
+    task_storage: TaskStorage,
+    *,
+    session_id: str | None = None,
+    image: Image.Image | None = None,
+    content_type: str = "both",
+    style: str | None = None,
+    tone: str | None = None,
+    variants: int = 1,
+    seed: int | None = None,
+    progress: ProgressFn | None = None,
+    ctx: AdGenContext,
+) -> AdResult:
+    """One sentence (and optionally a product photo) in, a finished ad out.
+
+    Follows the seed's steps and progress marks (10 → 30 → 40 → 70 → 80 → 100). ``user_id`` None is
+    a guest: nothing is stored. A ``session_id`` of the user's continues that chat session: the
+    earlier turns reach the copywriter, the seed is kept, and a text-only change reuses the bare
+    image. Failures set the task to ``failed`` with the error's code and re-raise.
+    """
+    started = time.perf_counter()
+    if task_id not in task_storage:
+        init_task(task_storage, task_id, user_id)
+
+    def mark(pct: int, message: str | None = None) -> None:
+        msg = message or STAGES.get(pct, "")
+        _update_task(task_storage, task_id, status="processing", progress=pct, message=msg)
+        if progress is not None:
+            progress(pct / 100, msg)
+
+    try:
+        validation.validate_input_text(input_text)
+        validation.validate_aspect_ratio(aspect_ratio)
+        validation.validate_content_type(content_type)
+        validation.validate_style(style)
+        validation.validate_tone(tone)
+        if not 1 <= variants <= ctx.settings.max_variants:
+            raise validation.ValidationError(
+                f"한 번에 만들 수 있는 시안은 1-{ctx.settings.max_variants}개입니다. (입력값: {variants})", code="invalid_variants"
+            )
+        if session_id is not None:
+            validation.validate_session_id(session_id)
+
+        mark(10)
+        previous, history, prev_row = _load_session(ctx, user_id, session_id)
+        if session_id is None:
+            session_id = uuid.uuid4().hex if user_id is not None else None
+        if seed is None:
+            seed = prev_row.seed if prev_row is not None and prev_row.seed is not None else secrets.randbelow(2**31 - 1)
+
+        # A session keeps its product photo unless a new one is uploaded.
+        control_image = image
+        if control_image is None and prev_row is not None and prev_row.input_image_hash:
+            try:
+                control_image = storage.load_image(ctx.settings.images_dir, prev_row.input_image_hash)
+            except NotFoundError:
+                log.warning("task %s: session %s photo %s missing on disk", task_id, session_id, prev_row.input_image_hash)
+
+        mark(30)
+        from adgen.copywriter import CopyRequest
+
+        copy = ctx.copywriter.write(
+            CopyRequest(
+                input_text=input_text,
+                aspect_ratio=aspect_ratio,
+                seed=seed,
+                tone=tone,
+                style=style,
+                history=history,
+                previous=previous,
+            )
+        )
+        mark(40)
+
+        bare_images, palette_accent, product_box, method, image_backend, reused = _make_images(
+            ctx, copy, aspect_ratio, seed, variants, content_type, control_image, prev_row, previous, mark
+        )
+        mark(70)
+
+        ad_variants: list[AdVariant] = []
+        for i, bare in enumerate(bare_images):
+            final = bare
+            if bare is not None and content_type == "both":
+                from adgen.compositor import compose
+
+                final = compose(
+                    bare, copy.ad_copy, aspect_ratio, avoid=product_box, accent=palette_accent, font_path=ctx.settings.font_path
+                ).image
+            ad_variants.append(AdVariant(image=final, bare_image=bare, seed=seed + i))
+        if not ad_variants:  # text only
+            ad_variants.append(AdVariant(image=None, bare_image=None, seed=seed))
+
+        result = AdResult(
+            session_id=session_id,
+            copy=copy,
+            variants=ad_variants,
+            aspect_ratio=aspect_ratio,
+            content_type=content_type,
+            generation_method=method,
+            image_backend=image_backend,
+            reused_image=reused,
+            elapsed_s=0.0,
+        )
+        if user_id is not None:
+            _persist(ctx, task_id, user_id, input_text, image, result)
+        mark(80)
+
+        result.elapsed_s = time.perf_counter() - started
+        _update_task(
+            task_storage, task_id, status="completed", progress=100, message=STAGES[100], result=result.public(), error=None
+        )
+        if progress is not None:
+            progress(1.0, STAGES[100])
+        log.info(
+            "task %s completed: user=%s session=%s industry=%s copy=%s image=%s method=%s reused=%s %.2fs",
+            task_id, user_id, session_id, copy.industry, copy.backend, image_backend, method, reused, result.elapsed_s,
+        )
+        return result
+    except AdGenError as exc:
+        log.error("task %s failed [%s]: %s context=%s", task_id, exc.code, exc.message, exc.context, exc_info=exc.http_status >= 500)
+        _update_task(task_storage, task_id, status="failed", error=exc.message, error_code=exc.code, message=exc.message)
+        raise
+    except Exception as exc:
+        log.error("task %s failed unexpectedly (user=%s, ratio=%s)", task_id, user_id, aspect_ratio, exc_info=True)
+        wrapped = AdGenError(context=repr(exc))
+        _update_task(task_storage, task_id, status="failed", error=wrapped.message, error_code=wrapped.code, message=wrapped.message)
+        raise wrapped from exc
+
+
+def _load_session(ctx: AdGenContext, user_id: int | None, session_id: str | None):  # type: ignore[no-untyped-def]
+    """The previous ad, earlier turns and last generation row of a session the user owns."""
+    from adgen.copywriter import Turn
+    from db import crud
+    from db.engine import session_scope
+
+    if session_id is None:
+        return None, (), None
+    if user_id is None:
+        raise validation.ValidationError("대화를 이어가려면 로그인해 주세요.", code="login_required")
+    with session_scope(ctx.engine) as s:
+        owner = crud.get_session_owner(s, session_id)
+        if owner is None:
+            # A fresh id chosen by the client starts a new session.
+            return None, (), None
+        if owner != user_id:
+            # Same answer as "doesn't exist": never reveal another user's session.
+            raise NotFoundError("대화 세션을 찾을 수 없습니다.", code="session_not_found")
+        turns = crud.get_chat_history(s, user_id, session_id)
+        row = crud.get_latest_generation_in_session(s, user_id, session_id)
+    history = tuple(Turn(role=t["role"], content=t["content"]) for t in turns)
+    previous = _copy_from_row(row) if row is not None else None
+    return previous, history, row
+
+
+def _copy_from_row(row: Any) -> CopyResult | None:
+    data = row.ad_copy or {}
+    try:
+        return CopyResult(
+            ad_copy=AdCopy(
+                headline=data["headline"], body=data["body"], cta=data["cta"], hashtags=list(data.get("hashtags", []))
+            ),
+            image_prompt=data.get("image_prompt", ""),
+            negative_prompt=data.get("negative_prompt", ""),
+            industry=row.industry or "general",
+            style=row.style or "modern",
+            tone=data.get("tone", "존댓말"),
+            backend=row.copy_backend or "local",
+        )
+    except (KeyError, ValueError):
+        log.warning("generation %s has no usable ad_copy; continuing without it", row.id)
+        return None
+
+
+def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_image, prev_row, previous, mark):  # type: ignore[no-untyped-def]
+    """Bare images for the ad (none for text-only), reusing the session's when only words changed."""
+    if content_type == "text":
+        return [], None, None, None, None, False
+    reusable = (
+        prev_row is not None
+        and previous is not None
+        and prev_row.bare_image_hash
+        and variants == 1
+        and prev_row.aspect_ratio == aspect_ratio
+        and previous.image_prompt == copy.image_prompt
+        and previous.negative_prompt == copy.negative_prompt
+        and previous.style == copy.style
+        and (control_image is None or prev_row.input_image_hash is not None)
+    )
+    if reusable:
+        try:
+            bare = storage.load_image(ctx.settings.images_dir, prev_row.bare_image_hash)
+            mark(70, "기존 이미지를 그대로 쓰고 문구만 바꿨어요")
+            return [bare], None, None, prev_row.generation_method, prev_row.image_backend, True
+        except NotFoundError:
+            log.warning("bare image %s missing; regenerating", prev_row.bare_image_hash)
+
+    def image_progress(fraction: float, message: str) -> None:
+        mark(40 + int(29 * max(0.0, min(1.0, fraction))), message or "이미지를 그리고 있어요")
+
+    mark(41, "이미지를 그리고 있어요")
+    with _gpu_slot(ctx):
+        generated = ctx.image_generator.generate(
+            copy.image_prompt,
+            aspect_ratio,
+            seed,
+            copy.style,
+            control_image,
+            negative_prompt=copy.negative_prompt,
+            industry=copy.industry,
+            num_images=variants,
+            progress=image_progress,
+        )
+    first = generated[0]
+    accent = getattr(first.palette, "accent", None) if first.palette is not None else None
+    method = first.metadata.get("method", "t2i")
+    return [g.image for g in generated], accent, first.product_box, method, ctx.image_generator.name, False
+
+
+@contextmanager
+def _gpu_slot(ctx: AdGenContext) -> Iterator[None]:
+    ctx.gpu_lock.acquire()
+    try:
+        yield
+    finally:
+        ctx.gpu_lock.release()
+
+
+def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upload: Image.Image | None, result: AdResult) -> None:
+    """Store files, then every row of this ad in one transaction (retried: nothing is lost on a blip)."""
+    from db import crud
+    from db.engine import session_scope
+
+    def store(image: Image.Image, file_type: storage.FileType) -> storage.StoredImage:
+        return _retry_db(
+            lambda: storage.save_image(image, user_id, file_type, engine=ctx.engine, images_dir=ctx.settings.images_dir), task_id
+        )
+
+    input_hash = store(upload, "input").hash if upload is not None else None
+    for v in result.variants:
+        if v.bare_image is not None:
+            v.bare_image_url = store(v.bare_image, "generated").url
+        if v.image is not None:
+            v.image_url = store(v.image, "generated").url
+
+    copy = result.copy
+    ad_copy = copy.ad_copy.model_dump() | {
+        "image_prompt": copy.image_prompt,
+        "negative_prompt": copy.negative_prompt,
+        "tone": copy.tone,
+    }
+    session_id = result.session_id
+    assert session_id is not None
+
+    def write() -> None:
+        with session_scope(ctx.engine) as s:
+            # Extra variants first and the primary last, so "the session's latest generation" is the
+            # one the conversation shows and continues from.
+            for v in reversed(result.variants):
+                row = crud.save_generation_history(
+                    s,
+                    user_id=user_id,
+                    input_text=input_text,
+                    content_type=result.content_type,
+                    output_url=v.image_url,
+                    generation_method=result.generation_method,
+                    style=copy.style,
+                    industry=copy.industry,
+                    seed=v.seed,
+                    aspect_ratio=result.aspect_ratio,
+                    input_image_hash=input_hash,
+                    session_id=session_id,
+                    bare_image_hash=storage.hash_from_url(v.bare_image_url),
+                    ad_copy=ad_copy,
+                    copy_backend=copy.backend,
+                    image_backend=result.image_backend,
+                )
+                v.history_id = row.id
+            user_msg_id = crud.next_message_id(s, session_id)
+            crud.save_chat_message(
+                s, user_id=user_id, session_id=session_id, message_id=user_msg_id, role="user", content=input_text,
+                input_image_hash=input_hash,
+            )
+            crud.save_chat_message(
+                s, user_id=user_id, session_id=session_id, message_id=user_msg_id + 1, role="assistant",
+                content=copy.ad_copy.as_text(), gen_image_url=result.primary.image_url,
+            )
+
+    _retry_db(write, task_id)
+
+
+def _retry_db(fn, task_id: str):  # type: ignore[no-untyped-def]
+    """Run a database write, retrying transient failures with backoff (a restart takes seconds)."""
+    delay = 0.5
+    for attempt in range(1, DB_WRITE_ATTEMPTS + 1):
+        try:
+            return fn()
+        except DatabaseError as exc:
+            if attempt == DB_WRITE_ATTEMPTS:
+                raise
+            log.warning("task %s: database write failed (attempt %d/%d): %s", task_id, attempt, DB_WRITE_ATTEMPTS, exc.context or exc)
+            time.sleep(delay)
+            delay *= 2
+    raise AssertionError("unreachable")
+
+
+# --- accounts and history (thin, so the UI and REST layers share one path) ----------------
+
+
+def get_generation_history(ctx: AdGenContext, user_id: int, limit: int = 20, offset: int = 0) -> list[dict[str, Any]]:
+    from db import crud
+    from db.engine import session_scope
+
+    limit = max(1, min(int(limit), 100))
+    offset = max(0, int(offset))
+    with session_scope(ctx.engine) as s:
+        rows = crud.get_generation_history(s, user_id, limit=limit, offset=offset)
+        return [
+            {
+                "id": r.id,
+                "output_url": r.output_url,
+                "bare_image_url": storage.image_url(r.bare_image_hash) if r.bare_image_hash else None,
+                "created_at": r.created_at,
+                "style": r.style,
+                "aspect_ratio": r.aspect_ratio,
+                "input_text": r.input_text,
+                "content_type": r.content_type,
+                "industry": r.industry,
+                "seed": r.seed,
+                "generation_method": r.generation_method,
+                "session_id": r.session_id,
+                "ad_copy": r.ad_copy,
+            }
+            for r in rows
+        ]
+
+
+def get_chat_sessions(ctx: AdGenContext, user_id: int, limit: int = 20) -> list[dict[str, Any]]:
+    from db import crud
+    from db.engine import session_scope
+
+    limit = max(1, min(int(limit), 100))
+    with session_scope(ctx.engine) as s:
+        return crud.get_chat_sessions(s, user_id, limit=limit)
+
+
+def get_chat_history(ctx: AdGenContext, user_id: int, session_id: str) -> list[dict[str, Any]]:
+    from db import crud
+    from db.engine import session_scope
+
+    validation.validate_session_id(session_id)
+    with session_scope(ctx.engine) as s:
+        messages = crud.get_chat_history(s, user_id, session_id)
+    if not messages:
+        raise NotFoundError("대화 세션을 찾을 수 없습니다.", code="session_not_found")
+    return messages
+
+
+def open_owned_image(ctx: AdGenContext, user_id: int, file_hash: str) -> Any:
+    """The path of an image the user owns; NotFoundError for anything else (also other users')."""
+    from db import crud
+    from db.engine import session_scope
+
+    if not storage.HASH_RE.fullmatch(file_hash):
+        raise NotFoundError("이미지를 찾을 수 없습니다.", code="image_not_found")
+    with session_scope(ctx.engine) as s:
+        owned = crud.user_owns_image(s, user_id=user_id, file_hash=file_hash)
+    path = storage.path_for(ctx.settings.images_dir, file_hash)
+    if not owned or not path.is_file():
+        raise NotFoundError("이미지를 찾을 수 없습니다.", code="image_not_found")
+    return path

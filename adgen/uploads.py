@@ -1,0 +1,64 @@
+"""Product-photo uploads: size limit, allowed formats, decompression-bomb guard, EXIF orientation.
+
+Everything a user uploads passes through ``load_upload`` before any other code sees it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from adgen.errors import InvalidUploadError
+
+log = logging.getLogger(__name__)
+
+ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
+
+
+def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """Decode an uploaded photo into an RGB image with its EXIF orientation applied.
+
+    Raises ``InvalidUploadError`` (Korean message) for anything that is not a usable photo.
+    """
+    if not data:
+        raise InvalidUploadError("빈 파일입니다. 상품 사진을 다시 올려 주세요.", code="empty_upload")
+    if len(data) > max_bytes:
+        raise InvalidUploadError(
+            f"사진 용량이 너무 큽니다. {max_bytes // (1024 * 1024)}MB 이하로 올려 주세요. (현재 {len(data) / 1024 / 1024:.1f}MB)",
+            code="upload_too_large",
+        )
+    try:
+        with warnings.catch_warnings():
+            # Pillow warns before it raises on bombs; treat both as a refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            probe = Image.open(io.BytesIO(data))
+            fmt = probe.format
+            width, height = probe.size
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError) as exc:
+        log.info("rejected upload: cannot identify image (%s, %d bytes)", type(exc).__name__, len(data))
+        raise InvalidUploadError("이미지 파일이 아닙니다. PNG, JPEG 또는 WEBP 사진을 올려 주세요.", code="unsupported_upload") from None
+    if fmt not in ALLOWED_FORMATS:
+        raise InvalidUploadError(
+            f"지원하지 않는 이미지 형식입니다({fmt}). PNG, JPEG 또는 WEBP 사진을 올려 주세요.", code="unsupported_upload"
+        )
+    # Checked from the header before decoding: a 50k x 50k PNG of a few KB must never be decoded.
+    if width * height > max_pixels or width < 16 or height < 16:
+        raise InvalidUploadError(
+            f"사진 크기({width}x{height})를 처리할 수 없습니다. 16px 이상, {max_pixels // 1_000_000}백만 화소 이하 사진을 올려 주세요.",
+            code="upload_dimensions",
+        )
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+        image = ImageOps.exif_transpose(image)
+    except Exception as exc:  # truncated or corrupt data past the header
+        log.info("rejected upload: decode failed (%s)", exc)
+        raise InvalidUploadError("손상된 이미지 파일입니다. 다른 사진을 올려 주세요.", code="unsupported_upload") from None
+    if image.mode in ("RGBA", "LA", "P"):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, rgba)
+    return image.convert("RGB")
