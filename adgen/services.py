@@ -194,7 +194,7 @@ def create_advertisement(
         mark(10)
         previous, history, prev_row = _load_session(ctx, user_id, session_id)
         if session_id is None:
-            session_id = uuid.uuid4().hex if user_id is not None else None
+            session_id = new_session_id() if user_id is not None else None
         if seed is None:
             seed = prev_row.seed if prev_row is not None and prev_row.seed is not None else secrets.randbelow(2**31 - 1)
 
@@ -451,6 +451,22 @@ def _retry_db(fn, task_id: str):  # type: ignore[no-untyped-def]
             time.sleep(delay)
             delay *= 2
     raise AssertionError("unreachable")
+
+
+def new_session_id() -> str:
+    return uuid.uuid4().hex
+
+
+def check_session_access(ctx: AdGenContext, user_id: int, session_id: str) -> None:
+    """Refuse (as "not found") a session id that belongs to another user; a new id is fine."""
+    from db import crud
+    from db.engine import session_scope
+
+    validation.validate_session_id(session_id)
+    with session_scope(ctx.engine) as s:
+        owner = crud.get_session_owner(s, session_id)
+    if owner is not None and owner != user_id:
+        raise NotFoundError("대화 세션을 찾을 수 없습니다.", code="session_not_found")
 
 
 # --- accounts and history (thin, so the UI and REST layers share one path) ----------------

@@ -1,0 +1,163 @@
+"""The copywriter interface: one request in, one ``CopyResult`` out.
+
+Every backend (OpenAI, local) shares the vocabulary defined here: the length budget per aspect
+ratio (so the compositor never has to cut a line), the style names the image side understands,
+and the industries the lexicon recognises.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final, Literal, Protocol
+
+from adgen.schemas import AdCopy, CopyResult
+
+if TYPE_CHECKING:
+    from adgen.settings import Settings
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier message of a chat session."""
+
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class CopyRequest:
+    """What a copywriter needs to write one ad.
+
+    Args:
+        input_text: the owner's sentence ("카페 신메뉴 딸기라떼 홍보"), or a refinement of
+            ``previous`` ("문구를 짧게") when ``previous`` is given.
+        aspect_ratio: "1:1", "4:3" or "3:4"; selects the length budget.
+        seed: makes the local backend deterministic and is passed on to the OpenAI endpoint.
+        tone: "존댓말", "반말", or None to let the industry decide (or keep the previous tone).
+        style: a style name (see ``STYLES``; Korean aliases such as "따뜻한" are understood) or None.
+        history: earlier turns of the chat session, oldest first.
+        previous: the last ad of this session, when ``input_text`` refines it.
+    """
+
+    input_text: str
+    aspect_ratio: str
+    seed: int
+    tone: str | None = None
+    style: str | None = None
+    history: tuple[Turn, ...] = ()
+    previous: CopyResult | None = None
+
+
+class Copywriter(Protocol):
+    name: str
+
+    def write(self, request: CopyRequest) -> CopyResult: ...
+
+
+@dataclass(frozen=True)
+class LengthBudget:
+    """Most characters per field (spaces count) that the layout of one aspect ratio can hold."""
+
+    headline: int
+    body: int
+    cta: int
+    hashtags: int
+    hashtag_chars: int = 12  # one tag, '#' included: longer tags wrap badly under the CTA
+
+
+# Measured against the compositor's layouts: a 3:4 portrait has the narrowest headline line,
+# a 4:3 landscape the widest; the body wraps onto at most three lines in every layout.
+LENGTH_BUDGET: Final[dict[str, LengthBudget]] = {
+    "1:1": LengthBudget(headline=14, body=44, cta=10, hashtags=4),
+    "4:3": LengthBudget(headline=16, body=48, cta=10, hashtags=4),
+    "3:4": LengthBudget(headline=12, body=40, cta=10, hashtags=4),
+}
+
+# The style names the image generator and the template renderer understand.
+STYLES: Final = ("modern", "warm", "vivid", "minimal", "premium", "natural", "bright")
+
+INDUSTRIES: Final = (
+    "cafe",
+    "bakery",
+    "restaurant",
+    "beauty",
+    "fitness",
+    "fashion",
+    "academy",
+    "flower",
+    "pet",
+    "realestate",
+    "general",
+)
+
+TONES: Final = ("존댓말", "반말")
+
+# Korean (and common English) names a user may type for a style.
+STYLE_ALIASES: Final[dict[str, str]] = {
+    "모던": "modern", "모던한": "modern", "세련된": "modern", "세련": "modern",
+    "따뜻한": "warm", "따뜻": "warm", "따스한": "warm", "포근한": "warm",
+    "비비드": "vivid", "선명한": "vivid", "강렬한": "vivid", "화려한": "vivid", "생동감": "vivid",
+    "미니멀": "minimal", "심플": "minimal", "심플한": "minimal", "깔끔한": "minimal", "깔끔": "minimal",
+    "프리미엄": "premium", "고급": "premium", "고급스러운": "premium", "럭셔리": "premium",
+    "내추럴": "natural", "자연스러운": "natural", "자연": "natural",
+    "밝은": "bright", "밝게": "bright", "화사한": "bright", "환한": "bright",
+}  # fmt: skip
+
+# A tag is '#' and then letters, digits or '_' only: a space or a second '#' would split it.
+HASHTAG_RE: Final = re.compile(r"^#[0-9A-Za-z_가-힣]+$")
+
+
+def resolve_style(name: str | None) -> str | None:
+    """The canonical style for a user-typed name, or None when it is not one we know."""
+    if name is None:
+        return None
+    key = name.strip()
+    if key.lower() in STYLES:
+        return key.lower()
+    return STYLE_ALIASES.get(key.replace(" ", ""))
+
+
+def budget_for(aspect_ratio: str) -> LengthBudget:
+    try:
+        return LENGTH_BUDGET[aspect_ratio]
+    except KeyError:
+        raise ValueError(f"`aspect_ratio` has to be one of {sorted(LENGTH_BUDGET)} but is {aspect_ratio!r}.") from None
+
+
+def budget_problems(ad_copy: AdCopy, budget: LengthBudget) -> list[str]:
+    """Every way ``ad_copy`` breaks ``budget`` (empty when it fits), in words a model can act on."""
+    problems: list[str] = []
+    for field, limit in (("headline", budget.headline), ("body", budget.body), ("cta", budget.cta)):
+        value: str = getattr(ad_copy, field)
+        if not value.strip():
+            problems.append(f"{field} is empty")
+        elif len(value) > limit:
+            problems.append(f"{field} has {len(value)} characters, the limit is {limit}")
+    if not ad_copy.hashtags:
+        problems.append("hashtags is empty")
+    if len(ad_copy.hashtags) > budget.hashtags:
+        problems.append(f"{len(ad_copy.hashtags)} hashtags, the limit is {budget.hashtags}")
+    for tag in ad_copy.hashtags:
+        if not HASHTAG_RE.fullmatch(tag):
+            problems.append(f"hashtag {tag!r} must be '#' followed by letters or digits, without spaces")
+        elif len(tag) > budget.hashtag_chars:
+            problems.append(f"hashtag {tag!r} has {len(tag)} characters, the limit is {budget.hashtag_chars}")
+    if len(set(ad_copy.hashtags)) != len(ad_copy.hashtags):
+        problems.append("hashtags repeat")
+    return problems
+
+
+def get_copywriter(settings: Settings) -> Copywriter:
+    """The copywriter the settings ask for; ``auto`` means OpenAI when a key is set, else local."""
+    # Imported here so that importing the interface never imports the openai client.
+    from adgen.copywriter.local import LocalCopywriter
+
+    backend = settings.copywriter_backend
+    if backend == "auto":
+        backend = "openai" if settings.openai_api_key is not None else "local"
+    if backend == "local":
+        return LocalCopywriter()
+    from adgen.copywriter.openai_backend import OpenAICopywriter
+
+    return OpenAICopywriter(settings)

@@ -1,0 +1,99 @@
+"""AdGen server: FastAPI with the Gradio UI at "/" and the REST API at "/api/v1".
+
+Wiring only. `python app.py` (what `make run` and Hugging Face Spaces do) serves on
+GRADIO_SERVER_NAME:GRADIO_SERVER_PORT (127.0.0.1:7860 by default); `--share` adds a public link.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import threading
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from adgen.api import create_api
+from adgen.errors import AdGenError
+from adgen.runtime import Runtime
+from adgen.settings import get_settings
+from adgen.ui import build_ui
+
+log = logging.getLogger("app")
+
+
+def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
+    app = FastAPI(title="AdGen", docs_url=None, redoc_url=None, openapi_url=None)
+    app.mount("/api/v1", create_api(runtime))
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> JSONResponse:
+        return JSONResponse(
+            {
+                "status": "ok",
+                "copy_backend": getattr(runtime.ctx.copywriter, "name", "?"),
+                "image_backend": getattr(runtime.ctx.image_generator, "name", "?"),
+            }
+        )
+
+    demo = build_ui(runtime)
+    app = gr.mount_gradio_app(app, demo, path="/", show_error=False)
+    return app, demo
+
+
+def _warm_up(runtime: Runtime) -> None:
+    """Load/compile the image model off the request path; the UI is usable meanwhile."""
+    warmup = getattr(runtime.ctx.image_generator, "warmup", None)
+    if warmup is None or not runtime.settings.sdxl_warmup:
+        return
+
+    def run() -> None:
+        try:
+            warmup()
+            log.info("image model warm")
+        except Exception:
+            log.exception("warm-up failed; the first request will load the model")
+
+    threading.Thread(target=run, name="adgen-warmup", daemon=True).start()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve AdGen (UI at /, REST API at /api/v1).")
+    parser.add_argument("--host", default=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("GRADIO_SERVER_PORT", "7860")))
+    parser.add_argument("--share", action="store_true", help="also create a public Gradio share link (demos)")
+    args = parser.parse_args(argv)
+
+    settings = get_settings()
+    try:
+        runtime = Runtime.create(settings)
+    except AdGenError as exc:
+        print(f"AdGen could not start: {exc.message} ({exc.code}) {exc.context or ''}", file=sys.stderr)
+        return 2
+    _warm_up(runtime)
+    app, demo = create_app(runtime)
+    log.info(
+        "serving on http://%s:%d (copy: %s, image: %s)",
+        args.host, args.port, runtime.ctx.copywriter.name, runtime.ctx.image_generator.name,
+    )
+    try:
+        if args.share:
+            # Gradio's share tunnel needs its own launch; the REST API is mounted onto that server.
+            demo.launch(server_name=args.host, server_port=args.port, share=True, prevent_thread_lock=True, show_error=False)
+            demo.server_app.router.routes.insert(0, app.router.routes[0])
+            demo.block_thread()
+        else:
+            uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)
+    finally:
+        from db.engine import shutdown_db
+
+        shutdown_db()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
