@@ -47,7 +47,7 @@ class AdGenContext:
     """What a service call needs: settings, the database and the (resident) model backends."""
 
     settings: Settings
-    engine: Engine
+    engine: Engine | None  # None: guest-only use (CLI), nothing is stored
     copywriter: Any
     image_generator: Any
     # One GPU: generations are serialised here too, so direct callers (CLI, REST workers) can't
@@ -55,7 +55,7 @@ class AdGenContext:
     gpu_lock: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Engine) -> AdGenContext:
+    def from_settings(cls, settings: Settings, engine: Engine | None) -> AdGenContext:
         from adgen.copywriter import get_copywriter
         from adgen.imaging import get_image_generator
 
