@@ -91,6 +91,10 @@ class AdResult:
     image_backend: str | None
     reused_image: bool
     elapsed_s: float
+    # Where the compositor must not put text / which accent it used: kept so a text-only turn
+    # lays the new words out the same way on the reused image.
+    accent: tuple[int, int, int] | None = None
+    product_box: tuple[int, int, int, int] | None = None
 
     @property
     def primary(self) -> AdVariant:
@@ -250,6 +254,8 @@ def create_advertisement(
             image_backend=image_backend,
             reused_image=reused,
             elapsed_s=0.0,
+            accent=palette_accent,
+            product_box=product_box,
         )
         if user_id is not None:
             _persist(ctx, task_id, user_id, input_text, image, result)
@@ -340,7 +346,10 @@ def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_
         try:
             bare = storage.load_image(ctx.settings.images_dir, prev_row.bare_image_hash)
             mark(70, "기존 이미지를 그대로 쓰고 문구만 바꿨어요")
-            return [bare], None, None, prev_row.generation_method, prev_row.image_backend, True
+            layout = (prev_row.ad_copy or {}).get("layout") or {}
+            accent = tuple(layout["accent"]) if layout.get("accent") else None
+            box = tuple(layout["product_box"]) if layout.get("product_box") else None
+            return [bare], accent, box, prev_row.generation_method, prev_row.image_backend, True
         except NotFoundError:
             log.warning("bare image %s missing; regenerating", prev_row.bare_image_hash)
 
@@ -397,6 +406,10 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
         "image_prompt": copy.image_prompt,
         "negative_prompt": copy.negative_prompt,
         "tone": copy.tone,
+        "layout": {
+            "accent": list(result.accent) if result.accent else None,
+            "product_box": list(result.product_box) if result.product_box else None,
+        },
     }
     session_id = result.session_id
     assert session_id is not None
