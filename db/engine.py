@@ -24,8 +24,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg2
-from psycopg2 import errors as pg_errors
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
@@ -34,6 +32,7 @@ from sqlmodel import Session, SQLModel
 import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from adgen.errors import DatabaseError
 from adgen.settings import Settings
+from db.admin import CONNECT_TIMEOUT_S, create_database
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +40,6 @@ EMBEDDED_DATABASE = "adgen"
 # Key of the advisory lock that serialises schema creation across processes (arbitrary, fixed).
 SCHEMA_LOCK_KEY = 0x0AD6E0_5C4E3A
 _EMBEDDED_START_ATTEMPTS = 3
-_CONNECT_TIMEOUT_S = 10
 
 # Errors that mean "the database is unreachable or too slow", not "your data is wrong".
 _UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (
@@ -95,7 +93,7 @@ def get_engine(settings: Settings) -> Engine:
                 connect_args={
                     # UTC so CURRENT_TIMESTAMP in TIMESTAMP columns matches Python's naive UTC values.
                     "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",
-                    "connect_timeout": _CONNECT_TIMEOUT_S,
+                    "connect_timeout": CONNECT_TIMEOUT_S,
                     "application_name": "adgen",
                 },
             )
@@ -156,11 +154,13 @@ def create_schema(engine: Engine) -> None:
         SQLModel.metadata.create_all(conn)
 
 
-def dispose_engines(url: str | None = None) -> None:
-    """Close pooled connections (of one database URL, or all); the next get_engine builds afresh."""
+def dispose_engines(url: str | None = None, *, database: str | None = None) -> None:
+    """Close pooled connections (of one URL, of every URL naming ``database``, or all); the next
+    get_engine builds afresh. Needed before dropping a database."""
     with _lock:
-        for key in [k for k in _engines if url is None or k[0] == url]:
-            _engines.pop(key).dispose()
+        for key in list(_engines):
+            if (url is None or key[0] == url) and (database is None or make_url(str(key[0])).database == database):
+                _engines.pop(key).dispose()
 
 
 def shutdown_db(settings: Settings | None = None) -> None:
@@ -212,7 +212,7 @@ def start_embedded_server(pg_dir: Path) -> str:
         else:  # Windows: TCP on a free port
             admin_dsn = {"host": info.hostname, "port": info.port}
             url = URL.create("postgresql+psycopg2", username="postgres", host=info.hostname, port=info.port, database=EMBEDDED_DATABASE)
-        create_database_if_missing(admin_dsn | {"user": "postgres", "dbname": "postgres"}, EMBEDDED_DATABASE)
+        create_database(admin_dsn | {"user": "postgres", "dbname": "postgres"}, EMBEDDED_DATABASE, if_missing=True)
         rendered = url.render_as_string(hide_password=False)
         _embedded_servers[pg_dir] = server
         _embedded_urls[pg_dir] = rendered
@@ -252,32 +252,3 @@ def _start_with_retries(pg_dir: Path) -> Any:
         server_log=str(log),
         reason=repr(last_error),
     ) from last_error
-
-
-def create_database_if_missing(dsn: dict[str, Any], name: str) -> bool:
-    """``CREATE DATABASE name`` unless it exists; True when this call created it. Race-safe."""
-    conn = psycopg2.connect(connect_timeout=_CONNECT_TIMEOUT_S, **dsn)
-    try:
-        conn.autocommit = True  # CREATE DATABASE cannot run inside a transaction
-        with conn.cursor() as cur:
-            cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
-            if cur.fetchone():
-                return False
-            try:
-                cur.execute(f'CREATE DATABASE "{name}"')
-            except (pg_errors.DuplicateDatabase, pg_errors.UniqueViolation):
-                return False  # another process created it between our check and our CREATE
-            return True
-    finally:
-        conn.close()
-
-
-def url_as_dsn(url: str) -> dict[str, Any]:
-    """psycopg2 keyword arguments for a SQLAlchemy URL (for raw connections: tests, benchmarks)."""
-    parsed = make_url(url)
-    dsn: dict[str, Any] = {k: v for k, v in dict(parsed.query).items() if isinstance(v, str)}
-    for key, value in (("host", parsed.host), ("port", parsed.port), ("user", parsed.username),
-                       ("password", parsed.password), ("dbname", parsed.database)):
-        if value is not None:
-            dsn[key] = value
-    return dsn

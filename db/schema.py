@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import Connection, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlmodel import SQLModel
@@ -38,6 +41,43 @@ def ddl_statements() -> Iterator[str]:
 
 def render() -> str:
     return HEADER + "\n" + "\n\n".join(f"{statement};" for statement in ddl_statements()) + "\n"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """What PostgreSQL says a schema contains, in comparable form (not the DDL text)."""
+
+    columns: tuple[tuple[Any, ...], ...]  # table, position, name, type, length, nullable, default
+    constraints: tuple[tuple[Any, ...], ...]  # table, name, type (p/u/c/f), pg_get_constraintdef
+    indexes: tuple[tuple[Any, ...], ...]  # table, name, indexdef
+
+
+def read_catalog(conn: Connection, schema: str = "public") -> Catalog:
+    """Columns (information_schema), constraints (pg_constraint) and indexes (pg_indexes) of ``schema``."""
+    columns = conn.execute(
+        text(
+            "SELECT table_name, ordinal_position, column_name, data_type, character_maximum_length, is_nullable, column_default"
+            " FROM information_schema.columns WHERE table_schema = :schema ORDER BY table_name, ordinal_position"
+        ),
+        {"schema": schema},
+    )
+    constraints = conn.execute(
+        text(
+            "SELECT c.conrelid::regclass::text, c.conname, c.contype::text, pg_get_constraintdef(c.oid)"
+            " FROM pg_constraint AS c JOIN pg_namespace AS n ON n.oid = c.connamespace"
+            " WHERE n.nspname = :schema ORDER BY 1, 2"
+        ),
+        {"schema": schema},
+    )
+    indexes = conn.execute(
+        text("SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = :schema ORDER BY 1, 2"),
+        {"schema": schema},
+    )
+    return Catalog(
+        columns=tuple(tuple(row) for row in columns),
+        constraints=tuple(tuple(row) for row in constraints),
+        indexes=tuple(tuple(row) for row in indexes),
+    )
 
 
 def main() -> None:

@@ -1,0 +1,537 @@
+"""The offline image backend: designed ad backgrounds, no model, no GPU.
+
+A background is built like a designer would build one in layers: a smooth gradient that is
+lightest (or calmest) where the text goes, a soft glow, one hero shape (disc or arch) where the
+product or a faint industry motif sits, soft blurred blobs and a few fine accents towards the
+edges, and a film-grain dither so 8-bit gradients never show bands. Colours come from OKLCH
+recipes (one per style) applied to an industry's hues, so every industry x style pair is
+coherent without designing 77 palettes by hand.
+
+Everything is drawn with numpy signed-distance shapes (anti-aliased and soft edges for free,
+computed only inside each shape's bounding box), which keeps a 1 MP image well under 0.5 s.
+A product photo is pasted last, only scaled, so its pixels are exactly the uploaded ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+import zlib
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from PIL import Image, ImageFilter
+
+from adgen.imaging.base import GeneratedImage, MonotonicProgress, ProgressCallback, check_request
+from adgen.imaging.motifs import motif_mask
+from adgen.imaging.palette import RGB, Palette, contrast_ratio, is_dark, mix, oklab_to_srgb, oklch, readable_on, srgb_to_oklab
+
+log = logging.getLogger(__name__)
+
+MODEL_NAME: Final = "template-v1"
+
+Box = tuple[int, int, int, int]
+RelBox = tuple[float, float, float, float]
+LC = tuple[float, float]  # OKLCH lightness, chroma
+
+
+@dataclass(frozen=True)
+class IndustryLook:
+    hue: float  # OKLCH hue of the industry's main colour
+    accent_hue: float  # a complementary or contrasting hue for accents
+    default_style: str
+
+
+INDUSTRY_LOOKS: Final[dict[str, IndustryLook]] = {
+    "cafe": IndustryLook(hue=58, accent_hue=150, default_style="warm"),  # caramel and coffee, sage accent
+    "bakery": IndustryLook(hue=78, accent_hue=22, default_style="warm"),  # butter and wheat, strawberry accent
+    "restaurant": IndustryLook(hue=38, accent_hue=140, default_style="vivid"),  # tomato, herb accent
+    "beauty": IndustryLook(hue=5, accent_hue=330, default_style="minimal"),  # blush rose, mauve
+    "fitness": IndustryLook(hue=258, accent_hue=128, default_style="vivid"),  # electric blue, lime
+    "fashion": IndustryLook(hue=300, accent_hue=55, default_style="modern"),  # violet, amber
+    "academy": IndustryLook(hue=252, accent_hue=92, default_style="bright"),  # school blue, pencil yellow
+    "flower": IndustryLook(hue=352, accent_hue=145, default_style="bright"),  # petal pink, leaf green
+    "pet": IndustryLook(hue=72, accent_hue=232, default_style="bright"),  # sunny orange, sky blue
+    "realestate": IndustryLook(hue=215, accent_hue=75, default_style="modern"),  # trustworthy teal-navy, gold
+    "general": IndustryLook(hue=262, accent_hue=40, default_style="modern"),
+}
+
+# Names other parts of the product (or people) use for the same businesses.
+INDUSTRY_ALIASES: Final[dict[str, str]] = {
+    "retail": "fashion", "shop": "fashion", "clothing": "fashion", "food": "restaurant", "salon": "beauty",
+    "gym": "fitness", "education": "academy", "florist": "flower", "real_estate": "realestate",
+    "카페": "cafe", "베이커리": "bakery", "빵집": "bakery", "음식점": "restaurant", "식당": "restaurant",
+    "뷰티": "beauty", "미용실": "beauty", "헬스": "fitness", "피트니스": "fitness", "옷가게": "fashion",
+    "패션": "fashion", "학원": "academy", "꽃집": "flower", "반려동물": "pet", "펫": "pet", "부동산": "realestate",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StyleRecipe:
+    calm: LC  # the colour behind the text, where the gradient starts
+    deep: LC  # the far end of the gradient
+    shape: LC  # hero disc/arch and blobs (main hue)
+    shape_alt: LC  # second blob colour (accent hue)
+    accent: LC  # CTA / fine accents (accent hue)
+    text: LC  # preferred text colour (main hue)
+    surface: LC  # the card under a product photo
+    deep_hue_shift: float = 18.0  # analogous hue shift across the gradient: richer than one hue
+    hue_pull: tuple[float, float] | None = None  # (target hue, amount): warm pulls to amber, natural to sage
+    accent_hue: float | None = None  # a fixed accent hue (premium's gold) instead of the industry's
+    busyness: float = 0.5  # 0..1: how many fine accents (dots, bands, rings)
+    glow: float = 0.35  # strength of the soft light behind the text
+
+
+STYLE_RECIPES: Final[dict[str, StyleRecipe]] = {
+    "modern": StyleRecipe(
+        calm=(0.965, 0.014), deep=(0.86, 0.055), shape=(0.80, 0.085), shape_alt=(0.88, 0.06),
+        accent=(0.55, 0.16), text=(0.24, 0.04), surface=(0.995, 0.004), busyness=0.45,
+    ),
+    "warm": StyleRecipe(
+        calm=(0.955, 0.03), deep=(0.84, 0.07), shape=(0.77, 0.095), shape_alt=(0.87, 0.07),
+        accent=(0.56, 0.13), text=(0.30, 0.05), surface=(0.99, 0.012), hue_pull=(62, 0.45), busyness=0.35,
+    ),
+    "vivid": StyleRecipe(
+        calm=(0.53, 0.20), deep=(0.40, 0.19), shape=(0.66, 0.21), shape_alt=(0.85, 0.18),
+        accent=(0.87, 0.17), text=(0.99, 0.005), surface=(0.99, 0.005), deep_hue_shift=32, busyness=0.9, glow=0.25,
+    ),
+    "minimal": StyleRecipe(
+        calm=(0.978, 0.006), deep=(0.93, 0.018), shape=(0.90, 0.028), shape_alt=(0.935, 0.02),
+        accent=(0.42, 0.08), text=(0.22, 0.012), surface=(1.0, 0.0), deep_hue_shift=6, busyness=0.1, glow=0.2,
+    ),
+    "premium": StyleRecipe(
+        calm=(0.27, 0.025), deep=(0.15, 0.018), shape=(0.34, 0.035), shape_alt=(0.38, 0.04),
+        accent=(0.80, 0.11), text=(0.96, 0.02), surface=(0.95, 0.012), deep_hue_shift=8,
+        accent_hue=84, busyness=0.3, glow=0.3,
+    ),
+    "natural": StyleRecipe(
+        calm=(0.955, 0.024), deep=(0.86, 0.05), shape=(0.79, 0.06), shape_alt=(0.86, 0.05),
+        accent=(0.50, 0.10), text=(0.30, 0.04), surface=(0.99, 0.01), hue_pull=(118, 0.6), busyness=0.3,
+    ),
+    "bright": StyleRecipe(
+        calm=(0.975, 0.035), deep=(0.87, 0.10), shape=(0.84, 0.13), shape_alt=(0.90, 0.11),
+        accent=(0.64, 0.19), text=(0.30, 0.08), surface=(1.0, 0.0), deep_hue_shift=38, busyness=0.8,
+    ),
+}  # fmt: skip
+
+INDUSTRIES: Final = tuple(INDUSTRY_LOOKS)
+STYLES: Final = tuple(STYLE_RECIPES)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where the calm text area and the hero (product or motif) go, relative to the canvas."""
+
+    name: str
+    text: RelBox
+    hero: RelBox
+
+
+# Portrait and square images stack text and hero; landscape puts them side by side.
+_LAYOUTS: Final[dict[str, tuple[Layout, ...]]] = {
+    "stack": (
+        Layout("text-top", text=(0.07, 0.06, 0.93, 0.42), hero=(0.14, 0.46, 0.86, 0.94)),
+        Layout("text-bottom", text=(0.07, 0.60, 0.93, 0.95), hero=(0.14, 0.06, 0.86, 0.55)),
+    ),
+    "side": (
+        Layout("text-left", text=(0.06, 0.10, 0.52, 0.90), hero=(0.55, 0.08, 0.95, 0.92)),
+        Layout("text-right", text=(0.48, 0.10, 0.94, 0.90), hero=(0.05, 0.08, 0.45, 0.92)),
+    ),
+}
+
+
+def resolve_industry(industry: str | None) -> str:
+    key = (industry or "general").strip().lower()
+    key = INDUSTRY_ALIASES.get(key, key)
+    return key if key in INDUSTRY_LOOKS else "general"
+
+
+def resolve_style(style: str | None, industry: str) -> str:
+    """A style name we have a recipe for; anything else falls back to the industry's default."""
+    key = (style or "").strip().lower()
+    return key if key in STYLE_RECIPES else INDUSTRY_LOOKS[industry].default_style
+
+
+# --- drawing primitives ------------------------------------------------------------------------
+
+
+def _edge(sd: np.ndarray, softness: float) -> np.ndarray:
+    """Coverage from a signed distance (negative inside): ``softness`` px wide, 1 px is crisp anti-aliasing."""
+    t = np.clip(0.5 - sd / max(softness, 1e-3), 0.0, 1.0)
+    return t * t * (3.0 - 2.0 * t)
+
+
+class _Canvas:
+    def __init__(self, width: int, height: int) -> None:
+        self.w, self.h = width, height
+        self.px = np.empty((height, width, 3), dtype=np.float32)
+
+    def clip(self, x0: float, y0: float, x1: float, y1: float) -> Box | None:
+        b = (max(0, int(math.floor(x0))), max(0, int(math.floor(y0))), min(self.w, int(math.ceil(x1))), min(self.h, int(math.ceil(y1))))
+        return b if b[2] > b[0] and b[3] > b[1] else None
+
+    @staticmethod
+    def grid(box: Box) -> tuple[np.ndarray, np.ndarray]:
+        x0, y0, x1, y1 = box
+        xs = np.arange(x0, x1, dtype=np.float32)[None, :] + 0.5
+        ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
+        return xs, ys
+
+    def paint(self, box: Box, alpha: np.ndarray, colour: RGB, opacity: float = 1.0) -> None:
+        x0, y0, x1, y1 = box
+        region = self.px[y0:y1, x0:x1]
+        region += (np.asarray(colour, dtype=np.float32) - region) * (alpha * opacity)[..., None]
+
+    # shapes ----------------------------------------------------------------------------------
+
+    def circle(self, cx: float, cy: float, r: float, colour: RGB, opacity: float, softness: float = 1.0) -> None:
+        box = self.clip(cx - r - softness, cy - r - softness, cx + r + softness, cy + r + softness)
+        if box is None:
+            return
+        xs, ys = self.grid(box)
+        self.paint(box, _edge(np.hypot(xs - cx, ys - cy) - r, softness), colour, opacity)
+
+    def ring(
+        self, cx: float, cy: float, r: float, width: float, colour: RGB, opacity: float, start: float = 0.0, sweep: float = 360.0
+    ) -> None:
+        """A ring, or an arc of ``sweep`` degrees from ``start`` whose ends fade out (no hard cut)."""
+        box = self.clip(cx - r - width, cy - r - width, cx + r + width, cy + r + width)
+        if box is None:
+            return
+        xs, ys = self.grid(box)
+        alpha = _edge(np.abs(np.hypot(xs - cx, ys - cy) - r) - width / 2, 1.0)
+        if sweep < 360:
+            ang = (np.degrees(np.arctan2(ys - cy, xs - cx)) - start) % 360.0
+            fade = max(sweep * 0.2, 1.0)
+            alpha = alpha * np.clip(np.minimum(ang, sweep - ang) / fade, 0.0, 1.0) * (ang <= sweep)
+        self.paint(box, alpha, colour, opacity)
+
+    def rounded_rect(self, box: tuple[float, float, float, float], radius: float, colour: RGB, opacity: float, softness: float = 1.0) -> None:
+        x0, y0, x1, y1 = box
+        pad = softness + 1
+        region = self.clip(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        if region is None:
+            return
+        xs, ys = self.grid(region)
+        cx, cy, hx, hy = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2 - radius, (y1 - y0) / 2 - radius
+        qx, qy = np.abs(xs - cx) - hx, np.abs(ys - cy) - hy
+        sd = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - radius
+        self.paint(region, _edge(sd, softness), colour, opacity)
+
+    def arch(self, cx: float, top: float, half_width: float, bottom: float, colour: RGB, opacity: float) -> None:
+        """A rounded-top arch (a semicircle on a rectangle): the "window" behind a product."""
+        region = self.clip(cx - half_width - 2, top - 2, cx + half_width + 2, bottom + 2)
+        if region is None:
+            return
+        xs, ys = self.grid(region)
+        ccy = top + half_width
+        sd_circle = np.hypot(xs - cx, ys - ccy) - half_width
+        sd_rect = np.maximum(np.abs(xs - cx) - half_width, np.maximum(ccy - ys, ys - bottom))
+        self.paint(region, _edge(np.minimum(sd_circle, sd_rect), 1.0), colour, opacity)
+
+    def band(self, px: float, py: float, angle_deg: float, width: float, colour: RGB, opacity: float) -> None:
+        """A straight band through (px, py) across the whole canvas."""
+        box = (0, 0, self.w, self.h)
+        xs, ys = self.grid(box)
+        a = math.radians(angle_deg)
+        d = np.abs((xs - px) * math.sin(a) - (ys - py) * math.cos(a))
+        self.paint(box, _edge(d - width / 2, 1.5), colour, opacity)
+
+    def mask(self, x: int, y: int, mask: np.ndarray, colour: RGB, opacity: float) -> None:
+        """Lay an alpha mask (0..1 floats) with its top-left corner at (x, y), clipped to the canvas."""
+        h, w = mask.shape
+        box = self.clip(x, y, x + w, y + h)
+        if box is None:
+            return
+        x0, y0, x1, y1 = box
+        self.paint(box, mask[y0 - y : y1 - y, x0 - x : x1 - x], colour, opacity)
+
+
+# --- colours -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Colours:
+    calm: RGB
+    deep: RGB
+    shape: RGB
+    shape_alt: RGB
+    accent: RGB
+    text: RGB
+    surface: RGB
+    calm_lab: np.ndarray
+    deep_lab: np.ndarray
+
+
+def _pull_hue(hue: float, target: float, amount: float) -> float:
+    diff = (target - hue + 180) % 360 - 180  # shortest way round the circle
+    return (hue + diff * amount) % 360
+
+
+def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) -> _Colours:
+    # A small hue jitter per seed: variants of one request differ in tint, not just in layout.
+    hue = (look.hue + rng.uniform(-9, 9)) % 360
+    accent_hue = recipe.accent_hue if recipe.accent_hue is not None else (look.accent_hue + rng.uniform(-8, 8)) % 360
+    if recipe.hue_pull is not None:
+        hue = _pull_hue(hue, *recipe.hue_pull)
+    deep_hue = hue + recipe.deep_hue_shift * (1 if rng.random() < 0.5 else -1)
+    calm, deep = oklch(*recipe.calm, hue), oklch(*recipe.deep, deep_hue)
+    accent = oklch(*recipe.accent, accent_hue)
+    # The accent must stand out from the background it is laid on (a CTA button that vanishes is useless).
+    if contrast_ratio(accent, calm) < 2.0:
+        accent = oklch(recipe.accent[0] + (-0.25 if not is_dark(calm) else 0.2), recipe.accent[1], accent_hue)
+    return _Colours(
+        calm=calm,
+        deep=deep,
+        shape=oklch(*recipe.shape, hue + 4),
+        shape_alt=oklch(*recipe.shape_alt, accent_hue),
+        accent=accent,
+        text=oklch(*recipe.text, hue),
+        surface=oklch(*recipe.surface, hue),
+        calm_lab=srgb_to_oklab(np.array(calm) / 255),
+        deep_lab=srgb_to_oklab(np.array(deep) / 255),
+    )
+
+
+def _gradient(canvas: _Canvas, c: _Colours, start: tuple[float, float], end: tuple[float, float]) -> None:
+    """Fill with a linear gradient from ``start`` (calm colour) to ``end`` (deep colour), mixed in OKLab.
+
+    A 4096-entry lookup table along the axis keeps the per-pixel work to one projection and one
+    gather; 4096 steps are far finer than 8-bit output, and the grain added later dithers them.
+    """
+    lut_t = np.linspace(0.0, 1.0, 4096)[:, None]
+    eased = lut_t * lut_t * (3 - 2 * lut_t)  # smoothstep: the calm area stays calm for longer
+    lut = (oklab_to_srgb(c.calm_lab + (c.deep_lab - c.calm_lab) * eased) * 255).astype(np.float32)
+    (sx, sy), (ex, ey) = start, end
+    dx, dy = ex - sx, ey - sy
+    length2 = dx * dx + dy * dy
+    xs, ys = _Canvas.grid((0, 0, canvas.w, canvas.h))
+    t = ((xs - sx) * (dx / length2) + (ys - sy) * (dy / length2)).astype(np.float32)
+    idx = (np.clip(t, 0.0, 1.0) * 4095).astype(np.int32)
+    canvas.px[:] = lut[idx]
+
+
+def _soft_light(canvas: _Canvas, cx: float, cy: float, radius: float, colour: RGB, strength: float) -> None:
+    box = canvas.clip(cx - 2 * radius, cy - 2 * radius, cx + 2 * radius, cy + 2 * radius)
+    if box is None:
+        return
+    xs, ys = canvas.grid(box)
+    d2 = ((xs - cx) ** 2 + (ys - cy) ** 2) / (radius * radius)
+    canvas.paint(box, np.exp(-d2), colour, strength)
+
+
+# --- the renderer ------------------------------------------------------------------------------
+
+
+def _abs_box(rel: RelBox, w: int, h: int) -> Box:
+    return (round(rel[0] * w), round(rel[1] * h), round(rel[2] * w), round(rel[3] * h))
+
+
+def _expand(box: Box, margin: float) -> tuple[float, float, float, float]:
+    return (box[0] - margin, box[1] - margin, box[2] + margin, box[3] + margin)
+
+
+def _inside(x: float, y: float, box: tuple[float, float, float, float]) -> bool:
+    return box[0] <= x <= box[2] and box[1] <= y <= box[3]
+
+
+def _photo_for_layout(photo: Image.Image) -> Image.Image:
+    """RGB, or RGBA when the photo really has transparency (a cut-out product)."""
+    if photo.mode in ("RGBA", "LA", "PA") or (photo.mode == "P" and "transparency" in photo.info):
+        rgba = photo.convert("RGBA")
+        lo, _ = rgba.getchannel("A").getextrema()
+        if lo < 255:
+            return rgba
+    return photo if photo.mode == "RGB" else photo.convert("RGB")
+
+
+def fit_size(size: tuple[int, int], bounds: tuple[int, int]) -> tuple[int, int]:
+    """The largest size with ``size``'s aspect ratio that fits in ``bounds`` (what a product photo is scaled to)."""
+    scale = min(bounds[0] / size[0], bounds[1] / size[1])
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+class TemplateImageGenerator:
+    """Designed backgrounds per industry and style: the offline default backend (``name = "template"``)."""
+
+    name = "template"
+
+    def generate(
+        self,
+        prompt: str,
+        aspect_ratio: str,
+        seed: int,
+        style: str | None,
+        control_image: Image.Image | None = None,
+        *,
+        negative_prompt: str = "",
+        industry: str | None = None,
+        num_images: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> list[GeneratedImage]:
+        size = check_request(aspect_ratio, num_images)
+        report = MonotonicProgress(progress)
+        industry_key = resolve_industry(industry)
+        style_key = resolve_style(style, industry_key)
+        photo = _photo_for_layout(control_image) if control_image is not None else None
+        results = []
+        for i in range(num_images):
+            started = time.perf_counter()
+            image, palette, product_box, layout = self.render(size, seed + i, industry_key, style_key, photo)
+            metadata = {
+                "seed": seed + i,
+                "style": style_key,
+                "style_requested": style,
+                "industry": industry_key,
+                # A template never re-draws the product: the photo is placed as it is (t2i, not ControlNet).
+                "method": "t2i",
+                "model": MODEL_NAME,
+                "steps": 0,
+                "backend": self.name,
+                "width": size[0],
+                "height": size[1],
+                "layout": layout.name,
+                "text_area": _abs_box(layout.text, *size),
+                "product_photo": photo is not None,
+                "palette": palette.to_dict(),
+                "elapsed_s": round(time.perf_counter() - started, 3),
+            }
+            results.append(GeneratedImage(image=image, metadata=metadata, palette=palette, product_box=product_box))
+            report((i + 1) / num_images, f"배경 디자인 {i + 1}/{num_images} 완료")
+        return results
+
+    def render(
+        self, size: tuple[int, int], seed: int, industry: str, style: str, photo: Image.Image | None = None
+    ) -> tuple[Image.Image, Palette, Box | None, Layout]:
+        """One background: (image, palette, product_box, layout). Deterministic for its arguments."""
+        w, h = size
+        # Mix the industry and style into the stream: seed 7 for a cafe and for a gym should differ.
+        rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), zlib.crc32(style.encode()), w, h])
+        look, recipe = INDUSTRY_LOOKS[industry], STYLE_RECIPES[style]
+        c = _colours(look, recipe, rng)
+        layout = _LAYOUTS["side" if w > h else "stack"][int(rng.integers(2))]
+        text_box, hero = _abs_box(layout.text, w, h), _abs_box(layout.hero, w, h)
+        tcx, tcy = (text_box[0] + text_box[2]) / 2, (text_box[1] + text_box[3]) / 2
+        hcx, hcy = (hero[0] + hero[2]) / 2, (hero[1] + hero[3]) / 2
+        hero_r = min(hero[2] - hero[0], hero[3] - hero[1]) / 2
+        short = min(w, h)
+        canvas = _Canvas(w, h)
+
+        # 1. Gradient: calm behind the text, deepening past the hero, at a slightly random angle.
+        jitter = rng.uniform(-0.25, 0.25) * short
+        _gradient(canvas, c, (tcx - (hcx - tcx) * 0.3, tcy - (hcy - tcy) * 0.3), (hcx + jitter, hcy + (hcy - tcy) * 0.6 - jitter))
+        light = mix(c.calm, (255, 255, 255), 0.6) if not is_dark(c.calm) else mix(c.calm, c.shape, 0.8)
+        _soft_light(canvas, tcx, tcy, 0.55 * short, light, recipe.glow)
+
+        # 2. Big soft blobs in two corners away from the text: depth without detail.
+        corners = [(0.0, 0.0), (w, 0.0), (0.0, h), (w, h)]
+        corners.sort(key=lambda p: -math.hypot(p[0] - tcx, p[1] - tcy))
+        for k, (bx, by) in enumerate(corners[:2]):
+            r = short * rng.uniform(0.28, 0.42)
+            colour = c.shape_alt if k == 0 else c.shape
+            canvas.circle(bx + rng.uniform(-0.08, 0.08) * w, by + rng.uniform(-0.08, 0.08) * h, r, colour, 0.55, softness=r * 0.9)
+
+        # 3. The hero shape: a disc or an arch behind the product (or the motif).
+        hero_kind = "arch" if (h >= w and rng.random() < 0.45) else "disc"
+        if hero_kind == "disc":
+            r = hero_r * rng.uniform(0.86, 0.98)
+            canvas.circle(hcx, hcy, r, c.shape, 0.9)
+            if rng.random() < 0.4 + 0.5 * recipe.busyness:
+                ring_r = r * rng.uniform(1.08, 1.16)
+                canvas.ring(hcx, hcy, ring_r, max(2.0, short * 0.004), c.accent, 0.75, start=rng.uniform(0, 360), sweep=rng.uniform(150, 260))
+        else:
+            half = hero_r * rng.uniform(0.62, 0.74)
+            canvas.arch(hcx, hero[1] + hero_r * 0.05, half, hero[3] + (h - hero[3]) * 0.5 + 2, c.shape, 0.9)
+            canvas.ring(hcx, hero[1] + hero_r * 0.05 + half, half * 1.12, max(2.0, short * 0.004), c.accent, 0.7, start=185, sweep=170)
+
+        # 4. A diagonal band across the hero side, for the busier styles.
+        if rng.random() < recipe.busyness * 0.8:
+            angle = rng.choice([-32.0, 32.0, -58.0, 58.0])
+            canvas.band(hcx + (hcx - tcx) * 0.35, hcy + (hcy - tcy) * 0.35, float(angle), short * rng.uniform(0.05, 0.09), c.shape_alt, 0.35)
+
+        card_box: Box | None = None
+        product_box: Box | None = None
+        scaled_photo: Image.Image | None = None
+        if photo is not None:
+            scaled_photo, product_box, card_box = self._product_card(canvas, c, photo, hero, short, dark=is_dark(c.calm))
+        else:
+            # 5. The industry motif, faint, on the hero shape.
+            msize = int(hero_r * rng.uniform(1.0, 1.15))
+            m = np.asarray(motif_mask(industry, msize), dtype=np.float32) / 255.0
+            ink = c.text if not is_dark(c.shape) else mix(c.shape, (255, 255, 255), 0.7)
+            canvas.mask(int(hcx - msize / 2), int(hcy - msize / 2), m, ink, 0.30 if style != "premium" else 0.45)
+
+        # 6. Fine accents (dots, small rings) where they cannot collide with text or product.
+        keep_out = [_expand(text_box, 0.02 * short)]
+        if card_box is not None:
+            keep_out.append(_expand(card_box, 0.03 * short))
+        count = int(round(4 + 22 * recipe.busyness))
+        placed = 0
+        for _ in range(count * 6):
+            if placed >= count:
+                break
+            x, y = rng.uniform(0.03, 0.97) * w, rng.uniform(0.03, 0.97) * h
+            if any(_inside(x, y, box) for box in keep_out):
+                continue
+            r = short * rng.uniform(0.004, 0.014)
+            colour = [c.accent, c.shape_alt, c.surface][int(rng.integers(3))]
+            if rng.random() < 0.3:
+                canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
+            else:
+                canvas.circle(x, y, r, colour, 0.85)
+            placed += 1
+
+        # 7. Palette, measured on the finished background (before grain) where the text goes.
+        x0, y0, x1, y1 = text_box
+        under_text: RGB = tuple(int(v) for v in canvas.px[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0).round())  # type: ignore[assignment]
+        palette = Palette(
+            background=(under_text, c.calm, c.deep, c.shape),
+            text=readable_on(under_text, c.text),
+            accent=c.accent,
+            on_accent=readable_on(c.accent, c.surface if not is_dark(c.calm) else c.deep),
+            dark=is_dark(under_text),
+        )
+
+        # 8. Grain: ~1.4 levels of monochrome noise dithers the gradient (no 8-bit banding) and
+        # gives the flat areas a printed-paper feel.
+        canvas.px += rng.standard_normal((h, w, 1), dtype=np.float32) * 1.4
+        image = Image.fromarray(np.clip(canvas.px + 0.5, 0, 255).astype(np.uint8), "RGB")
+
+        # 9. The product photo, pasted as it is (after the grain: its pixels stay untouched).
+        if scaled_photo is not None and product_box is not None:
+            mask = scaled_photo.getchannel("A") if scaled_photo.mode == "RGBA" else None
+            image.paste(scaled_photo.convert("RGB") if mask is not None else scaled_photo, product_box[:2], mask)
+        return image, palette, product_box, layout
+
+    @staticmethod
+    def _product_card(
+        canvas: _Canvas, c: _Colours, photo: Image.Image, hero: Box, short: int, *, dark: bool
+    ) -> tuple[Image.Image, Box, Box]:
+        """Scale the photo into the hero area, draw its card and shadow; returns (scaled photo, photo box, card box)."""
+        pad = round(short * 0.025)
+        cutout = photo.mode == "RGBA"
+        inner = (hero[2] - hero[0] - 2 * pad, hero[3] - hero[1] - 2 * pad)
+        if not cutout:  # leave room for the card's own padding
+            inner = (inner[0] - 2 * pad, inner[1] - 2 * pad)
+        pw, ph = fit_size(photo.size, inner)
+        x = (hero[0] + hero[2] - pw) // 2
+        y = (hero[1] + hero[3] - ph) // 2
+        scaled = photo.resize((pw, ph), Image.Resampling.LANCZOS)
+        product_box = (x, y, x + pw, y + ph)
+        shadow = (0, 0, 0) if not dark else (0, 0, 0)
+        if cutout:
+            # A cut-out product gets a shadow of its own silhouette instead of a card.
+            blur = max(2, round(short * 0.02))
+            alpha = scaled.getchannel("A").filter(ImageFilter.GaussianBlur(blur))
+            m = np.asarray(alpha, dtype=np.float32) / 255.0
+            canvas.mask(x + round(short * 0.01), y + round(short * 0.025), m, shadow, 0.28)
+            return scaled, product_box, product_box
+        card = (x - pad, y - pad, x + pw + pad, y + ph + pad)
+        radius = pad * 1.2
+        offset = short * 0.018
+        canvas.rounded_rect((card[0], card[1] + offset, card[2], card[3] + offset), radius, shadow, 0.22, softness=short * 0.06)
+        canvas.rounded_rect((card[0], card[1] + offset * 0.3, card[2], card[3] + offset * 0.3), radius, shadow, 0.12, softness=short * 0.012)
+        canvas.rounded_rect(card, radius, c.surface, 1.0)
+        return scaled, product_box, card

@@ -1,0 +1,582 @@
+"""The Gradio UI: 로그인, 광고 생성, 채팅 기록.
+
+``build_ui(runtime)`` returns the Blocks; ``app.py`` mounts it with ``mount_ui`` (or passes
+``ui_options(settings)`` to ``gr.mount_gradio_app`` / ``launch``): Gradio 6 takes the theme and the
+CSS at mount/launch time, not in ``gr.Blocks``.
+
+Who the user is comes from one place: the session token kept in a ``gr.BrowserState`` (browser
+localStorage, encrypted), verified server-side by ``adgen.auth.verify_token`` in every handler.
+No handler accepts a user id from the browser. An empty token is a guest (when
+``settings.allow_guest``): guests generate, nothing is stored.
+
+Generation runs in Gradio's worker thread in one queue (``concurrency_id="gpu"``); account and
+history handlers run outside the queue (``queue=False``), so they never wait behind a generation
+nor get refused when the queue is full.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Final
+
+import fastapi
+import gradio as gr
+from PIL import Image
+
+from adgen import auth, services, storage, validation
+from adgen.copywriter.base import STYLES
+from adgen.errors import AdGenError, InvalidTokenError, ValidationError
+from adgen.runtime import Runtime
+from adgen.settings import Settings
+from adgen.uploads import load_upload
+
+log = logging.getLogger(__name__)
+
+PRODUCT_NAME: Final = "AdGen 광고 스튜디오"
+VALUE_PROPOSITION: Final = "한 문장이면 충분해요. 문구와 이미지가 어우러진 광고를 바로 만들어 드려요."
+GALLERY_PAGE_SIZE: Final = 12
+SESSION_LIST_LIMIT: Final = 30
+KST: Final = timezone(timedelta(hours=9), "KST")  # Korea has no daylight saving time
+
+STYLE_LABELS: Final[dict[str, str]] = {
+    "modern": "모던",
+    "warm": "따뜻한",
+    "vivid": "비비드",
+    "minimal": "미니멀",
+    "premium": "프리미엄",
+    "natural": "내추럴",
+    "bright": "화사한",
+}
+INDUSTRY_LABELS: Final[dict[str, str]] = {
+    "cafe": "카페",
+    "bakery": "베이커리",
+    "restaurant": "음식점",
+    "beauty": "뷰티",
+    "fitness": "피트니스",
+    "fashion": "패션",
+    "academy": "학원",
+    "flower": "꽃집",
+    "pet": "반려동물",
+    "realestate": "부동산",
+    "general": "일반",
+}
+COPY_BACKEND_LABELS: Final[dict[str, str]] = {"local": "로컬 카피라이터", "openai": "OpenAI"}
+IMAGE_BACKEND_LABELS: Final[dict[str, str]] = {"template": "템플릿 렌더러", "tiny": "Tiny SDXL", "sdxl": "SDXL"}
+CONTENT_CHOICES: Final = [("이미지+문구", "both"), ("이미지만", "image"), ("문구만", "text")]
+TONE_CHOICES: Final = [("자동", "auto"), ("존댓말", "존댓말"), ("반말", "반말")]
+AUTO: Final = "auto"
+PROMPT_EXAMPLES: Final = (
+    "카페 신메뉴 딸기라떼 홍보, 20% 할인",
+    "동네 빵집 주말 한정 소금빵 출시",
+    "필라테스 스튜디오 신규 회원 첫 달 50% 할인",
+    "꽃집 어버이날 카네이션 예약 받아요",
+)
+UPLOAD_TYPES: Final = [".png", ".jpg", ".jpeg", ".webp"]
+
+# --- look --------------------------------------------------------------------------------
+
+BRAND = gr.themes.Color(
+    name="adgen",
+    c50="#f3f1ff",
+    c100="#e9e5ff",
+    c200="#d5ceff",
+    c300="#b5a6ff",
+    c400="#9175ff",
+    c500="#7246f5",
+    c600="#6231e8",
+    c700="#5423cc",
+    c800="#461fa6",
+    c900="#3b1d85",
+    c950="#22105a",
+)
+# Local fonts only: the app must look right offline (no web-font downloads).
+FONT_STACK: Final = ("Pretendard", "Apple SD Gothic Neo", "Malgun Gothic", "NanumSquare", "NanumBarunGothic", "NanumGothic",
+                     "Noto Sans KR", "system-ui", "sans-serif")  # fmt: skip
+MONO_STACK: Final = ("D2Coding", "NanumGothicCoding", "ui-monospace", "monospace")
+
+
+def build_theme() -> gr.themes.Base:
+    return gr.themes.Soft(
+        primary_hue=BRAND,
+        secondary_hue=BRAND,
+        neutral_hue=gr.themes.colors.slate,
+        radius_size=gr.themes.sizes.radius_lg,
+        font=list(FONT_STACK),
+        font_mono=list(MONO_STACK),
+    ).set(
+        body_background_fill="#f6f5fb",
+        block_border_width="1px",
+        block_border_color="#ebe8f5",
+        block_shadow="0 1px 2px rgb(35 20 90 / 0.04)",
+        button_primary_background_fill="linear-gradient(135deg, *primary_500, *primary_700)",
+        button_primary_background_fill_hover="linear-gradient(135deg, *primary_600, *primary_800)",
+        button_primary_text_color="white",
+        button_large_radius="12px",
+        input_background_fill="white",
+    )
+
+
+CSS: Final = """
+.gradio-container { max-width: 1240px !important; margin: 0 auto !important; }
+footer { display: none !important; }
+#adgen-header { margin-bottom: 4px; }
+.adgen-hero { display: flex; align-items: center; justify-content: space-between; gap: 16px; flex-wrap: wrap;
+  padding: 22px 26px; border-radius: 20px; color: #fff;
+  background: radial-gradient(circle at 85% 20%, rgb(255 255 255 / 0.18), transparent 40%),
+              linear-gradient(120deg, #3b1d85 0%, #6231e8 55%, #a855f7 100%);
+  box-shadow: 0 10px 30px rgb(98 49 232 / 0.25); }
+.adgen-hero h1 { margin: 0; font-size: 26px; font-weight: 800; letter-spacing: -0.5px; color: #fff; }
+.adgen-hero p { margin: 6px 0 0; font-size: 15px; opacity: 0.92; color: #fff; }
+.adgen-logo { display: inline-grid; place-items: center; width: 38px; height: 38px; margin-right: 10px; border-radius: 11px;
+  background: rgb(255 255 255 / 0.18); font-size: 20px; vertical-align: middle; }
+.adgen-badge { display: inline-flex; align-items: center; gap: 8px; padding: 8px 14px; border-radius: 999px;
+  background: rgb(255 255 255 / 0.16); border: 1px solid rgb(255 255 255 / 0.3); font-size: 14px; font-weight: 600; }
+.adgen-badge .dot { width: 8px; height: 8px; border-radius: 50%; background: #4ade80; box-shadow: 0 0 0 3px rgb(74 222 128 / 0.25); }
+.adgen-badge.guest .dot { background: #fbbf24; box-shadow: 0 0 0 3px rgb(251 191 36 / 0.25); }
+.adgen-card { background: #fff; border: 1px solid #ebe8f5; border-radius: 18px; padding: 18px !important; }
+.adgen-hint { background: #fff8e6; border: 1px solid #fde3a7; border-radius: 12px; padding: 10px 14px !important; }
+.adgen-hint p { margin: 0; color: #7a5200; }
+.adgen-note p { color: #6b6880; font-size: 13px; margin: 0; }
+.adgen-status p { margin: 0; font-size: 14px; }
+.adgen-error p { color: #b42318; }
+.adgen-meta p { font-size: 13px; color: #5b5870; margin: 2px 0; }
+.adgen-section-title h3, .adgen-section-title h4 { margin: 0 0 4px; }
+#adgen-send { min-width: 96px; }
+#adgen-prompt textarea { font-size: 15px; }
+#adgen-sessions .wrap { flex-direction: column; gap: 6px; }
+#adgen-sessions label { width: 100%; justify-content: flex-start; border-radius: 12px; padding: 10px 12px; }
+#adgen-sessions label span { white-space: normal; line-height: 1.4; }
+.adgen-pager { align-items: center; }
+.adgen-pager p { text-align: center; margin: 0; }
+@media (max-width: 720px) {
+  .adgen-hero { padding: 16px 18px; border-radius: 16px; }
+  .adgen-hero h1 { font-size: 21px; }
+  .adgen-hero p { font-size: 13px; }
+  .adgen-card { padding: 12px !important; }
+}
+"""
+
+
+def ui_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``gr.mount_gradio_app`` and ``Blocks.launch`` (same names in both)."""
+    return {
+        "theme": build_theme(),
+        "css": CSS,
+        "footer_links": [],
+        # Run history would keep every call's inputs (the session token among them) in the browser.
+        "run_history": False,
+        # Gradio refuses anything bigger outright; below this, load_upload answers in Korean.
+        "max_file_size": f"{max(20, int(settings.max_upload_mb * 2))}mb",
+    }
+
+
+def mount_ui(app: fastapi.FastAPI, runtime: Runtime, path: str = "/") -> fastapi.FastAPI:
+    """Mount the UI on ``app`` at ``path`` with the theme and options it needs."""
+    return gr.mount_gradio_app(app, build_ui(runtime), path=path, **ui_options(runtime.settings))
+
+
+# --- helpers without Gradio state (unit-tested directly) ----------------------------------
+
+
+def browser_state_secret(settings: Settings) -> str:
+    """Key that encrypts the browser's copy of the token; stable across restarts so a reload stays logged in."""
+    return hashlib.sha256(("adgen-ui-browser-state:" + settings.signing_key()).encode()).hexdigest()[:32]
+
+
+def format_kst(moment: datetime | None, fmt: str = "%Y.%m.%d %H:%M") -> str:
+    """A stored timestamp (naive UTC) as Korean local time."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(KST).strftime(fmt)
+
+
+UTC = timezone.utc  # noqa: UP017 -- kept next to KST for symmetry
+
+
+def session_label(item: dict[str, Any]) -> str:
+    first = " ".join(str(item.get("first_message") or "").split())
+    if len(first) > 34:
+        first = first[:33] + "…"
+    when = format_kst(item.get("last_activity") or item.get("created_at"), "%m월 %d일 %H:%M")
+    return f"{first}\n{when}" if when else first
+
+
+def copy_markdown(ad_copy: dict[str, Any]) -> str:
+    """The ad copy as a chat message."""
+    lines = [f"**{ad_copy.get('headline', '')}**", str(ad_copy.get("body", ""))]
+    if ad_copy.get("cta"):
+        lines.append(f"👉 {ad_copy['cta']}")
+    tags = " ".join(ad_copy.get("hashtags") or [])
+    if tags:
+        lines.append(tags)
+    return "\n\n".join(line for line in lines if line)
+
+
+def result_meta_markdown(public: dict[str, Any]) -> str:
+    """Seed, backends and time of one result, in words a shop owner can read."""
+    copy_backend = COPY_BACKEND_LABELS.get(public.get("copy_backend") or "", public.get("copy_backend") or "-")
+    if public.get("copy_fallback_used"):
+        copy_backend += " (OpenAI 응답 실패로 대체)"
+    image_backend = public.get("image_backend")
+    image_label = IMAGE_BACKEND_LABELS.get(image_backend or "", image_backend or "") or "없음 (문구만)"
+    if public.get("reused_image"):
+        image_label += " · 기존 이미지 재사용"
+    industry = INDUSTRY_LABELS.get(public.get("industry") or "", public.get("industry") or "-")
+    style = STYLE_LABELS.get(public.get("style") or "", public.get("style") or "-")
+    return (
+        f"**업종** {industry} · **스타일** {style} · **말투** {public.get('tone') or '-'} · **비율** {public.get('aspect_ratio')}  \n"
+        f"**문구** {copy_backend} · **이미지** {image_label}  \n"
+        f"**시드** `{public.get('seed')}` · **소요 시간** {float(public.get('elapsed_s') or 0):.1f}초"
+    )
+
+
+def _choice(value: str | None) -> str | None:
+    return None if value in (None, "", AUTO) else value
+
+
+# --- files Gradio may serve --------------------------------------------------------------
+
+_UI_FILES_DIR = Path(tempfile.gettempdir()) / "adgen-ui"
+_UI_FILES_MAX_AGE_S = 24 * 3600
+_prune_lock = threading.Lock()
+_last_prune = 0.0
+
+
+def _prune_ui_files() -> None:
+    global _last_prune
+    now = time.time()
+    with _prune_lock:
+        if now - _last_prune < 3600:
+            return
+        _last_prune = now
+    for entry in _UI_FILES_DIR.glob("*"):
+        try:
+            if now - entry.stat().st_mtime > _UI_FILES_MAX_AGE_S:
+                shutil.rmtree(entry, ignore_errors=True)
+        except OSError:
+            pass
+
+
+def ui_file(source: Path | Image.Image, name: str) -> str:
+    """A copy of an image under the temp folder, named for download, for Gradio to serve.
+
+    Gradio only serves files from its cache; it copies anything under the working or temp folder
+    there. Stored images may live anywhere (DATA_DIR), and guests' images only in memory, so every
+    image shown goes through here. Content-addressed like the store: one copy per picture.
+    """
+    if isinstance(source, Image.Image):
+        data = storage.png_bytes(source)
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        digest = source.stem if storage.HASH_RE.fullmatch(source.stem) else hashlib.sha256(source.read_bytes()).hexdigest()
+        data = None
+    target = _UI_FILES_DIR / digest[:32] / name
+    if not target.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".png")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data if data is not None else Path(source).read_bytes())  # type: ignore[arg-type]
+        os.replace(tmp, target)
+        _prune_ui_files()
+    return str(target)
+
+
+# --- the UI ------------------------------------------------------------------------------
+
+
+@dataclass
+class AdView:
+    """What the result panel shows for one ad."""
+
+    image: str | None
+    bare_image: str | None
+    copy_text: str
+    meta: str
+    variants: list[tuple[str, str | None]]  # (image, bare image) per variant
+
+
+class AdGenUI:
+    """Components and handlers of the Blocks. One instance per mounted app."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.settings = runtime.settings
+        self.ctx = runtime.ctx
+
+    # --- identity ---------------------------------------------------------------------------
+
+    def _verify(self, token: str | None) -> int:
+        if not token:
+            raise InvalidTokenError()
+        return auth.verify_token(token, engine=self.ctx.engine, settings=self.settings)
+
+    def _viewer(self, token: str | None) -> int | None:
+        """The user behind ``token``; None for a guest (when guests are allowed)."""
+        if not token:
+            if self.settings.allow_guest:
+                return None
+            raise InvalidTokenError()
+        return self._verify(token)
+
+    def _login_id(self, user_id: int) -> str:
+        from db import crud
+        from db.engine import session_scope
+
+        with session_scope(self.ctx.engine) as s:
+            user = crud.get_user(s, user_id)
+            return user.login_id if user is not None else ""
+
+    @contextmanager
+    def _user_errors(self, action: str, **context: Any) -> Iterator[None]:
+        """Domain errors become a Korean ``gr.Error``; anything else is logged and shown as a generic message."""
+        try:
+            yield
+        except gr.Error:
+            raise
+        except AdGenError as exc:
+            log.info("ui %s refused [%s]: %s %s", action, exc.code, exc.message, context)
+            raise gr.Error(exc.message, title="확인해 주세요", print_exception=False) from None
+        except Exception:
+            log.exception("ui %s failed unexpectedly %s", action, context)
+            raise gr.Error(AdGenError.default_message, title="오류", print_exception=False) from None
+
+    # --- layout -----------------------------------------------------------------------------
+
+    def build(self) -> gr.Blocks:
+        settings = self.settings
+        secret = browser_state_secret(settings)
+        with gr.Blocks(title=PRODUCT_NAME, analytics_enabled=False, delete_cache=(3600, 24 * 3600)) as demo:
+            self.token = gr.BrowserState(None, storage_key="adgen-token", secret=secret)
+            self.session = gr.BrowserState(None, storage_key="adgen-session", secret=secret)
+            self.variants_state = gr.State([])
+            self.page = gr.State(0)
+            self.header = gr.HTML(self._header_html(None), elem_id="adgen-header", padding=False)
+
+            with gr.Tabs(selected="login") as self.tabs:
+                with gr.Tab("로그인", id="login"):
+                    self._build_login_tab()
+                with gr.Tab("광고 생성", id="generate"):
+                    self._build_generate_tab()
+                with gr.Tab("채팅 기록", id="history") as self.history_tab:
+                    self._build_history_tab()
+            self._wire()
+        demo.queue(max_size=settings.queue_max_size, default_concurrency_limit=4)
+        return demo
+
+    def _build_login_tab(self) -> None:
+        with gr.Column(visible=True) as self.signed_out:
+            with gr.Row(equal_height=True):
+                with gr.Column(elem_classes="adgen-card", min_width=300):
+                    gr.Markdown("### 로그인\n만든 광고와 대화가 계정에 저장돼요.", elem_classes="adgen-section-title")
+                    self.login_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50, autofocus=True)
+                    self.login_pw = gr.Textbox(label="비밀번호", type="password", placeholder="비밀번호", max_length=200)
+                    self.login_btn = gr.Button("로그인", variant="primary")
+                with gr.Column(elem_classes="adgen-card", min_width=300):
+                    gr.Markdown("### 회원가입\n처음이신가요? 10초면 가입할 수 있어요.", elem_classes="adgen-section-title")
+                    self.signup_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50)
+                    self.signup_pw = gr.Textbox(label="비밀번호", type="password", placeholder="8-30자", max_length=200)
+                    self.signup_pw2 = gr.Textbox(label="비밀번호 확인", type="password", placeholder="비밀번호를 한 번 더 입력", max_length=200)
+                    self.signup_btn = gr.Button("가입하고 시작하기", variant="secondary")
+            with gr.Row(visible=self.settings.allow_guest, elem_classes="adgen-card"):
+                gr.Markdown(
+                    "**로그인 없이 먼저 써 보세요.** 게스트로도 광고를 만들 수 있어요. "
+                    "다만 기록이 저장되지 않고, 대화로 광고를 다듬으려면 로그인이 필요해요."
+                )
+                self.guest_btn = gr.Button("게스트로 시작하기", size="md", scale=0, min_width=180)
+        with gr.Column(visible=False, elem_classes="adgen-card") as self.signed_in:
+            self.account_md = gr.Markdown("")
+            with gr.Row():
+                self.go_generate_btn = gr.Button("광고 만들러 가기", variant="primary", scale=2)
+                self.logout_btn = gr.Button("로그아웃", variant="secondary", scale=1)
+        self.auth_msg = gr.Markdown("", elem_classes="adgen-status")
+
+    def _build_generate_tab(self) -> None:
+        self.guest_hint = gr.Markdown(
+            "💡 지금은 **게스트**로 이용 중이에요. 로그인하면 만든 광고가 기록에 남고, "
+            "\"더 밝게\", \"문구를 짧게\"처럼 대화로 광고를 계속 다듬을 수 있어요.",
+            visible=self.settings.allow_guest,
+            elem_classes="adgen-hint",
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=7, min_width=340):
+                self.chatbot = gr.Chatbot(
+                    label="광고 대화",
+                    height=540,
+                    layout="bubble",
+                    placeholder="## 어떤 광고를 만들까요?\n가게와 홍보하고 싶은 내용을 한 문장으로 적어 주세요.",
+                    examples=[{"text": t, "display_text": t} for t in PROMPT_EXAMPLES],
+                    feedback_options=None,
+                    buttons=["copy"],
+                    avatar_images=None,
+                )
+                with gr.Row(equal_height=True):
+                    self.prompt = gr.Textbox(
+                        show_label=False,
+                        placeholder="예: 카페 신메뉴 딸기라떼 홍보, 20% 할인",
+                        lines=1,
+                        max_lines=4,
+                        max_length=validation.INPUT_TEXT_MAX,
+                        scale=8,
+                        elem_id="adgen-prompt",
+                        autofocus=True,
+                    )
+                    self.send_btn = gr.Button("보내기", variant="primary", scale=1, min_width=96, elem_id="adgen-send")
+                with gr.Row():
+                    self.ratio = gr.Radio(["1:1", "4:3", "3:4"], value="1:1", label="화면 비율", min_width=200)
+                    self.content_type = gr.Radio(CONTENT_CHOICES, value="both", label="결과", min_width=260)
+                with gr.Accordion("세부 옵션 · 상품 사진", open=False):
+                    with gr.Row():
+                        self.style = gr.Dropdown(
+                            [("자동", AUTO)] + [(STYLE_LABELS.get(s, s), s) for s in STYLES], value=AUTO, label="스타일"
+                        )
+                        self.tone = gr.Radio(TONE_CHOICES, value=AUTO, label="말투")
+                        self.variants = gr.Slider(1, self.settings.max_variants, value=1, step=1, label="시안 개수")
+                    with gr.Row():
+                        self.photo = gr.File(
+                            label="상품 사진 (PNG·JPEG·WEBP)", file_types=UPLOAD_TYPES, type="filepath", height=140
+                        )
+                        self.photo_preview = gr.Image(
+                            label="사진 미리보기", interactive=False, height=140, visible=False, buttons=[]
+                        )
+                    self.photo_msg = gr.Markdown("", elem_classes="adgen-status")
+                with gr.Row(equal_height=True):
+                    self.status = gr.Markdown("", elem_classes="adgen-status")
+                    self.new_chat_btn = gr.Button("＋ 새 대화", size="sm", scale=0, min_width=110)
+            with gr.Column(scale=5, min_width=320, elem_classes="adgen-card"):
+                gr.Markdown("### 완성된 광고", elem_classes="adgen-section-title")
+                self.result_image = gr.Image(
+                    label="광고 이미지", interactive=False, type="filepath", height=420, buttons=["fullscreen"],
+                    placeholder="완성된 광고가 여기에 나타나요",
+                )  # fmt: skip
+                self.variants_gallery = gr.Gallery(
+                    label="시안 (눌러서 선택)", columns=4, height=110, visible=False, allow_preview=False, object_fit="cover"
+                )
+                self.copy_box = gr.Textbox(label="광고 문구", lines=5, interactive=False, buttons=["copy"])
+                with gr.Row():
+                    self.dl_ad = gr.DownloadButton("PNG 다운로드 (문구 포함)", variant="primary", visible=False, size="md")
+                    self.dl_bare = gr.DownloadButton("배경 이미지만", variant="secondary", visible=False, size="md")
+                self.meta_md = gr.Markdown("", elem_classes="adgen-meta")
+
+    def _build_history_tab(self) -> None:
+        self.history_hint = gr.Markdown(
+            "🔒 로그인하면 지금까지 만든 광고와 대화를 여기서 다시 볼 수 있어요.", elem_classes="adgen-hint", visible=True
+        )
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=4, min_width=280, elem_classes="adgen-card"):
+                with gr.Row(equal_height=True):
+                    gr.Markdown("### 대화 목록", elem_classes="adgen-section-title")
+                    self.refresh_btn = gr.Button("새로고침", size="sm", scale=0, min_width=90)
+                self.sessions = gr.Radio([], label="최근 대화", show_label=False, elem_id="adgen-sessions")
+                self.sessions_empty = gr.Markdown("", elem_classes="adgen-note")
+            with gr.Column(scale=8, min_width=320, elem_classes="adgen-card"):
+                self.history_chat = gr.Chatbot(
+                    label="대화 내용",
+                    height=460,
+                    layout="bubble",
+                    placeholder="왼쪽에서 대화를 고르면 내용이 여기에 보여요.",
+                    feedback_options=None,
+                    buttons=["copy"],
+                )
+                self.continue_btn = gr.Button("이 대화 이어가기", variant="primary", interactive=False)
+        with gr.Column(elem_classes="adgen-card"):
+            gr.Markdown("### 내가 만든 광고", elem_classes="adgen-section-title")
+            self.ads_gallery = gr.Gallery(label="내가 만든 광고", show_label=False, columns=4, height="auto", object_fit="contain",
+                                          buttons=["download", "fullscreen"])  # fmt: skip
+            with gr.Row(elem_classes="adgen-pager", equal_height=True):
+                self.prev_btn = gr.Button("◀ 이전", size="sm", interactive=False, scale=0, min_width=90)
+                self.page_md = gr.Markdown("", elem_classes="adgen-note")
+                self.next_btn = gr.Button("다음 ▶", size="sm", interactive=False, scale=0, min_width=90)
+
+    # --- wiring -----------------------------------------------------------------------------
+
+    def _wire(self) -> None:
+        account_outputs = self._account_outputs()
+        gpu = {"concurrency_id": "gpu", "concurrency_limit": self.settings.gpu_concurrency}
+        quick = {"queue": False}  # never behind the GPU queue, never refused by a full queue
+
+        # A load can't be blocked by the queue either: verify the stored token and restore.
+        self._demo_load = gr.on(
+            triggers=None, fn=None
+        ) if False else None  # placeholder removed below (kept for readability of order)
+        self.login_btn.click(self.login, [self.login_id, self.login_pw], account_outputs, api_name="login", **quick)
+        self.login_pw.submit(self.login, [self.login_id, self.login_pw], account_outputs, api_visibility="private", **quick)
+        self.signup_btn.click(
+            self.signup, [self.signup_id, self.signup_pw, self.signup_pw2], account_outputs, api_name="signup", **quick
+        )
+        self.logout_btn.click(self.logout, [self.token], account_outputs, api_name="logout", **quick)
+        self.guest_btn.click(lambda: gr.Tabs(selected="generate"), None, self.tabs, api_visibility="private", **quick)
+        self.go_generate_btn.click(lambda: gr.Tabs(selected="generate"), None, self.tabs, api_visibility="private", **quick)
+
+        gen_inputs = [
+            self.token, self.prompt, self.chatbot, self.session, self.ratio, self.content_type,
+            self.style, self.tone, self.variants, self.photo,
+        ]  # fmt: skip
+        gen_outputs = [self.chatbot, self.prompt, self.session, self.status, self.send_btn, *self._result_outputs()]
+        for trigger, name in ((self.send_btn.click, "generate"), (self.prompt.submit, None)):
+            trigger(
+                self.generate,
+                gen_inputs,
+                gen_outputs,
+                api_name=name,
+                api_visibility="public" if name else "private",
+                show_progress="full",
+                show_progress_on=[self.result_image],
+                **gpu,
+            )
+        self.chatbot.example_select(self.pick_example, None, self.prompt, api_visibility="private", **quick)
+        self.new_chat_btn.click(
+            self.new_chat, None, [self.chatbot, self.session, self.status, *self._result_outputs()], api_name="new_chat", **quick
+        )
+        self.photo.upload(self.check_photo, [self.photo], [self.photo, self.photo_preview, self.photo_msg],
+                          api_visibility="private", **quick)  # fmt: skip
+        self.photo.clear(lambda: (gr.Image(value=None, visible=False), ""), None, [self.photo_preview, self.photo_msg],
+                         api_visibility="private", **quick)  # fmt: skip
+        self.variants_gallery.select(
+            self.pick_variant, [self.variants_state], [self.result_image, self.dl_ad, self.dl_bare], api_visibility="private", **quick
+        )
+
+        history_outputs = [self.history_hint, self.sessions, self.sessions_empty, self.history_chat, self.continue_btn,
+                           *self._gallery_outputs()]  # fmt: skip
+        self.history_tab.select(self.refresh_history, [self.token], history_outputs, api_visibility="private", **quick)
+        self.refresh_btn.click(self.refresh_history, [self.token], history_outputs, api_name="history", **quick)
+        self.sessions.change(
+            self.open_session, [self.token, self.sessions], [self.history_chat, self.continue_btn], api_name="open_session", **quick
+        )
+        self.continue_btn.click(
+            self.continue_session,
+            [self.token, self.sessions],
+            [self.tabs, self.chatbot, self.session, self.status, *self._result_outputs()],
+            api_name="continue_session",
+            **quick,
+        )
+        self.prev_btn.click(self.gallery_page, [self.token, self.page, gr.Number(-1, visible=False)], self._gallery_outputs(),
+                            api_visibility="private", **quick)  # fmt: skip
+        self.next_btn.click(self.gallery_page, [self.token, self.page, gr.Number(1, visible=False)], self._gallery_outputs(),
+                            api_name="gallery_page", **quick)  # fmt: skip
+
+    def _account_outputs(self) -> list[Any]:
+        return [
+            self.token, self.session, self.header, self.signed_out, self.signed_in, self.account_md, self.auth_msg,
+            self.guest_hint, self.tabs, self.chatbot, self.status, self.login_pw, self.signup_pw, self.signup_pw2,
+            *self._result_outputs(),
+        ]  # fmt: skip
+
+    def _result_outputs(self) -> list[Any]:
+        return [self.result_image, self.variants_gallery, self.copy_box, self.dl_ad, self.dl_bare, self.meta_md, self.variants_state]
+
+    def _gallery_outputs(self) -> list[Any]:
+        return [self.ads_gallery, self.page, self.page_md, self.prev_btn, self.next_btn]
