@@ -179,19 +179,31 @@ class _Canvas:
         ys = np.arange(y0, y1, dtype=np.float32)[:, None] + 0.5
         return xs, ys
 
-    def paint(self, box: Box, alpha: np.ndarray, colour: RGB, opacity: float = 1.0) -> None:
+    def paint(self, box: Box, alpha: np.ndarray, colour: RGB | np.ndarray, opacity: float = 1.0) -> None:
+        """Blend ``colour`` (one RGB, or one per pixel of ``box``) over ``box`` with coverage ``alpha``."""
         x0, y0, x1, y1 = box
         region = self.px[y0:y1, x0:x1]
         region += (np.asarray(colour, dtype=np.float32) - region) * (alpha * opacity)[..., None]
 
+    def vertical_shade(self, box: Box, top: RGB, bottom: RGB, y_top: float, y_bottom: float) -> np.ndarray:
+        """Per-pixel colours for ``box``: ``top`` at ``y_top`` fading to ``bottom`` at ``y_bottom`` (lit from above)."""
+        _, ys = self.grid(box)
+        t = np.clip((ys - y_top) / max(y_bottom - y_top, 1.0), 0.0, 1.0)[..., None]
+        a, b = np.asarray(top, dtype=np.float32), np.asarray(bottom, dtype=np.float32)
+        return np.broadcast_to(a + (b - a) * t, (box[3] - box[1], box[2] - box[0], 3))
+
     # shapes ----------------------------------------------------------------------------------
 
-    def circle(self, cx: float, cy: float, r: float, colour: RGB, opacity: float, softness: float = 1.0) -> None:
+    def circle(
+        self, cx: float, cy: float, r: float, colour: RGB, opacity: float, softness: float = 1.0, lit: RGB | None = None
+    ) -> None:
+        """A disc; with ``lit``, shaded from ``lit`` at its top to ``colour`` at its bottom."""
         box = self.clip(cx - r - softness, cy - r - softness, cx + r + softness, cy + r + softness)
         if box is None:
             return
         xs, ys = self.grid(box)
-        self.paint(box, _edge(np.hypot(xs - cx, ys - cy) - r, softness), colour, opacity)
+        fill = colour if lit is None else self.vertical_shade(box, lit, colour, cy - r, cy + r * 0.6)
+        self.paint(box, _edge(np.hypot(xs - cx, ys - cy) - r, softness), fill, opacity)
 
     def ring(
         self, cx: float, cy: float, r: float, width: float, colour: RGB, opacity: float, start: float = 0.0, sweep: float = 360.0
@@ -220,7 +232,7 @@ class _Canvas:
         sd = np.hypot(np.maximum(qx, 0), np.maximum(qy, 0)) + np.minimum(np.maximum(qx, qy), 0) - radius
         self.paint(region, _edge(sd, softness), colour, opacity)
 
-    def arch(self, cx: float, top: float, half_width: float, bottom: float, colour: RGB, opacity: float) -> None:
+    def arch(self, cx: float, top: float, half_width: float, bottom: float, colour: RGB, opacity: float, lit: RGB | None = None) -> None:
         """A rounded-top arch (a semicircle on a rectangle): the "window" behind a product."""
         region = self.clip(cx - half_width - 2, top - 2, cx + half_width + 2, bottom + 2)
         if region is None:
@@ -229,7 +241,8 @@ class _Canvas:
         ccy = top + half_width
         sd_circle = np.hypot(xs - cx, ys - ccy) - half_width
         sd_rect = np.maximum(np.abs(xs - cx) - half_width, np.maximum(ccy - ys, ys - bottom))
-        self.paint(region, _edge(np.minimum(sd_circle, sd_rect), 1.0), colour, opacity)
+        fill = colour if lit is None else self.vertical_shade(region, lit, colour, top, bottom)
+        self.paint(region, _edge(np.minimum(sd_circle, sd_rect), 1.0), fill, opacity)
 
     def band(self, px: float, py: float, angle_deg: float, width: float, colour: RGB, opacity: float) -> None:
         """A straight band through (px, py) across the whole canvas."""
@@ -257,10 +270,13 @@ class _Colours:
     calm: RGB
     deep: RGB
     shape: RGB
+    shape_lit: RGB  # the top of the hero shape, as if lit from above
+    blob: RGB  # soft corner blobs: an analogous hue, so they never fight the main colour
     shape_alt: RGB
     accent: RGB
     text: RGB
     surface: RGB
+    shadow: RGB
     calm_lab: np.ndarray
     deep_lab: np.ndarray
 
@@ -270,26 +286,41 @@ def _pull_hue(hue: float, target: float, amount: float) -> float:
     return (hue + diff * amount) % 360
 
 
+def _muddy(lightness: float, hue: float) -> bool:
+    """Dark oranges and yellows read as brown or olive: a gradient should not end there."""
+    return lightness < 0.62 and 45 <= hue % 360 <= 115
+
+
 def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) -> _Colours:
     # A small hue jitter per seed: variants of one request differ in tint, not just in layout.
     hue = (look.hue + rng.uniform(-9, 9)) % 360
     accent_hue = recipe.accent_hue if recipe.accent_hue is not None else (look.accent_hue + rng.uniform(-8, 8)) % 360
     if recipe.hue_pull is not None:
         hue = _pull_hue(hue, *recipe.hue_pull)
-    deep_hue = hue + recipe.deep_hue_shift * (1 if rng.random() < 0.5 else -1)
+    direction = 1 if rng.random() < 0.5 else -1
+    if _muddy(recipe.deep[0], hue + direction * recipe.deep_hue_shift):
+        direction = -direction
+    deep_hue = hue + direction * recipe.deep_hue_shift
     calm, deep = oklch(*recipe.calm, hue), oklch(*recipe.deep, deep_hue)
     accent = oklch(*recipe.accent, accent_hue)
     # The accent must stand out from the background it is laid on (a CTA button that vanishes is useless).
     if contrast_ratio(accent, calm) < 2.0:
         accent = oklch(recipe.accent[0] + (-0.25 if not is_dark(calm) else 0.2), recipe.accent[1], accent_hue)
+    shape_l, shape_c = recipe.shape
+    blob_hue = hue - direction * 28
+    if _muddy(shape_l, blob_hue):
+        blob_hue = hue + direction * 28
     return _Colours(
         calm=calm,
         deep=deep,
-        shape=oklch(*recipe.shape, hue + 4),
+        shape=oklch(shape_l, shape_c, hue + 4),
+        shape_lit=oklch(min(1.0, shape_l + 0.07), shape_c * 0.8, hue + 4),
+        blob=oklch(shape_l, shape_c, blob_hue),
         shape_alt=oklch(*recipe.shape_alt, accent_hue),
         accent=accent,
         text=oklch(*recipe.text, hue),
         surface=oklch(*recipe.surface, hue),
+        shadow=oklch(min(recipe.deep[0], 0.3) * 0.6, 0.03, deep_hue),
         calm_lab=srgb_to_oklab(np.array(calm) / 255),
         deep_lab=srgb_to_oklab(np.array(deep) / 255),
     )
@@ -425,57 +456,70 @@ class TemplateImageGenerator:
         light = mix(c.calm, (255, 255, 255), 0.6) if not is_dark(c.calm) else mix(c.calm, c.shape, 0.8)
         _soft_light(canvas, tcx, tcy, 0.55 * short, light, recipe.glow)
 
-        # 2. Big soft blobs in two corners away from the text: depth without detail.
+        # 2. Big soft blobs in the two corners farthest from the text: depth without detail.
         corners = [(0.0, 0.0), (w, 0.0), (0.0, h), (w, h)]
         corners.sort(key=lambda p: -math.hypot(p[0] - tcx, p[1] - tcy))
         for k, (bx, by) in enumerate(corners[:2]):
             r = short * rng.uniform(0.28, 0.42)
-            colour = c.shape_alt if k == 0 else c.shape
-            canvas.circle(bx + rng.uniform(-0.08, 0.08) * w, by + rng.uniform(-0.08, 0.08) * h, r, colour, 0.55, softness=r * 0.9)
+            colour = c.blob if k == 0 else c.shape
+            canvas.circle(bx + rng.uniform(-0.08, 0.08) * w, by + rng.uniform(-0.08, 0.08) * h, r, colour, 0.5, softness=r * 0.9)
 
-        # 3. The hero shape: a disc or an arch behind the product (or the motif).
+        # 3. A diagonal light streak across the hero side, for the energetic styles only.
+        if rng.random() < (recipe.busyness - 0.4) * 1.2:
+            angle = float(rng.choice([-32.0, 32.0, -58.0, 58.0]))
+            streak = mix(c.calm, (255, 255, 255), 0.5)
+            canvas.band(hcx + (hcx - tcx) * 0.3, hcy + (hcy - tcy) * 0.3, angle, short * rng.uniform(0.05, 0.08), streak, 0.16)
+
+        # 4. The hero shape, lit from above and casting a soft shadow: a disc or an arch behind the
+        # product (or the motif), with a fine accent ring that fades out at its ends.
         hero_kind = "arch" if (h >= w and rng.random() < 0.45) else "disc"
+        line = max(2.0, short * 0.004)
         if hero_kind == "disc":
             r = hero_r * rng.uniform(0.86, 0.98)
-            canvas.circle(hcx, hcy, r, c.shape, 0.9)
+            canvas.circle(hcx, hcy + r * 0.06, r, c.shadow, 0.22, softness=r * 0.22)
+            canvas.circle(hcx, hcy, r, c.shape, 0.95, lit=c.shape_lit)
+            orbit = r
             if rng.random() < 0.4 + 0.5 * recipe.busyness:
-                ring_r = r * rng.uniform(1.08, 1.16)
-                canvas.ring(hcx, hcy, ring_r, max(2.0, short * 0.004), c.accent, 0.75, start=rng.uniform(0, 360), sweep=rng.uniform(150, 260))
+                canvas.ring(hcx, hcy, r * rng.uniform(1.08, 1.14), line, c.accent, 0.7, start=rng.uniform(0, 360), sweep=rng.uniform(150, 250))
         else:
             half = hero_r * rng.uniform(0.62, 0.74)
-            canvas.arch(hcx, hero[1] + hero_r * 0.05, half, hero[3] + (h - hero[3]) * 0.5 + 2, c.shape, 0.9)
-            canvas.ring(hcx, hero[1] + hero_r * 0.05 + half, half * 1.12, max(2.0, short * 0.004), c.accent, 0.7, start=185, sweep=170)
-
-        # 4. A diagonal band across the hero side, for the busier styles.
-        if rng.random() < recipe.busyness * 0.8:
-            angle = rng.choice([-32.0, 32.0, -58.0, 58.0])
-            canvas.band(hcx + (hcx - tcx) * 0.35, hcy + (hcy - tcy) * 0.35, float(angle), short * rng.uniform(0.05, 0.09), c.shape_alt, 0.35)
+            top, bottom = hero[1] + hero_r * 0.05, hero[3] + (h - hero[3]) * 0.5 + 2
+            canvas.arch(hcx, top, half, bottom, c.shape, 0.95, lit=c.shape_lit)
+            canvas.ring(hcx, top + half, half * 1.12, line, c.accent, 0.7, start=185, sweep=170)
+            orbit = half * 1.2
 
         card_box: Box | None = None
         product_box: Box | None = None
         scaled_photo: Image.Image | None = None
         if photo is not None:
-            scaled_photo, product_box, card_box = self._product_card(canvas, c, photo, hero, short, dark=is_dark(c.calm))
+            scaled_photo, product_box, card_box = self._product_card(canvas, c, photo, hero, short)
         else:
-            # 5. The industry motif, faint, on the hero shape.
-            msize = int(hero_r * rng.uniform(1.0, 1.15))
+            # 5. The industry motif, tone on tone, on the hero shape.
+            msize = int(hero_r * rng.uniform(1.0, 1.12))
             m = np.asarray(motif_mask(industry, msize), dtype=np.float32) / 255.0
-            ink = c.text if not is_dark(c.shape) else mix(c.shape, (255, 255, 255), 0.7)
-            canvas.mask(int(hcx - msize / 2), int(hcy - msize / 2), m, ink, 0.30 if style != "premium" else 0.45)
+            ink = mix(c.shape, c.text, 0.55) if not is_dark(c.shape) else mix(c.shape, (255, 255, 255), 0.75)
+            canvas.mask(int(hcx - msize / 2), int(hcy - msize / 2), m, ink, 0.55 if style != "premium" else 0.6)
 
-        # 6. Fine accents (dots, small rings) where they cannot collide with text or product.
+        # 6. Fine accents: a few dots and small rings orbiting the hero (and, for busy styles, in
+        # the open corners), never on the text area, the hero shape or the product.
         keep_out = [_expand(text_box, 0.02 * short)]
         if card_box is not None:
             keep_out.append(_expand(card_box, 0.03 * short))
-        count = int(round(4 + 22 * recipe.busyness))
+        count = int(round(3 + 16 * recipe.busyness))
         placed = 0
-        for _ in range(count * 6):
+        for _ in range(count * 8):
             if placed >= count:
                 break
-            x, y = rng.uniform(0.03, 0.97) * w, rng.uniform(0.03, 0.97) * h
-            if any(_inside(x, y, box) for box in keep_out):
+            if rng.random() < 0.65:
+                a, dist = rng.uniform(0, 2 * math.pi), orbit * rng.uniform(1.12, 1.6)
+                x, y = hcx + dist * math.cos(a), hcy + dist * math.sin(a)
+            else:
+                x, y = rng.uniform(0.04, 0.96) * w, rng.uniform(0.04, 0.96) * h
+            if not (0.02 * w < x < 0.98 * w and 0.02 * h < y < 0.98 * h) or any(_inside(x, y, box) for box in keep_out):
                 continue
-            r = short * rng.uniform(0.004, 0.014)
+            if math.hypot(x - hcx, y - hcy) < orbit * 1.06:
+                continue
+            r = short * rng.uniform(0.004, 0.011)
             colour = [c.accent, c.shape_alt, c.surface][int(rng.integers(3))]
             if rng.random() < 0.3:
                 canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
@@ -506,9 +550,7 @@ class TemplateImageGenerator:
         return image, palette, product_box, layout
 
     @staticmethod
-    def _product_card(
-        canvas: _Canvas, c: _Colours, photo: Image.Image, hero: Box, short: int, *, dark: bool
-    ) -> tuple[Image.Image, Box, Box]:
+    def _product_card(canvas: _Canvas, c: _Colours, photo: Image.Image, hero: Box, short: int) -> tuple[Image.Image, Box, Box]:
         """Scale the photo into the hero area, draw its card and shadow; returns (scaled photo, photo box, card box)."""
         pad = round(short * 0.025)
         cutout = photo.mode == "RGBA"
@@ -520,7 +562,7 @@ class TemplateImageGenerator:
         y = (hero[1] + hero[3] - ph) // 2
         scaled = photo.resize((pw, ph), Image.Resampling.LANCZOS)
         product_box = (x, y, x + pw, y + ph)
-        shadow = (0, 0, 0) if not dark else (0, 0, 0)
+        shadow = c.shadow
         if cutout:
             # A cut-out product gets a shadow of its own silhouette instead of a card.
             blur = max(2, round(short * 0.02))
