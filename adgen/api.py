@@ -101,6 +101,21 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+_bearer = HTTPBearer(auto_error=False)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def current_user(request: Request, creds: Credentials) -> int:
+    """The user of a verified bearer token (never a client-sent id)."""
+    runtime: Runtime = request.app.state.runtime
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise InvalidTokenError(code="auth_required")
+    return auth.verify_token(creds.credentials, engine=runtime.ctx.engine, settings=runtime.settings)
+
+
+CurrentUser = Annotated[int, Depends(current_user)]
+
+
 def create_api(runtime: Runtime) -> FastAPI:
     settings = runtime.settings
     ctx = runtime.ctx
@@ -113,7 +128,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         docs_url="/docs",
         redoc_url=None,
     )
-    bearer = HTTPBearer(auto_error=False)
+    api.state.runtime = runtime
 
     @api.exception_handler(AdGenError)
     async def _adgen_error(request: Request, exc: AdGenError) -> JSONResponse:
@@ -139,13 +154,6 @@ def create_api(runtime: Runtime) -> FastAPI:
         log.error("%s %s -> 500 unexpected", request.method, request.url.path, exc_info=exc)
         return _error(500, "internal_error", AdGenError.default_message)
 
-    def current_user(creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> int:
-        if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
-            raise InvalidTokenError(code="auth_required")
-        return auth.verify_token(creds.credentials, engine=ctx.engine, settings=settings)
-
-    User = Annotated[int, Depends(current_user)]
-
     @api.post("/auth/signup", status_code=201, response_model=SignupResponse, tags=["auth"],
               responses={409: {"model": ErrorResponse, "description": "Login id taken"}, **ERROR_RESPONSES})
     def signup(body: SignupRequest) -> SignupResponse:
@@ -160,7 +168,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         return LoginResponse(**result)
 
     @api.post("/auth/logout", status_code=204, tags=["auth"], responses=ERROR_RESPONSES)
-    def logout(user_id: User, creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> None:
+    def logout(user_id: CurrentUser, creds: Credentials) -> None:
         assert creds is not None  # current_user already refused a missing token
         auth.logout(creds.credentials, engine=ctx.engine, settings=settings)
 
@@ -195,7 +203,7 @@ def create_api(runtime: Runtime) -> FastAPI:
             }
         },
     )
-    async def create_ad(request: Request, user_id: User) -> TaskAccepted:
+    async def create_ad(request: Request, user_id: CurrentUser) -> TaskAccepted:
         fields, upload = await _read_ad_request(request, max_bytes=int(settings.max_upload_mb * 1024 * 1024))
         try:
             body = GenerateRequest.model_validate(fields)
@@ -221,7 +229,7 @@ def create_api(runtime: Runtime) -> FastAPI:
 
     @api.get("/tasks/{task_id}", response_model=TaskStatus, tags=["ads"],
              responses={404: {"model": ErrorResponse, "description": "No such task (or not yours)"}, **ERROR_RESPONSES})
-    def task_status(task_id: str, user_id: User) -> TaskStatus:
+    def task_status(task_id: str, user_id: CurrentUser) -> TaskStatus:
         try:
             entry = runtime.tasks[task_id]
         except KeyError:
@@ -232,22 +240,22 @@ def create_api(runtime: Runtime) -> FastAPI:
 
     @api.get("/history/generations", response_model=list[GenerationHistoryItem], tags=["history"], responses=ERROR_RESPONSES)
     def generation_history(
-        user_id: User, limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
+        user_id: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 20, offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0
     ) -> list[dict[str, Any]]:
         return services.get_generation_history(ctx, user_id, limit=limit, offset=offset)
 
     @api.get("/history/chat/sessions", response_model=list[ChatSessionItem], tags=["history"], responses=ERROR_RESPONSES)
-    def chat_sessions(user_id: User, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
+    def chat_sessions(user_id: CurrentUser, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> list[dict[str, Any]]:
         return services.get_chat_sessions(ctx, user_id, limit=limit)
 
     @api.get("/history/chat", response_model=list[ChatMessageItem], tags=["history"],
              responses={404: {"model": ErrorResponse, "description": "No such session (or not yours)"}, **ERROR_RESPONSES})
-    def chat_history(user_id: User, session_id: Annotated[str, Query(max_length=64)]) -> list[dict[str, Any]]:
+    def chat_history(user_id: CurrentUser, session_id: Annotated[str, Query(max_length=64)]) -> list[dict[str, Any]]:
         return services.get_chat_history(ctx, user_id, session_id)
 
     @api.get("/images/{filename}", tags=["images"], response_class=FileResponse,
              responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorResponse, "description": "Not found or not yours"}})
-    def image(filename: str, user_id: User) -> FileResponse:
+    def image(filename: str, user_id: CurrentUser) -> FileResponse:
         # Only "<64 hex>.png" can name a file; everything else is the same 404.
         if not filename.endswith(".png"):
             raise NotFoundError("이미지를 찾을 수 없습니다.", code="image_not_found")

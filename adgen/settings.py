@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     sdxl_compile: bool = Field(False, description="torch.compile the UNet (long first call; cached in DATA_DIR/inductor).")
     sdxl_compile_mode: str = Field("max-autotune-no-cudagraphs", description="torch.compile mode.")
     sdxl_deepcache_interval: int = Field(0, ge=0, le=10, description="DeepCache-style feature reuse every N steps (0 = off).")
+    sdxl_cuda_graphs: bool = Field(False, description="With SDXL_COMPILE: CUDA graphs on top of the compile mode (cuts launch gaps).")
+    sdxl_compile_vae: bool = Field(False, description="With SDXL_COMPILE: also compile the VAE decoder.")
+    sdxl_attention_backend: Literal["auto", "cudnn", "flash", "efficient"] = Field(
+        "auto", description="SDPA kernel tried first on CUDA (`auto` keeps PyTorch's order)."
+    )
     sdxl_warmup: bool = Field(True, description="Warm the model up in the background at start-up.")
     tiny_sdxl_size: int = Field(64, ge=32, le=256, description="Edge length (px) the tiny random SDXL renders at before resizing.")
 

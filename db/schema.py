@@ -1,6 +1,6 @@
 """Print the DDL generated from the SQLModel classes: ``python -m db.schema > db/create_tables.sql``.
 
-The models are the source of truth; tests/db/test_schema.py proves that the file and the models
+The models are the source of truth; tests/db/test_db_schema.py proves that the file and the models
 produce the same catalog in PostgreSQL.
 """
 

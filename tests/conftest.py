@@ -7,9 +7,9 @@ Where a PostgreSQL answers on 127.0.0.1:5432 (trust auth, user ``postgres`` or `
 or ``ADGEN_TEST_DB=embedded`` forces one.
 
 Fixtures: ``database_url`` (session), ``settings`` (that URL, a per-test data_dir, bcrypt cost 4),
-``settings_factory`` (the same with overrides), ``engine`` (schema created; every table truncated
-after the test, so tests are isolated) and ``make_database`` (extra empty databases on the same
-server, dropped after the test).
+``settings_factory`` (the same with overrides), ``engine`` (schema created; after the test every
+table is truncated and the login throttle cleared, so tests are isolated) and ``make_database``
+(extra empty databases on the same server, dropped after the test).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
+from adgen.auth import login_throttle
 from adgen.settings import Settings
 from db.admin import create_database, drop_database, dsn_as_url, find_local_server, maintenance_dsn
 from db.engine import dispose_engines, init_db, shutdown_db, start_embedded_server
@@ -108,7 +109,11 @@ def _schema_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def engine(_schema_engine: Engine) -> Iterator[Engine]:
+    # Accounts are wiped after each test, so is the in-process login throttle: failed logins of
+    # one test must never lock out the same id in the next.
+    login_throttle.clear()
     yield _schema_engine
+    login_throttle.clear()
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with _schema_engine.begin() as conn:
         # Do not hang the suite behind a lock a broken test left behind.

@@ -47,6 +47,9 @@ ROLE_STYLES: Final[dict[Role, RoleStyle]] = {
 MARGIN_FRACTION: Final[dict[str, float]] = {"1:1": 0.07, "4:3": 0.065, "3:4": 0.065}
 FLOOR_PX: Final = 9  # below this Hangul strokes merge; no role is drawn smaller
 MIN_GROUP_GAP: Final = 0.04  # fraction of the short side between two groups
+# Fraction of the short side kept between text and the product photo: text touching a product
+# looks cramped, and the glyphs' surroundings (measured for contrast) must not be the product.
+AVOID_CLEARANCE: Final = 0.04
 
 # The CTA pill, in CTA font sizes.
 PILL_PAD_X: Final = 1.35
@@ -320,7 +323,7 @@ def candidate_plans(
 
     around: list[Plan] = []
     if avoid is not None:
-        gap = round(0.03 * min(width, height))
+        gap = round(AVOID_CLEARANCE * min(width, height)) + 1
         ax0, ay0, ax1, ay1 = avoid
         above: Rect = (m, m, width - m, min(height - m, ay0 - gap))
         below: Rect = (m, max(m, ay1 + gap), width - m, height - m)

@@ -27,8 +27,15 @@ _STOP_TERMS: Final = (
 # Terms that name no product on their own (places, categories, modifiers).
 _NON_PRODUCTS: Final = frozenset(
     {"카페", "베이커리", "학원", "미용실", "네일샵", "헬스장", "부동산", "음식", "요리", "음료", "아이스", "수제", "한식", "양식",
-     "중식", "일식", "공부", "운동", "다이어트", "헬스", "인테리어", "반려동물", "애견", "책"}
+     "중식", "일식", "공부", "운동", "다이어트", "헬스", "인테리어", "반려동물", "애견", "책",
+     # Pets are who the ad is for, not what it sells ("강아지 간식": the product is 간식).
+     "강아지", "고양이", "댕댕이", "냥이", "반려견", "반려묘"}
 )  # fmt: skip
+_PETS: Final = frozenset({"강아지", "고양이", "댕댕이", "냥이", "반려견", "반려묘"})
+
+# Modifiers stay part of the product they are glued to ("수제버거", "아이스라떼") but are no
+# product on their own.
+_MODIFIERS: Final = frozenset({"아이스", "수제"})
 
 MAX_PRODUCTS: Final = 3
 # A product typed as a sentence fragment would not fit a headline; longer spans are ignored.
@@ -36,8 +43,9 @@ MAX_PRODUCT_CHARS: Final = 8
 
 _PERCENT_RE: Final = re.compile(r"(\d{1,2})\s*(?:%|퍼센트|프로)")
 _PRICE_RE: Final = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})\s*원")
-_ONE_PLUS_ONE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러스\s*원|2\s*\+\s*1")
-_FREE_RE: Final = re.compile(r"무료|공짜|증정|서비스로")
+_BUNDLE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러스\s*원|2\s*\+\s*1")
+_FREE_RE: Final = re.compile(r"무료\s*(체험|상담|시식|수업|배송|증정)?")
+_GIFT_RE: Final = re.compile(r"증정|사은품|서비스로")
 _HALF_RE: Final = re.compile(r"반값|반\s*가격")
 
 INTENT_ORDER: Final = ("opening", "new", "event", "season")
@@ -147,10 +155,14 @@ def extract_products(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     for word in words(text):
         matches = [m for m in _scan_word(word, terms, max_len) if terms[m.term]]
         for run in _contiguous_runs(matches):
+            if all(m.term in _PETS for m in run):
+                # "강아지" sells nothing, but the picture should still show one.
+                subjects.append(" ".join(str(terms[m.term]) for m in run))
+                continue
             # Leading/trailing places and categories are not part of the product ("크루아상맛집").
             while run and run[-1].term in _NON_PRODUCTS:
                 run = run[:-1]
-            while run and run[0].term in _NON_PRODUCTS and len(run) > 1 and run[1].term not in _NON_PRODUCTS:
+            while len(run) > 1 and run[0].term in _NON_PRODUCTS and run[0].term not in _MODIFIERS:
                 run = run[1:]
             if not run or all(m.term in _NON_PRODUCTS for m in run):
                 continue
@@ -160,9 +172,8 @@ def extract_products(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
                 typed = ""  # copy stays Korean; the English word still feeds the image prompt
             if typed and len(typed) <= MAX_PRODUCT_CHARS and typed not in products:
                 products.append(typed)
-            if english not in subjects:
-                subjects.append(english)
-    return tuple(products[:MAX_PRODUCTS]), tuple(subjects[:MAX_PRODUCTS])
+            subjects.append(english)
+    return tuple(products[:MAX_PRODUCTS]), tuple(dict.fromkeys(subjects))[:MAX_PRODUCTS]
 
 
 def _contiguous_runs(matches: list[_Match]) -> Iterable[list[_Match]]:
@@ -193,12 +204,14 @@ def extract_deal(text: str) -> tuple[str | None, str | None]:
     deal: str | None = None
     if m := _PERCENT_RE.search(text):
         deal = f"{int(m.group(1))}% 할인"
-    elif _ONE_PLUS_ONE_RE.search(text):
-        deal = "2+1" if "2" in _ONE_PLUS_ONE_RE.search(text).group(0).split("+")[0] else "1+1"  # type: ignore[union-attr]
+    elif m := _BUNDLE_RE.search(text):
+        deal = "2+1" if m.group(0).startswith(("2", "투")) else "1+1"
     elif _HALF_RE.search(text):
         deal = "반값 할인"
-    elif _FREE_RE.search(text):
-        deal = "무료 증정"
+    elif m := _FREE_RE.search(text):
+        deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
+    elif _GIFT_RE.search(text):
+        deal = "사은품 증정"
     price: str | None = None
     if m := _PRICE_RE.search(text):
         price = f"{int(m.group(1).replace(',', '')):,}원"

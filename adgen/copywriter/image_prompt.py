@@ -7,9 +7,14 @@ one group ("더 밝게": the style descriptors) and leave every other phrase exa
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Sequence
 
 from adgen.copywriter import lexicon
+from adgen.copywriter.base import resolve_style
+
+logger = logging.getLogger(__name__)
 
 _SEPARATOR = ", "
 
@@ -23,6 +28,20 @@ def join_phrases(phrases: Iterable[str]) -> str:
     for phrase in phrases:
         seen.setdefault(phrase.strip(), None)
     return _SEPARATOR.join(p for p in seen if p)
+
+
+def style_for(requested: str | None, industry: str) -> tuple[str, list[str]]:
+    """The style for a new image, and prompt phrases for a style name we do not know."""
+    style = resolve_style(requested)
+    if style is not None:
+        return style, []
+    default = lexicon.DEFAULT_STYLE[industry]
+    if requested and requested.strip():
+        logger.info("unknown style %r: using %r for industry %s", requested, default, industry)
+        # An English name ("retro", "art deco") still means something to SDXL.
+        if re.fullmatch(r"[A-Za-z][A-Za-z \-]{1,40}", requested.strip()):
+            return default, [f"{requested.strip().lower()} style"]
+    return default, []
 
 
 def build_image_prompt(

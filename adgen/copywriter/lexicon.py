@@ -108,6 +108,9 @@ INTENT_CUES: Final[dict[str, tuple[str, ...]]] = {
 
 # The season word used in copy ("{season} 한정") for each cue, and its scene for SDXL.
 SEASONS: Final[dict[str, tuple[str, str]]] = {
+    # Compounds first: "겨울방학 특강" is about the vacation, not the season.
+    "겨울방학": ("겨울방학", "winter, cozy, soft snow"),
+    "여름방학": ("여름방학", "summer, bright sunlight, refreshing"),
     "봄": ("봄", "spring, cherry blossoms"),
     "여름": ("여름", "summer, bright sunlight, refreshing"),
     "가을": ("가을", "autumn, golden fallen leaves"),
@@ -187,18 +190,19 @@ KO_EN: Final[dict[str, str]] = {
     "상가": "storefront", "부동산": "real estate office", "인테리어": "interior",
 }  # fmt: skip
 
-# The scene each industry's photo is set in (after the subject, before the style).
+# The scene each industry's photo is set in (after the subject, before the style). One phrase
+# each, without commas: a refinement finds the scene and the composition by exact phrase.
 INDUSTRY_SCENES: Final[dict[str, str]] = {
-    "cafe": "cozy cafe interior, wooden table",
-    "bakery": "artisan bakery, freshly baked pastries on a rustic counter",
+    "cafe": "cozy cafe interior with a wooden table",
+    "bakery": "freshly baked pastries on a rustic bakery counter",
     "restaurant": "appetizing food on a restaurant table",
     "beauty": "elegant beauty salon interior",
-    "fitness": "modern gym interior, energetic atmosphere",
-    "fashion": "fashion boutique, stylish clothing display",
-    "academy": "bright tidy classroom, desks and books",
+    "fitness": "energetic modern gym interior",
+    "fashion": "stylish clothing display in a fashion boutique",
+    "academy": "tidy classroom with desks and books",
     "flower": "flower shop filled with fresh flowers",
-    "pet": "cute happy pet, pet-friendly interior",
-    "realestate": "modern apartment interior, spacious living room",
+    "pet": "cute happy pet in a pet-friendly interior",
+    "realestate": "spacious modern apartment living room",
     "general": "welcoming small shop storefront",
 }
 
@@ -206,8 +210,8 @@ INDUSTRY_SCENES: Final[dict[str, str]] = {
 COMPOSITIONS: Final = (
     "close-up product shot",
     "overhead flat lay",
-    "eye-level shot, shallow depth of field",
-    "wide shot, centered composition",
+    "eye-level shot with shallow depth of field",
+    "wide centered shot",
     "three-quarter angle shot",
 )
 

@@ -93,7 +93,7 @@ BODIES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "event": (
         "지금 방문하면 {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
-        "{product|을} 더 가볍게! {deal} 혜택을 [누려 보세요|누려 봐].",
+        "{product|을} 더 착한 가격으로! {deal} 혜택을 [누려 보세요|누려 봐].",
         "기간 한정 {deal} 진행 중. 서두르면 더 [좋아요|좋아]!",
         "{perk|을} 더 착한 가격에 [만나 보세요|만나 봐]!",
         "단골 손님께 드리는 {deal}. 지금 {try}!",
@@ -105,7 +105,7 @@ BODIES: Final[dict[str, tuple[str, ...]]] = {
         "{season} 맞이 특별 혜택! 지금 {try}.",
     ),
     "promo": (
-        "{perk}, {place|에서} [만나요|만나자]. 지금 {try}!",
+        "{perk}, {place|에서} [기다릴게요|기다릴게]!",
         "한 번 오면 또 오고 싶은 곳. {perk|을} [약속해요|약속할게]!",
         "동네 단골들이 먼저 찾는 {place}! 지금 {try}.",
     ),
@@ -118,6 +118,15 @@ CTAS: Final[dict[str, tuple[str, ...]]] = {
     "season": ("지금 확인하기", "혜택 보러 가기", "예약하기"),
     "promo": ("지금 방문하기", "자세히 보기", "[놀러 오세요|놀러 와]"),
 }
+
+# Short sentences for "문구를 짧게" when no template is shorter, and to extend a body for "더 길게".
+SHORT_BODIES: Final = (
+    "지금 {try}!",
+    "{item}, 지금 {try}!",
+    "[놀러 오세요|놀러 와]!",
+    "{place|에서} [기다릴게요|기다릴게]!",
+    "[기다릴게요|기다릴게]!",
+)
 
 # Headlines for "가격 강조해줘" when the copy names a price or deal, and when it names none.
 PRICE_HEADLINES: Final = ("단 {price}!", "{item} {price}", "{price}의 행복", "{deal} 찬스!", "지금만 {deal}!")
@@ -161,7 +170,7 @@ INDUSTRY_COPY: Final[dict[str, IndustryCopy]] = {
         try_verb="[맛보세요|맛봐]",
     ),
     "beauty": IndustryCopy(
-        headlines=("나를 위한 변신", "오늘은 예뻐지는 날", "빛나는 나를 위해", "{item} 맛집"),
+        headlines=("나를 위한 변신", "오늘은 예뻐지는 날", "빛나는 나를 위한 시간", "{item} 맛집"),
         bodies=(
             "나에게 꼭 맞는 스타일, {place|에서} [찾아 드려요|찾아 줄게].",
             "섬세한 손길로 완성하는 {product}! 지금 [예약하세요|예약해].",
@@ -334,7 +343,7 @@ _SENTENCE_END: Final = r"(?=\s*(?:[.!?~]|$))"
 
 
 def _all_templates() -> list[str]:
-    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES]
+    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES]
     for table in (HEADLINES, BODIES, CTAS):
         for items in table.values():
             texts.extend(items)

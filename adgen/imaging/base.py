@@ -68,9 +68,7 @@ def check_request(aspect_ratio: str, num_images: int) -> tuple[int, int]:
     """The target (width, height); refuses an unknown ratio or a variant count out of range."""
     validate_aspect_ratio(aspect_ratio)
     if not isinstance(num_images, int) or not 1 <= num_images <= MAX_IMAGES_PER_CALL:
-        raise ValidationError(
-            f"이미지 개수는 1-{MAX_IMAGES_PER_CALL}개여야 합니다. (입력값: {num_images!r})", code="invalid_num_images"
-        )
+        raise ValidationError(f"이미지 개수는 1-{MAX_IMAGES_PER_CALL}개여야 합니다. (입력값: {num_images!r})", code="invalid_num_images")
     return SIZES[aspect_ratio]
 
 

@@ -55,14 +55,32 @@ def to_hex(rgb: RGB) -> str:
 # --- OKLab / OKLCH (Björn Ottosson's matrices) -----------------------------------------------
 
 _LMS_TO_LINEAR_RGB: Final = np.array(
-    [[4.0767416621, -3.3077115913, 0.2309699292], [-1.2684380046, 2.6097574011, -0.3413193965], [-0.0041960863, -0.7034186147, 1.7076147010]]
+    [
+        [4.0767416621, -3.3077115913, 0.2309699292],
+        [-1.2684380046, 2.6097574011, -0.3413193965],
+        [-0.0041960863, -0.7034186147, 1.7076147010],
+    ]
 )
-_OKLAB_TO_LMS: Final = np.array([[1.0, 0.3963377774, 0.2158037573], [1.0, -0.1055613458, -0.0638541728], [1.0, -0.0894841775, -1.2914855480]])
+_OKLAB_TO_LMS: Final = np.array(
+    [
+        [1.0, 0.3963377774, 0.2158037573],
+        [1.0, -0.1055613458, -0.0638541728],
+        [1.0, -0.0894841775, -1.2914855480],
+    ]
+)
 _LINEAR_RGB_TO_LMS: Final = np.array(
-    [[0.4122214708, 0.5363329310, 0.0514459929], [0.2119034982, 0.6806995451, 0.1073969566], [0.0883024619, 0.2817188376, 0.6299787005]]
+    [
+        [0.4122214708, 0.5363329310, 0.0514459929],
+        [0.2119034982, 0.6806995451, 0.1073969566],
+        [0.0883024619, 0.2817188376, 0.6299787005],
+    ]
 )
 _LMS_TO_OKLAB: Final = np.array(
-    [[0.2104542553, 0.7936177850, -0.0040720468], [1.9779984951, -2.4285922050, 0.4505937099], [0.0259040371, 0.7827717662, -0.8086757660]]
+    [
+        [0.2104542553, 0.7936177850, -0.0040720468],
+        [1.9779984951, -2.4285922050, 0.4505937099],
+        [0.0259040371, 0.7827717662, -0.8086757660],
+    ]
 )
 
 
@@ -152,8 +170,8 @@ def is_dark(rgb: RGB) -> bool:
 def palette_from_image(image: Image.Image, k: int = 5) -> Palette:
     """Dominant colours of ``image`` by k-means on a thumbnail, with a readable text colour.
 
-    SDXL does not tell us its colours, so the compositor gets them measured instead; the
-    centre-weighted first colour approximates what text laid over the image sits on.
+    SDXL does not tell us its colours, so the compositor gets them measured instead; the most
+    common colour comes first and the text colour is chosen to read on it.
     """
     import cv2  # only SDXL paths need it; the template backend knows its colours
 
@@ -172,6 +190,4 @@ def palette_from_image(image: Image.Image, k: int = 5) -> Palette:
     accent = colours[int(np.argmax(chroma))]
     if contrast_ratio(accent, main) < 1.5:  # accent would vanish on the background: use the text colour's family
         accent = oklch(0.55 if not is_dark(main) else 0.8, 0.15, 25.0)
-    return Palette(
-        background=tuple(colours), text=readable_on(main), accent=accent, on_accent=readable_on(accent), dark=is_dark(main)
-    )
+    return Palette(background=tuple(colours), text=readable_on(main), accent=accent, on_accent=readable_on(accent), dark=is_dark(main))

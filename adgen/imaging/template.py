@@ -18,7 +18,7 @@ import logging
 import math
 import time
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 import numpy as np
@@ -26,7 +26,20 @@ from PIL import Image, ImageFilter
 
 from adgen.imaging.base import GeneratedImage, MonotonicProgress, ProgressCallback, check_request
 from adgen.imaging.motifs import motif_mask
-from adgen.imaging.palette import RGB, Palette, contrast_ratio, is_dark, mix, oklab_to_srgb, oklch, readable_on, srgb_to_oklab
+from adgen.imaging.palette import (
+    MIN_TEXT_CONTRAST,
+    NEAR_BLACK,
+    NEAR_WHITE,
+    RGB,
+    Palette,
+    contrast_ratio,
+    is_dark,
+    mix,
+    oklab_to_srgb,
+    oklch,
+    readable_on,
+    srgb_to_oklab,
+)
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +60,7 @@ class IndustryLook:
 INDUSTRY_LOOKS: Final[dict[str, IndustryLook]] = {
     "cafe": IndustryLook(hue=58, accent_hue=150, default_style="warm"),  # caramel and coffee, sage accent
     "bakery": IndustryLook(hue=78, accent_hue=22, default_style="warm"),  # butter and wheat, strawberry accent
-    "restaurant": IndustryLook(hue=38, accent_hue=140, default_style="vivid"),  # tomato, herb accent
+    "restaurant": IndustryLook(hue=38, accent_hue=92, default_style="vivid"),  # tomato, mustard accent
     "beauty": IndustryLook(hue=5, accent_hue=330, default_style="minimal"),  # blush rose, mauve
     "fitness": IndustryLook(hue=258, accent_hue=128, default_style="vivid"),  # electric blue, lime
     "fashion": IndustryLook(hue=300, accent_hue=55, default_style="modern"),  # violet, amber
@@ -194,9 +207,7 @@ class _Canvas:
 
     # shapes ----------------------------------------------------------------------------------
 
-    def circle(
-        self, cx: float, cy: float, r: float, colour: RGB, opacity: float, softness: float = 1.0, lit: RGB | None = None
-    ) -> None:
+    def circle(self, cx: float, cy: float, r: float, colour: RGB, opacity: float, softness: float = 1.0, lit: RGB | None = None) -> None:
         """A disc; with ``lit``, shaded from ``lit`` at its top to ``colour`` at its bottom."""
         box = self.clip(cx - r - softness, cy - r - softness, cx + r + softness, cy + r + softness)
         if box is None:
@@ -220,7 +231,9 @@ class _Canvas:
             alpha = alpha * np.clip(np.minimum(ang, sweep - ang) / fade, 0.0, 1.0) * (ang <= sweep)
         self.paint(box, alpha, colour, opacity)
 
-    def rounded_rect(self, box: tuple[float, float, float, float], radius: float, colour: RGB, opacity: float, softness: float = 1.0) -> None:
+    def rounded_rect(
+        self, box: tuple[float, float, float, float], radius: float, colour: RGB, opacity: float, softness: float = 1.0
+    ) -> None:
         x0, y0, x1, y1 = box
         pad = softness + 1
         region = self.clip(x0 - pad, y0 - pad, x1 + pad, y1 + pad)
@@ -287,8 +300,9 @@ def _pull_hue(hue: float, target: float, amount: float) -> float:
 
 
 def _muddy(lightness: float, hue: float) -> bool:
-    """Dark oranges and yellows read as brown or olive: a gradient should not end there."""
-    return lightness < 0.62 and 45 <= hue % 360 <= 115
+    """Dark oranges/yellows read as brown, mid-light yellow-greens as khaki: shifted hues avoid both."""
+    h = hue % 360
+    return (lightness < 0.62 and 45 <= h <= 115) or (lightness < 0.86 and 75 <= h <= 125)
 
 
 def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) -> _Colours:
@@ -297,19 +311,27 @@ def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) 
     accent_hue = recipe.accent_hue if recipe.accent_hue is not None else (look.accent_hue + rng.uniform(-8, 8)) % 360
     if recipe.hue_pull is not None:
         hue = _pull_hue(hue, *recipe.hue_pull)
+    # A dark recipe on an orange/yellow hue would be brown: lift it to amber instead.
+    lift = 0.14 if _muddy(recipe.calm[0], hue) else 0.0
+    recipe = replace(recipe, calm=(recipe.calm[0] + lift, recipe.calm[1]), deep=(recipe.deep[0] + lift, recipe.deep[1]))
     direction = 1 if rng.random() < 0.5 else -1
     if _muddy(recipe.deep[0], hue + direction * recipe.deep_hue_shift):
         direction = -direction
     deep_hue = hue + direction * recipe.deep_hue_shift
     calm, deep = oklch(*recipe.calm, hue), oklch(*recipe.deep, deep_hue)
-    accent = oklch(*recipe.accent, accent_hue)
+    accent_l = recipe.accent[0]
     # The accent must stand out from the background it is laid on (a CTA button that vanishes is useless).
-    if contrast_ratio(accent, calm) < 2.0:
-        accent = oklch(recipe.accent[0] + (-0.25 if not is_dark(calm) else 0.2), recipe.accent[1], accent_hue)
+    if contrast_ratio(oklch(accent_l, recipe.accent[1], accent_hue), calm) < 2.0:
+        accent_l += -0.25 if not is_dark(calm) else 0.2
+    # ... and carry a readable label: mid-lightness colours suit neither white nor black text, so
+    # move towards whichever of the two already reads better until one reaches 4.5:1.
+    accent = oklch(accent_l, recipe.accent[1], accent_hue)
+    towards_dark = contrast_ratio(accent, NEAR_WHITE) >= contrast_ratio(accent, NEAR_BLACK)
+    while max(contrast_ratio(accent, NEAR_WHITE), contrast_ratio(accent, NEAR_BLACK)) < MIN_TEXT_CONTRAST:
+        accent_l += -0.02 if towards_dark else 0.02
+        accent = oklch(accent_l, recipe.accent[1], accent_hue)
     shape_l, shape_c = recipe.shape
-    blob_hue = hue - direction * 28
-    if _muddy(shape_l, blob_hue):
-        blob_hue = hue + direction * 28
+    blob_hue = next((hh for hh in (hue - direction * 28, hue + direction * 28) if not _muddy(shape_l, hh)), hue)
     return _Colours(
         calm=calm,
         deep=deep,
@@ -444,6 +466,14 @@ class TemplateImageGenerator:
         c = _colours(look, recipe, rng)
         layout = _LAYOUTS["side" if w > h else "stack"][int(rng.integers(2))]
         text_box, hero = _abs_box(layout.text, w, h), _abs_box(layout.hero, w, h)
+        # Slide the hero off-centre along the text edge now and then: symmetric every time looks templated.
+        shift = int(rng.choice([-1, 0, 0, 1]))
+        if layout.name.startswith("text-t") or layout.name.startswith("text-b"):
+            dx = round(shift * 0.12 * w)
+            hero = (hero[0] + dx, hero[1], hero[2] + dx, hero[3])
+        else:
+            dy = round(shift * 0.05 * h)
+            hero = (hero[0], hero[1] + dy, hero[2], hero[3] + dy)
         tcx, tcy = (text_box[0] + text_box[2]) / 2, (text_box[1] + text_box[3]) / 2
         hcx, hcy = (hero[0] + hero[2]) / 2, (hero[1] + hero[3]) / 2
         hero_r = min(hero[2] - hero[0], hero[3] - hero[1]) / 2
@@ -464,29 +494,52 @@ class TemplateImageGenerator:
             colour = c.blob if k == 0 else c.shape
             canvas.circle(bx + rng.uniform(-0.08, 0.08) * w, by + rng.uniform(-0.08, 0.08) * h, r, colour, 0.5, softness=r * 0.9)
 
-        # 3. A diagonal light streak across the hero side, for the energetic styles only.
-        if rng.random() < (recipe.busyness - 0.4) * 1.2:
+        # 3. Either a curved "horizon" (a huge circle whose edge sweeps across the hero side) or,
+        # for the energetic styles, a diagonal light streak.
+        ux, uy = hcx - tcx, hcy - tcy
+        norm = math.hypot(ux, uy) or 1.0
+        ux, uy = ux / norm, uy / norm
+        if rng.random() < 0.5:
+            big = max(w, h) * rng.uniform(1.1, 1.8)
+            edge = -0.12 * short * rng.uniform(0.5, 1.5)  # how far before the hero centre the curve passes
+            side = rng.uniform(-0.25, 0.25) * short
+            canvas.circle(hcx + ux * (big + edge) - uy * side, hcy + uy * (big + edge) + ux * side, big, c.blob, 0.35, softness=2.0)
+        elif rng.random() < (recipe.busyness - 0.4) * 2.0:
             angle = float(rng.choice([-32.0, 32.0, -58.0, 58.0]))
             streak = mix(c.calm, (255, 255, 255), 0.5)
-            canvas.band(hcx + (hcx - tcx) * 0.3, hcy + (hcy - tcy) * 0.3, angle, short * rng.uniform(0.05, 0.08), streak, 0.16)
+            canvas.band(hcx + ux * 0.2 * short, hcy + uy * 0.2 * short, angle, short * rng.uniform(0.05, 0.08), streak, 0.16)
 
-        # 4. The hero shape, lit from above and casting a soft shadow: a disc or an arch behind the
-        # product (or the motif), with a fine accent ring that fades out at its ends.
-        hero_kind = "arch" if (h >= w and rng.random() < 0.45) else "disc"
+        # 4. The hero shape, lit from above and casting a soft shadow: a disc (sometimes with a
+        # small companion disc), or an arch, behind the product or the motif; a fine accent ring
+        # that fades out at its ends.
+        # The arch stands on the bottom edge like a doorway, so only when the hero is at the bottom.
+        roll = rng.random()
+        hero_kind = "arch" if (layout.name == "text-top" and roll < 0.4) else ("duo" if roll > 0.7 else "disc")
         line = max(2.0, short * 0.004)
-        if hero_kind == "disc":
+        if hero_kind in ("disc", "duo"):
             r = hero_r * rng.uniform(0.86, 0.98)
+            if hero_kind == "duo":
+                a = math.radians(rng.choice([-40.0, -140.0, 40.0, 140.0]))
+                small = r * rng.uniform(0.32, 0.42)
+                sx, sy = hcx + r * 0.92 * math.cos(a), hcy + r * 0.92 * math.sin(a)
+                canvas.circle(sx, sy, small, c.shape_alt, 0.95, lit=mix(c.shape_alt, (255, 255, 255), 0.25))
             canvas.circle(hcx, hcy + r * 0.06, r, c.shadow, 0.22, softness=r * 0.22)
             canvas.circle(hcx, hcy, r, c.shape, 0.95, lit=c.shape_lit)
             orbit = r
-            if rng.random() < 0.4 + 0.5 * recipe.busyness:
-                canvas.ring(hcx, hcy, r * rng.uniform(1.08, 1.14), line, c.accent, 0.7, start=rng.uniform(0, 360), sweep=rng.uniform(150, 250))
+            shape_box = (round(hcx - r), round(hcy - r), round(hcx + r), round(hcy + r))
+            if hero_kind == "duo":
+                shape_box = (min(shape_box[0], round(sx - small)), min(shape_box[1], round(sy - small)),
+                             max(shape_box[2], round(sx + small)), max(shape_box[3], round(sy + small)))  # fmt: skip
+            elif rng.random() < 0.4 + 0.5 * recipe.busyness:
+                ring_r, start, sweep = r * rng.uniform(1.08, 1.14), rng.uniform(0, 360), rng.uniform(150, 250)
+                canvas.ring(hcx, hcy, ring_r, line, c.accent, 0.7, start=start, sweep=sweep)
         else:
-            half = hero_r * rng.uniform(0.62, 0.74)
-            top, bottom = hero[1] + hero_r * 0.05, hero[3] + (h - hero[3]) * 0.5 + 2
+            half = min((hero[2] - hero[0]) / 2 * rng.uniform(0.56, 0.64), hero_r * 1.1)
+            top, bottom = hero[1] + hero_r * 0.05, h + 2.0
             canvas.arch(hcx, top, half, bottom, c.shape, 0.95, lit=c.shape_lit)
             canvas.ring(hcx, top + half, half * 1.12, line, c.accent, 0.7, start=185, sweep=170)
             orbit = half * 1.2
+            shape_box = (round(hcx - half), round(top), round(hcx + half), h)
 
         card_box: Box | None = None
         product_box: Box | None = None
@@ -502,7 +555,7 @@ class TemplateImageGenerator:
 
         # 6. Fine accents: a few dots and small rings orbiting the hero (and, for busy styles, in
         # the open corners), never on the text area, the hero shape or the product.
-        keep_out = [_expand(text_box, 0.02 * short)]
+        keep_out = [_expand(text_box, 0.02 * short), _expand(shape_box, 0.03 * short)]
         if card_box is not None:
             keep_out.append(_expand(card_box, 0.03 * short))
         count = int(round(3 + 16 * recipe.busyness))
@@ -517,10 +570,8 @@ class TemplateImageGenerator:
                 x, y = rng.uniform(0.04, 0.96) * w, rng.uniform(0.04, 0.96) * h
             if not (0.02 * w < x < 0.98 * w and 0.02 * h < y < 0.98 * h) or any(_inside(x, y, box) for box in keep_out):
                 continue
-            if math.hypot(x - hcx, y - hcy) < orbit * 1.06:
-                continue
-            r = short * rng.uniform(0.004, 0.011)
-            colour = [c.accent, c.shape_alt, c.surface][int(rng.integers(3))]
+            r = short * rng.uniform(0.003, 0.009)
+            colour = [c.accent, c.accent, c.shape_alt, c.surface][int(rng.integers(4))]
             if rng.random() < 0.3:
                 canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
             else:
@@ -529,7 +580,7 @@ class TemplateImageGenerator:
 
         # 7. Palette, measured on the finished background (before grain) where the text goes.
         x0, y0, x1, y1 = text_box
-        under_text: RGB = tuple(int(v) for v in canvas.px[y0:y1, x0:x1].reshape(-1, 3).mean(axis=0).round())  # type: ignore[assignment]
+        under_text: RGB = tuple(int(v) for v in canvas.px[y0:y1, x0:x1].mean(axis=(0, 1), dtype=np.float64).round())  # type: ignore[assignment]
         palette = Palette(
             background=(under_text, c.calm, c.deep, c.shape),
             text=readable_on(under_text, c.text),
@@ -573,7 +624,9 @@ class TemplateImageGenerator:
         card = (x - pad, y - pad, x + pw + pad, y + ph + pad)
         radius = pad * 1.2
         offset = short * 0.018
-        canvas.rounded_rect((card[0], card[1] + offset, card[2], card[3] + offset), radius, shadow, 0.22, softness=short * 0.06)
-        canvas.rounded_rect((card[0], card[1] + offset * 0.3, card[2], card[3] + offset * 0.3), radius, shadow, 0.12, softness=short * 0.012)
+        # Two shadows, as in material design: a wide soft one for lift, a tight one for contact.
+        for lift, opacity, blur in ((1.0, 0.22, 0.06), (0.3, 0.12, 0.012)):
+            shifted = (card[0], card[1] + offset * lift, card[2], card[3] + offset * lift)
+            canvas.rounded_rect(shifted, radius, shadow, opacity, softness=short * blur)
         canvas.rounded_rect(card, radius, c.surface, 1.0)
         return scaled, product_box, card

@@ -1,0 +1,339 @@
+"""The offline copywriter: rules and templates, deterministic for a given seed.
+
+It needs no network and no model, so a fresh machine can make ads, and it is what the OpenAI
+backend falls back to. Every field is chosen among template renderings that fit the length
+budget, so nothing is ever cut to fit.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from adgen import validation
+from adgen.copywriter import analysis, image_prompt, lexicon, templates
+from adgen.copywriter.analysis import Brief
+from adgen.copywriter.base import HASHTAG_RE, CopyRequest, LengthBudget, budget_for
+from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image
+from adgen.schemas import AdCopy, CopyResult
+
+logger = logging.getLogger(__name__)
+
+_FOOD_INDUSTRIES = ("cafe", "bakery", "restaurant")
+_INTENT_TAGS: dict[str, tuple[str, ...]] = {
+    "opening": ("#오픈", "#신규오픈", "#오픈이벤트"),
+    "event": ("#이벤트", "#할인", "#특가"),
+}
+# Last resort when no template fits (a product name so long that every slot overflows):
+# short, slot-free, true for every business, and within the smallest budget.
+_SAFE_HEADLINE = {"존댓말": "지금 만나요!", "반말": "지금 만나자!"}
+_SAFE_BODY = {"존댓말": "정성을 담아 준비했어요. 편하게 들러 주세요!", "반말": "정성을 담아 준비했어. 편하게 들러 줘!"}
+_SAFE_CTA = "자세히 보기"
+_SENTENCE_RE = re.compile(r"(?<=[.!?~])\s+")
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Everything a template needs, settled before any field is chosen."""
+
+    brief: Brief
+    tone: str
+    budget: LengthBudget
+    slots: dict[str, str | None]
+
+
+def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) -> _Context:
+    copy = templates.INDUSTRY_COPY[brief.industry]
+    product = brief.products[0] if brief.products else None
+    deal = brief.deal or ("특별 할인" if brief.intent == "event" else None)
+    new_word = "신메뉴" if brief.industry in _FOOD_INDUSTRIES else "신상" if brief.industry == "fashion" else "NEW"
+    slots: dict[str, str | None] = {
+        "place": brief.place or lexicon.DEFAULT_PLACE[brief.industry],
+        "product": product or lexicon.DEFAULT_PRODUCT[brief.industry],
+        "item": product,
+        "deal": deal,
+        "price": brief.price,
+        "season": brief.season,
+        "perk": rng.choice(copy.perks),
+        "try": copy.try_verb,
+        "new": new_word,
+    }
+    return _Context(brief=brief, tone=tone, budget=budget, slots=slots)
+
+
+def _render_all(items: Iterable[str], ctx: _Context, limit: int) -> list[str]:
+    out: list[str] = []
+    for template in items:
+        text = templates.render(template, ctx.slots, ctx.tone)
+        if text and len(text) <= limit and text not in out:
+            out.append(text)
+    return out
+
+
+def _pick(candidates: Sequence[str], rng: random.Random, exclude: Iterable[str] = ()) -> str | None:
+    excluded = set(exclude)
+    fresh = [c for c in candidates if c not in excluded]
+    pool = fresh or list(candidates)
+    return rng.choice(pool) if pool else None
+
+
+def headline_candidates(ctx: _Context) -> list[str]:
+    intent, industry = ctx.brief.intent, ctx.brief.industry
+    own = templates.INDUSTRY_COPY[industry].headlines
+    generic = templates.HEADLINES[intent]
+    extra = ("{new} {item} 출시!",) if intent == "new" else ()
+    items = [*own, *generic] if intent == "promo" else [*generic, *extra]
+    found = _render_all(items, ctx, ctx.budget.headline)
+    if len(found) < 3:  # e.g. "season" without a product: borrow the industry's own lines
+        found += [h for h in _render_all(own, ctx, ctx.budget.headline) if h not in found]
+    return found
+
+
+def body_candidates(ctx: _Context) -> list[str]:
+    own = templates.INDUSTRY_COPY[ctx.brief.industry].bodies
+    generic = templates.BODIES[ctx.brief.intent]
+    # The intent's own bodies say what the ad is about; the industry's give it its voice.
+    return _render_all([*generic, *own], ctx, ctx.budget.body)
+
+
+def cta_candidates(ctx: _Context) -> list[str]:
+    own = templates.INDUSTRY_COPY[ctx.brief.industry].ctas
+    return _render_all([*templates.CTAS[ctx.brief.intent], *own], ctx, ctx.budget.cta)
+
+
+def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
+    brief = ctx.brief
+    first: list[str] = [f"#{p}" for p in brief.products]
+    if brief.intent == "new":
+        first.append("#신메뉴" if brief.industry in _FOOD_INDUSTRIES else "#신상")
+    elif brief.intent in _INTENT_TAGS:
+        first.append(rng.choice(_INTENT_TAGS[brief.intent]))
+    if brief.season:
+        first.append(f"#{brief.season}")
+    if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
+        first.append(f"#{brief.place}")
+    rest = list(lexicon.INDUSTRY_HASHTAGS[brief.industry])
+    rng.shuffle(rest)
+    tags: list[str] = []
+    for tag in [*first, *rest]:
+        if HASHTAG_RE.fullmatch(tag) and len(tag) <= ctx.budget.hashtag_chars and tag not in tags:
+            tags.append(tag)
+    return tags[: ctx.budget.hashtags]
+
+
+def compose_copy(ctx: _Context, rng: random.Random, *, exclude: AdCopy | None = None) -> AdCopy:
+    """A fresh ad copy; with ``exclude``, one whose fields differ from it where possible."""
+    avoid = (exclude.headline, exclude.body, exclude.cta) if exclude else ()
+    headline = _pick(headline_candidates(ctx), rng, avoid) or _SAFE_HEADLINE[ctx.tone]
+    body = _pick(body_candidates(ctx), rng, avoid) or _SAFE_BODY[ctx.tone]
+    cta = _pick(cta_candidates(ctx), rng, avoid) or _SAFE_CTA
+    return AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags_for(ctx, rng))
+
+
+def _tone(requested: str | None) -> str | None:
+    return validation.validate_tone(requested)
+
+
+class LocalCopywriter:
+    """Korean ad copy from rules and templates; the same request and seed give the same ad."""
+
+    name = "local"
+
+    def write(self, request: CopyRequest) -> CopyResult:
+        budget = budget_for(request.aspect_ratio)
+        requested_tone = _tone(request.tone)
+        rng = random.Random(request.seed)
+        if request.previous is not None:
+            return self.refine(request, budget, rng)
+
+        brief = analysis.analyze(request.input_text)
+        tone = requested_tone or lexicon.DEFAULT_TONE[brief.industry]
+        style, style_extras = image_prompt.style_for(request.style, brief.industry)
+        ctx = _context(brief, tone, budget, rng)
+        ad_copy = compose_copy(ctx, rng)
+        extras = [*style_extras]
+        if brief.season_scene:
+            extras.append(brief.season_scene)
+        if brief.intent in lexicon.INTENT_SCENES:
+            extras.append(lexicon.INTENT_SCENES[brief.intent])
+        prompt = image_prompt.build_image_prompt(
+            industry=brief.industry,
+            subjects=brief.subjects,
+            style=style,
+            # Its own stream: a change to the copy templates must not change the picture.
+            composition=random.Random(f"{request.seed}:image").choice(lexicon.COMPOSITIONS),
+            extras=extras,
+        )
+        return CopyResult(
+            ad_copy=ad_copy,
+            image_prompt=prompt,
+            negative_prompt=lexicon.NEGATIVE_PROMPT,
+            industry=brief.industry,
+            style=style,
+            tone=tone,  # type: ignore[arg-type]
+            backend=self.name,
+        )
+
+    # --- refinement -----------------------------------------------------------------------
+
+    def refine(self, request: CopyRequest, budget: LengthBudget, rng: random.Random) -> CopyResult:
+        previous = request.previous
+        assert previous is not None
+        plan = plan_refinement(request, previous)
+        ctx = refinement_context(request, plan, budget, rng)
+        ad_copy = refine_copy(previous.ad_copy, plan, ctx, rng)
+        prompt = refine_image(previous, plan, seed=request.seed)
+        return CopyResult(
+            ad_copy=ad_copy,
+            image_prompt=prompt,
+            negative_prompt=previous.negative_prompt or lexicon.NEGATIVE_PROMPT,
+            industry=previous.industry,
+            style=plan.style,
+            tone=plan.tone,  # type: ignore[arg-type]
+            backend=self.name,
+        )
+
+
+def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: LengthBudget, rng: random.Random) -> _Context:
+    """What the session has been about: earlier user turns, the last ad, and this request."""
+    previous = request.previous
+    assert previous is not None
+    user_turns = [t.content for t in request.history if t.role == "user"]
+    context_text = " ".join([*user_turns, previous.ad_copy.as_text(), request.input_text])
+    brief = analysis.analyze(context_text)
+    asked = analysis.analyze(request.input_text)
+    # "초코라떼로 바꿔줘" replaces the product; otherwise the session's products carry on.
+    products = list(plan.new_products) if plan.new_products else list(brief.products)
+    industry = previous.industry if previous.industry in lexicon.DEFAULT_PLACE else "general"
+    place = brief.place if brief.place and analysis.detect_industry(brief.place)[0] == industry else None
+    intent = analysis.detect_intent(user_turns[0]) if user_turns else analysis.detect_intent(previous.ad_copy.as_text())
+    brief = replace(
+        brief,
+        industry=industry,
+        intent=intent,
+        products=tuple(products[: analysis.MAX_PRODUCTS]),
+        place=place,
+        deal=asked.deal or brief.deal,
+        price=asked.price or brief.price,
+    )
+    return _context(brief, plan.tone, budget, rng)
+
+
+def _protected_words(ctx: _Context) -> set[str]:
+    words = {*ctx.brief.products, *lexicon.DEFAULT_PRODUCT.values(), *lexicon.DEFAULT_PLACE.values()}
+    words |= {word for word, _ in lexicon.SEASONS.values()}
+    words |= set(lexicon.KO_EN)
+    return {w for w in words if w}
+
+
+def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: random.Random) -> AdCopy:
+    """``previous`` with the plan's copy edits applied; untouched fields are kept word for word."""
+    headline, body, cta, hashtags = previous.headline, previous.body, previous.cta, list(previous.hashtags)
+    fresh: set[str] = set()  # fields written in the new tone already
+
+    if plan.copy_edits & {"rewrite", "content"}:
+        new = compose_copy(ctx, rng, exclude=previous)
+        headline, body, cta = new.headline, new.body, new.cta
+        fresh |= {"headline", "body", "cta"}
+        if "content" in plan.copy_edits:
+            hashtags = new.hashtags
+    if "headline" in plan.copy_edits:
+        headline = _pick(headline_candidates(ctx), rng, [previous.headline]) or headline
+        fresh.add("headline")
+    if "cta" in plan.copy_edits:
+        cta = _pick(cta_candidates(ctx), rng, [previous.cta]) or cta
+        fresh.add("cta")
+    if "hashtags" in plan.copy_edits:
+        hashtags = _different_hashtags(ctx, rng, previous.hashtags)
+    if "price" in plan.copy_edits:
+        headline, body = _price_first(ctx, rng, headline, body)
+        fresh.add("headline")
+
+    if plan.tone_changed:
+        protect = _protected_words(ctx)
+        converted = {
+            name: templates.convert_tone(value, plan.tone, protect) if name not in fresh else value
+            for name, value in (("headline", headline), ("body", body), ("cta", cta))
+        }
+        headline, body, cta = converted["headline"], converted["body"], converted["cta"]
+
+    if "shorter" in plan.copy_edits:
+        headline, body = _shorter(ctx, rng, headline, body)
+    elif "longer" in plan.copy_edits:
+        body = _longer(ctx, rng, body)
+
+    return _fit(AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags), ctx, rng)
+
+
+def _different_hashtags(ctx: _Context, rng: random.Random, previous: Sequence[str]) -> list[str]:
+    for _ in range(8):
+        tags = hashtags_for(ctx, rng)
+        if tags != list(previous):
+            return tags
+    return list(reversed(previous)) if len(previous) > 1 else hashtags_for(ctx, rng)
+
+
+def _price_first(ctx: _Context, rng: random.Random, headline: str, body: str) -> tuple[str, str]:
+    b = ctx.budget
+    concrete = _render_all(templates.PRICE_HEADLINES, ctx, b.headline)
+    new_headline = _pick(concrete or _render_all(templates.PRICE_FALLBACK_HEADLINES, ctx, b.headline), rng, [headline])
+    offer = ctx.slots.get("price") or ctx.slots.get("deal")
+    if offer and offer not in body:
+        # Say the number again in the body when it fits; otherwise the headline carries it.
+        for prefix in (f"단돈 {offer}!", f"{offer}!"):
+            if len(f"{prefix} {body}") <= b.body:
+                body = f"{prefix} {body}"
+                break
+    return new_headline or headline, body
+
+
+def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tuple[str, str]:
+    """A headline and body that are together shorter, keeping as much of the message as possible."""
+    sentences = _SENTENCE_RE.split(body.strip())
+    if len(sentences) > 1 and len(sentences[0]) >= 4:
+        new_body = sentences[0]  # keep the message, drop the rest
+    else:
+        shorter = [c for c in body_candidates(ctx) if len(c) < len(body)]
+        if not [c for c in shorter if len(c) <= len(body) * 0.8]:
+            shorter += [c for c in _render_all(templates.SHORT_BODIES, ctx, len(body) - 1) if c not in shorter]
+        shortest = min((len(c) for c in shorter), default=0)
+        new_body = _pick([c for c in shorter if len(c) <= shortest + 6], rng) or body
+    new_headline = headline
+    if len(headline) > 8 or new_body == body:
+        shorter_headlines = [c for c in headline_candidates(ctx) if len(c) < len(headline)]
+        shortest = min((len(c) for c in shorter_headlines), default=0)
+        new_headline = _pick([c for c in shorter_headlines if len(c) <= shortest + 3], rng) or headline
+    return new_headline, new_body
+
+
+def _longer(ctx: _Context, rng: random.Random, body: str) -> str:
+    """A longer body: the same one with a short sentence added when it fits, else a longer template."""
+    limit = ctx.budget.body
+    extended = [f"{body} {s}" for s in _render_all(templates.SHORT_BODIES, ctx, limit) if s not in body]
+    extended = [c for c in extended if len(c) <= limit]
+    if extended:
+        return _pick(extended, rng) or body
+    longer = [c for c in body_candidates(ctx) if len(c) > len(body)]
+    if not longer:
+        return body
+    longest = max(len(c) for c in longer)
+    return _pick([c for c in longer if len(c) >= longest - 8], rng) or body
+
+
+def _fit(ad_copy: AdCopy, ctx: _Context, rng: random.Random) -> AdCopy:
+    """Replace any field that no longer fits (another aspect ratio, a longer tone) by a fresh one."""
+    b = ctx.budget
+    headline, body, cta = ad_copy.headline, ad_copy.body, ad_copy.cta
+    if not headline.strip() or len(headline) > b.headline:
+        headline = _pick(headline_candidates(ctx), rng) or _SAFE_HEADLINE[ctx.tone]
+    if not body.strip() or len(body) > b.body:
+        body = _pick(body_candidates(ctx), rng) or _SAFE_BODY[ctx.tone]
+    if not cta.strip() or len(cta) > b.cta:
+        cta = _pick(cta_candidates(ctx), rng) or _SAFE_CTA
+    tags = [t for t in ad_copy.hashtags if HASHTAG_RE.fullmatch(t) and len(t) <= b.hashtag_chars][: b.hashtags]
+    if not tags:
+        tags = hashtags_for(ctx, rng)
+    return AdCopy(headline=headline, body=body, cta=cta, hashtags=list(dict.fromkeys(tags)))

@@ -1,0 +1,212 @@
+"""Deciding what a refinement ("더 밝게", "문구를 짧게", "다시 만들어줘") changes.
+
+The service reuses the bare image when a refinement leaves ``image_prompt``,
+``negative_prompt`` and ``style`` exactly as they were, so the decision is made here, once,
+by rules both backends share, and is never left to a language model:
+
+- words about the copy (문구, 제목, 짧게, 반말로, 가격 강조, 해시태그) change only the copy;
+- words about the picture (밝게, 어둡게, 파란색, 배경, 분위기, a style name) change only the
+  image prompt and/or the style, and the copy is returned unchanged;
+- "다시 만들어줘" alone changes both (new copy, a new composition);
+- a product the last ad did not show ("초코라떼로 바꿔줘") changes the copy and the subject;
+- anything else is read as a request for different words, and the picture stays.
+
+The industry always persists from the previous ad.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final
+
+from adgen.copywriter import analysis, image_prompt, lexicon
+from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest, resolve_style
+from adgen.schemas import CopyResult
+
+COPY_EDITS: Final = ("shorter", "longer", "price", "headline", "cta", "hashtags", "rewrite", "content")
+
+_REGENERATE: Final = ("다시", "새로 만들", "다른 버전", "처음부터", "재생성", "다른 걸로", "다른걸로", "새 버전", "새버전")
+_SHORTER: Final = ("짧게", "짧은", "줄여", "줄이", "간단", "간결", "짧아", "짧았")
+_LONGER: Final = ("길게", "자세히", "자세하게", "늘려", "늘리", "더 길", "풍부하게")
+_TO_CASUAL: Final = ("반말", "친근하게", "친근한", "캐주얼", "편한 말투", "편하게 말")
+_TO_POLITE: Final = ("존댓말", "존대", "높임말", "정중하게", "공손하게", "정중한", "공손한")
+_PRICE: Final = ("가격", "저렴", "가성비", "싸게", "싸 보이", "얼마")
+_HEADLINE: Final = ("제목", "헤드라인", "타이틀", "메인 문구", "큰 글씨", "첫 줄")
+_CTA: Final = ("버튼", "cta", "행동 유도", "마무리 문구")
+_HASHTAGS: Final = ("해시태그", "태그")
+_COPY_WORDS: Final = ("문구", "카피", "글귀", "글자", "글씨", "멘트", "텍스트", "문장", "본문", "설명", "말투", "내용")
+_BRIGHTER: Final = ("밝게", "밝은", "환하게", "화사하게", "화사한", "밝아", "밝혀")
+_DARKER: Final = ("어둡게", "어두운", "어둡", "무게감", "차분하게")
+_IMAGE_WORDS: Final = ("배경", "사진", "이미지", "그림", "색감", "색깔", "색상", "분위기", "조명", "구도")
+
+
+@dataclass(frozen=True)
+class RefinementPlan:
+    """What to change in ``previous``; everything not named here is kept as it was."""
+
+    copy_edits: frozenset[str] = field(default_factory=frozenset)  # subset of COPY_EDITS
+    tone: str = "존댓말"  # the tone of the new copy (the previous one unless asked)
+    tone_changed: bool = False
+    style: str = "modern"  # the style of the new image (the previous one unless asked)
+    image_extras: tuple[str, ...] = ()  # colour and lighting phrases to add
+    replace_colours: bool = False  # a new colour replaces the previous one
+    recompose: bool = False  # a new composition ("다시 만들어줘", "배경 바꿔줘")
+    new_products: tuple[str, ...] = ()  # products the previous ad did not show
+    new_subjects: tuple[str, ...] = ()  # their English
+
+    @property
+    def changes_copy(self) -> bool:
+        return bool(self.copy_edits) or self.tone_changed
+
+    def changes_image(self, previous: CopyResult) -> bool:
+        return self.style != previous.style or bool(self.image_extras) or self.recompose or bool(self.new_subjects)
+
+    def describe(self) -> list[str]:
+        """The copy edits in Korean, for the OpenAI prompt."""
+        words = {
+            "shorter": "문구를 지금보다 확실히 짧게 줄이기",
+            "longer": "본문을 조금 더 풍부하게(길이 제한 안에서)",
+            "price": "가격/할인 혜택을 헤드라인에서 강조하기",
+            "headline": "헤드라인만 새로 쓰기",
+            "cta": "CTA만 새로 쓰기",
+            "hashtags": "해시태그만 새로 고르기",
+            "rewrite": "같은 내용으로 새로운 문구 쓰기",
+            "content": f"새 상품({', '.join(self.new_products)})을 중심으로 다시 쓰기",
+        }
+        lines = [words[e] for e in COPY_EDITS if e in self.copy_edits]
+        if self.tone_changed:
+            lines.append(f"말투를 {self.tone}로 바꾸기 (내용은 그대로)")
+        return lines
+
+
+def _has(text: str, cues: tuple[str, ...]) -> bool:
+    return any(cue in text for cue in cues)
+
+
+def _colours(text: str) -> list[str]:
+    found: list[str] = []
+    remaining = text
+    for word in sorted(lexicon.COLOURS, key=len, reverse=True):
+        if word in remaining:
+            found.append(lexicon.COLOURS[word])
+            remaining = remaining.replace(word, " ")
+    return list(dict.fromkeys(found))
+
+
+def _style_words(text: str) -> str | None:
+    lowered = text.lower()
+    for name in STYLES:
+        if re.search(rf"\b{name}\b", lowered):
+            return name
+    for alias in sorted(STYLE_ALIASES, key=len, reverse=True):
+        if alias in text:
+            return STYLE_ALIASES[alias]
+    return None
+
+
+def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPlan:
+    text = request.input_text.strip()
+    lowered = text.lower()
+    edits: set[str] = set()
+
+    # --- copy ---------------------------------------------------------------------------
+    if _has(text, _SHORTER):
+        edits.add("shorter")
+    elif _has(text, _LONGER):
+        edits.add("longer")
+    if _has(text, _PRICE) or ("할인" in text and "강조" in text):
+        edits.add("price")
+    if _has(text, _HEADLINE):
+        edits.add("headline")
+    if _has(lowered, _CTA):
+        edits.add("cta")
+    if _has(text, _HASHTAGS):
+        edits.add("hashtags")
+    copy_words = _has(text, _COPY_WORDS)
+
+    tone = previous.tone
+    if _has(text, _TO_CASUAL):
+        tone = "반말"
+    elif _has(text, _TO_POLITE):
+        tone = "존댓말"
+    elif request.tone in ("존댓말", "반말"):
+        tone = request.tone
+    tone_changed = tone != previous.tone
+
+    # --- image --------------------------------------------------------------------------
+    style = previous.style
+    extras: list[str] = []
+    if _has(text, _BRIGHTER):
+        style = "bright"
+    elif _has(text, _DARKER):
+        style = "premium"
+        extras.extend(lexicon.LIGHTING["dark"])
+    elif (named := _style_words(text)) is not None:
+        style = named
+    elif (chosen := resolve_style(request.style)) is not None:
+        style = chosen
+    colours = _colours(text)
+    where = "background" if "배경" in text else "color palette"
+    extras.extend(f"{c} {where}" for c in colours)
+    image_words = _has(text, _IMAGE_WORDS)
+    specific_image = style != previous.style or bool(extras)
+
+    # --- products the last ad did not show ----------------------------------------------
+    products, subjects = analysis.extract_products(text)
+    shown = previous.image_prompt.lower() + " " + previous.ad_copy.as_text()
+    new = [(p, s) for p, s in zip(products, subjects, strict=False) if s.lower() not in shown and p not in shown]
+    new_products = tuple(p for p, _ in new)
+    new_subjects = tuple(s for _, s in new)
+    if new_products:
+        edits.add("content")
+
+    regenerate = _has(text, _REGENERATE)
+    recompose = False
+    if image_words and not specific_image:
+        recompose = True  # "배경 바꿔줘", "분위기 다르게": a new picture of the same thing
+    # "다시" is also "back" ("다시 존댓말로", "다시 밝게"): it only means "make it again" when
+    # nothing more specific was asked for.
+    if regenerate and not (edits or tone_changed or specific_image):
+        if copy_words and not image_words:
+            edits.add("rewrite")
+        elif image_words and not copy_words:
+            recompose = True
+        elif not edits and not specific_image:
+            edits.add("rewrite")
+            recompose = True
+    if copy_words and not edits and not tone_changed:
+        edits.add("rewrite")
+    nothing = not edits and not tone_changed and not specific_image and not recompose
+    if nothing:
+        edits.add("rewrite")  # an unclear wish: new words, same picture
+
+    return RefinementPlan(
+        copy_edits=frozenset(edits),
+        tone=tone,
+        tone_changed=tone_changed,
+        style=style,
+        image_extras=tuple(extras),
+        replace_colours=bool(colours),
+        recompose=recompose,
+        new_products=new_products,
+        new_subjects=new_subjects,
+    )
+
+
+def refine_image(previous: CopyResult, plan: RefinementPlan, *, seed: int) -> str:
+    """The image prompt after ``plan``: ``previous.image_prompt`` itself when nothing changes."""
+    prompt = previous.image_prompt
+    if plan.new_subjects:
+        prompt = image_prompt.with_subjects(prompt, plan.new_subjects, previous.industry)
+    if plan.style != previous.style:
+        prompt = image_prompt.with_style(prompt, plan.style)
+    if plan.image_extras:
+        replace = image_prompt.colour_phrases(prompt) if plan.replace_colours else []
+        prompt = image_prompt.with_extras(prompt, plan.image_extras, replace=replace)
+    if plan.recompose:
+        current = image_prompt.composition_of(prompt)
+        choices = [c for c in lexicon.COMPOSITIONS if c != current]
+        # Seeded like everything else, and never the same framing: the point is a new picture.
+        prompt = image_prompt.with_composition(prompt, choices[seed % len(choices)])
+    return prompt

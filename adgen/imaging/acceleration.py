@@ -1,0 +1,662 @@
+"""Speed options for the SDXL pipelines (plain and ControlNet), applied once after loading.
+
+`prepare_pipeline(pipe, options)` turns a freshly loaded `StableDiffusionXLPipeline` or
+`StableDiffusionXLControlNetPipeline` into the configured fast one, in place, and can be called again with
+other options (it moves the pipeline from its current state to the new one, reusing compiled code where it can).
+Every option except `deepcache_interval` keeps the math of the plain pipeline; the images differ only by
+floating-point rounding. DeepCache-style reuse is an approximation and is off (0) by default.
+
+Options that need CUDA (dtype casts, CUDA graphs, cuDNN tuning, the attention kernel choice) are skipped on
+the CPU with a log line, so the same code runs in the CPU tests.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+from torch import nn
+
+log = logging.getLogger(__name__)
+
+DTYPES: dict[str, torch.dtype] = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
+AttentionBackend = Literal["auto", "cudnn", "flash", "efficient", "math"]
+
+# Inductor settings from PyTorch's "diffusion-fast" work (SDXL on A100/H100). conv_1x1_as_mm lowers 1x1
+# convolutions to matmuls; epilogue_fusion=False keeps pointwise ops out of autotuned matmul templates (it was
+# faster for diffusion UNets); the coordinate-descent flag only matters when coordinate_descent_tuning is on,
+# which the max-autotune modes switch on (it costs compile time, paid once thanks to the on-disk cache).
+DIFFUSION_INDUCTOR_OPTIONS: dict[str, Any] = {
+    "conv_1x1_as_mm": True,
+    "epilogue_fusion": False,
+    "coordinate_descent_check_all_directions": True,
+}
+# One compiled graph per (batch, size, CFG on/off, ControlNet or not): 3 aspect ratios x 2 x 2 x 2 needs more
+# than dynamo's default of 8 before it silently falls back to eager.
+RECOMPILE_LIMIT = 64
+_DEFAULT_SDP_ORDER: list[int] | None = None  # PyTorch's SDPA kernel order, remembered before we change it
+
+
+@dataclass
+class AccelerationOptions:
+    """What `prepare_pipeline` does. Defaults are the project's choice for one H100-class GPU.
+
+    dtype: weights/activations dtype on CUDA (the CPU keeps the pipeline's dtype).
+    channels_last: UNet/ControlNet/VAE convolutions in NHWC (faster tensor-core convolutions).
+    fuse_qkv: one matmul for q, k, v in self-attention (k, v in cross-attention).
+    compile / compile_mode / compile_dynamic / compile_fullgraph / compile_backend: `torch.compile` of the UNet and
+        ControlNet (`compile_mode` is an inductor mode name; its options are used as a base).
+    compile_vae: also compile the VAE decoder (never with CUDA graphs: one call per image, large kernels).
+    vae_slicing: decode a batch one image at a time (same math; bounds the memory of 4 variants at 1024 px, and
+        a compiled decoder then serves every batch size with one graph).
+    cuda_graphs: add CUDA graphs (inductor cudagraph trees) to whatever `compile_mode` says; CUDA only.
+    vae_fp16: decode in half precision (`force_upcast` off). Only correct with an fp16-safe VAE such as
+        madebyollin/sdxl-vae-fp16-fix; the original SDXL VAE overflows to NaN (black images) in fp16.
+    deepcache_interval: 0 (or 1) = exact; N >= 2 runs the full UNet every N-th step and only its outermost blocks in
+        between, reusing the cached deep features (approximate, see `DeepCache`).
+    attention_backend: SDPA kernel preferred on CUDA ("auto" keeps PyTorch's order; "cudnn" is often faster on H100).
+    cudnn_benchmark: let cuDNN pick convolution algorithms by timing them (first call per shape is slower).
+    cache_dir: where inductor/Triton/autotune caches live on disk, so a second process starts warm.
+    """
+
+    dtype: str = "float16"
+    channels_last: bool = True
+    fuse_qkv: bool = True
+    compile: bool = False
+    compile_mode: str = "max-autotune-no-cudagraphs"
+    compile_dynamic: bool = False
+    compile_fullgraph: bool = False
+    compile_backend: str = "inductor"
+    compile_vae: bool = False
+    vae_slicing: bool = True
+    cuda_graphs: bool = False
+    vae_fp16: bool = True
+    deepcache_interval: int = 0
+    attention_backend: AttentionBackend = "auto"
+    cudnn_benchmark: bool = True
+    cache_dir: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.dtype not in DTYPES:
+            raise ValueError(f"`dtype` must be one of {sorted(DTYPES)} but is {self.dtype!r}.")
+        if self.deepcache_interval < 0:
+            raise ValueError(f"`deepcache_interval` must be >= 0 (0 and 1 = off) but is {self.deepcache_interval}.")
+        if self.attention_backend not in ("auto", "cudnn", "flash", "efficient", "math"):
+            raise ValueError(f"`attention_backend` must be auto, cudnn, flash, efficient or math but is {self.attention_backend!r}.")
+        if self.cache_dir is not None:
+            self.cache_dir = Path(self.cache_dir)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> AccelerationOptions:
+        """Options from `adgen.settings.Settings` (the `sdxl_*` fields; caches under DATA_DIR/inductor)."""
+        dtype = settings.sdxl_dtype
+        return cls(
+            dtype=dtype,
+            channels_last=settings.sdxl_channels_last,
+            fuse_qkv=settings.sdxl_fuse_qkv,
+            compile=settings.sdxl_compile,
+            compile_mode=settings.sdxl_compile_mode,
+            compile_vae=getattr(settings, "sdxl_compile_vae", False),
+            cuda_graphs=getattr(settings, "sdxl_cuda_graphs", False),
+            # Half-precision decoding only with a VAE chosen for it: the stock SDXL VAE overflows in fp16.
+            vae_fp16=settings.sdxl_vae_model is not None,
+            deepcache_interval=settings.sdxl_deepcache_interval,
+            attention_backend=getattr(settings, "sdxl_attention_backend", "auto"),
+            cache_dir=Path(settings.data_dir) / "inductor",
+        )
+
+    def compile_key(self, on_cuda: bool) -> tuple[Any, ...]:
+        """What a compiled wrapper depends on (wrappers are reused across `prepare_pipeline` calls with this key)."""
+        return (
+            self.compile_backend,
+            self.compile_dynamic,
+            self.compile_fullgraph,
+            tuple(sorted(inductor_options(self, on_cuda=on_cuda).items())),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["cache_dir"] = str(self.cache_dir) if self.cache_dir else None
+        return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# global (process-wide) settings
+
+
+def configure_compile_caches(cache_dir: Path | None) -> None:
+    """Persistent compile caches (FX graph, AOTAutograd, autotune results, Triton kernels) under `cache_dir`.
+
+    Must run before the first compilation of the process: inductor reads the directory when it first compiles.
+    """
+    import torch._dynamo.config as dynamo_config
+    import torch._inductor.config as inductor_config
+
+    if cache_dir is not None:
+        cache_dir = Path(cache_dir).resolve()
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["TORCHINDUCTOR_CACHE_DIR"] = str(cache_dir)
+        os.environ.setdefault("TRITON_CACHE_DIR", str(cache_dir / "triton"))
+    inductor_config.fx_graph_cache = True
+    inductor_config.autotune_local_cache = True
+    try:
+        import torch._functorch.config as functorch_config
+
+        functorch_config.enable_autograd_cache = True
+    except (ImportError, AttributeError):  # older torch: FX graph cache alone still saves most of the time
+        pass
+    for name in ("recompile_limit", "cache_size_limit"):
+        if getattr(dynamo_config, name, RECOMPILE_LIMIT) < RECOMPILE_LIMIT:
+            setattr(dynamo_config, name, RECOMPILE_LIMIT)
+
+
+def set_attention_backend(name: AttentionBackend) -> bool:
+    """Put one SDPA kernel first in PyTorch's priority order (process-wide). Returns whether it was applied.
+
+    Other kernels stay as fallbacks for shapes the preferred one does not support. Compiled graphs keep the
+    kernel chosen when they were traced, so set this before compiling.
+    """
+    from torch.nn.attention import SDPBackend
+
+    getter = getattr(torch._C, "_get_sdp_priority_order", None)
+    setter = getattr(torch._C, "_set_sdp_priority_order", None)
+    if getter is None or setter is None:
+        if name != "auto":
+            log.info("this torch cannot reorder SDPA kernels; attention_backend=%s ignored", name)
+        return False
+    global _DEFAULT_SDP_ORDER
+    if _DEFAULT_SDP_ORDER is None:
+        _DEFAULT_SDP_ORDER = [int(b) for b in getter()]
+    if name == "auto":
+        setter(list(_DEFAULT_SDP_ORDER))
+        return False
+    wanted = int({"cudnn": SDPBackend.CUDNN_ATTENTION, "flash": SDPBackend.FLASH_ATTENTION,
+                  "efficient": SDPBackend.EFFICIENT_ATTENTION, "math": SDPBackend.MATH}[name])
+    setter([wanted] + [b for b in _DEFAULT_SDP_ORDER if b != wanted])
+    return True
+
+
+def inductor_options(options: AccelerationOptions, *, on_cuda: bool, cuda_graphs: bool | None = None) -> dict[str, Any]:
+    """The inductor option dict for `torch.compile(options=...)`: the mode's options plus the diffusion ones."""
+    from torch._inductor import list_mode_options
+
+    mode = options.compile_mode or "default"
+    opts: dict[str, Any] = dict(list_mode_options(mode))
+    opts.update(DIFFUSION_INDUCTOR_OPTIONS)
+    use_graphs = options.cuda_graphs if cuda_graphs is None else cuda_graphs
+    if use_graphs and on_cuda:
+        opts["triton.cudagraphs"] = True
+    elif cuda_graphs is False:
+        opts.pop("triton.cudagraphs", None)
+    if not on_cuda:
+        # CUDA graphs do not exist on the CPU; CPU max-autotune (C++ GEMM templates) costs minutes for nothing here.
+        for key in ("triton.cudagraphs", "max_autotune", "coordinate_descent_tuning"):
+            opts.pop(key, None)
+    return opts
+
+
+# --------------------------------------------------------------------------------------------------------------
+# per-module transformations (each one idempotent, each one undoable)
+
+
+def _unwrap(module: Any) -> Any:
+    return getattr(module, "_orig_mod", module)
+
+
+def _attention_modules(model: nn.Module) -> list[nn.Module]:
+    from diffusers.models.attention_processor import Attention
+
+    return [m for m in model.modules() if isinstance(m, Attention)]
+
+
+def is_qkv_fused(model: nn.Module) -> bool:
+    return any(getattr(m, "fused_projections", False) for m in _attention_modules(model))
+
+
+def fuse_qkv(model: nn.Module) -> None:
+    """Fuse q/k/v (self-attention) and k/v (cross-attention) projections of every attention layer (exact math).
+
+    Works for the UNet, the ControlNet and the VAE alike (diffusers only offers it for some model classes).
+    The unfused weights stay, so `unfuse_qkv` can return to the original layers.
+    """
+    from diffusers.models.attention_processor import FusedAttnProcessor2_0
+
+    for attn in _attention_modules(model):
+        if getattr(attn, "fused_projections", False):
+            continue
+        processor = attn.get_processor()
+        if "Added" in type(processor).__name__:
+            raise ValueError(f"QKV fusion does not support attention processor {type(processor).__name__}.")
+        attn.fuse_projections(fuse=True)
+        attn.__dict__["_adgen_unfused_processor"] = processor
+        attn.set_processor(FusedAttnProcessor2_0())
+
+
+def unfuse_qkv(model: nn.Module) -> None:
+    """Undo `fuse_qkv`: original processors back, fused weights freed."""
+    from diffusers.models.attention_processor import AttnProcessor2_0
+
+    for attn in _attention_modules(model):
+        if not getattr(attn, "fused_projections", False):
+            continue
+        attn.set_processor(attn.__dict__.pop("_adgen_unfused_processor", None) or AttnProcessor2_0())
+        for name in ("to_qkv", "to_kv", "to_added_qkv"):
+            if name in attn._modules:
+                del attn._modules[name]
+        attn.fused_projections = False
+
+
+def _set_memory_format(model: nn.Module, channels_last: bool) -> None:
+    model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
+
+
+def _compiled(module: nn.Module, options: AccelerationOptions, on_cuda: bool) -> nn.Module:
+    """A `torch.compile` wrapper of `module`, reused for the same compile options (dynamo keeps its code)."""
+    cache: dict[tuple[Any, ...], nn.Module] = module.__dict__.setdefault("_adgen_compiled", {})
+    key = options.compile_key(on_cuda)
+    if key not in cache:
+        cache[key] = _torch_compile(module, options, on_cuda=on_cuda)
+    return cache[key]
+
+
+def _torch_compile(fn: Any, options: AccelerationOptions, *, on_cuda: bool, cuda_graphs: bool | None = None) -> Any:
+    kwargs: dict[str, Any] = {"fullgraph": options.compile_fullgraph, "dynamic": options.compile_dynamic}
+    if options.compile_backend == "inductor":
+        kwargs["options"] = inductor_options(options, on_cuda=on_cuda, cuda_graphs=cuda_graphs)
+    return torch.compile(fn, backend=options.compile_backend, **kwargs)
+
+
+def _compile_vae_decoder(vae: nn.Module, options: AccelerationOptions, on_cuda: bool) -> None:
+    # `_decode` (one latent batch through post_quant_conv + decoder) rather than `decode`: with slicing on,
+    # `decode` loops over the batch in Python and every batch size reuses the batch-1 graph.
+    cache: dict[tuple[Any, ...], Any] = vae.__dict__.setdefault("_adgen_compiled_decode", {})
+    key = options.compile_key(on_cuda)
+    if key not in cache:
+        original = type(vae)._decode.__get__(vae)
+        cache[key] = _torch_compile(original, options, on_cuda=on_cuda, cuda_graphs=False)
+    vae.__dict__["_decode"] = cache[key]
+
+
+def _uncompile_vae_decoder(vae: nn.Module) -> None:
+    vae.__dict__.pop("_decode", None)
+
+
+def _set_vae_slicing(vae: nn.Module, enabled: bool) -> None:
+    if hasattr(vae, "use_slicing"):
+        vae.use_slicing = enabled
+
+
+# --------------------------------------------------------------------------------------------------------------
+# DeepCache-style feature reuse
+
+
+class DeepCache:
+    """Reuse of the UNet's deep features between steps (after DeepCache, Ma et al. 2023).
+
+    Every `interval`-th denoising step (and the first of every generation) runs the full UNet and keeps the
+    input of its last up block, which carries everything the deep blocks computed. The steps in between run only
+    the time embedding, `conv_in`, the first down block, the last up block (fed with the cached features and fresh
+    skip connections) and `conv_out` - the outermost, cheapest blocks. This is an approximation: images change,
+    measurably, with the interval. With a ControlNet the ControlNet still runs every step (its shallow residuals
+    feed the last up block).
+
+    Installed as the UNet's `forward` (the UNet object stays what the pipeline expects); `remove()` undoes it.
+    The step index comes from the pipeline's scheduler (`step_index`, no GPU sync), so a new generation always
+    starts with a full step.
+    """
+
+    def __init__(
+        self,
+        pipe: Any,
+        unet: nn.Module,
+        interval: int,
+        compile_fn: Callable[[Any], Any] | None = None,
+        compile_key: tuple[Any, ...] | None = None,
+    ) -> None:
+        if interval < 2:
+            raise ValueError(f"`interval` must be >= 2 but is {interval}.")
+        first, last = unet.down_blocks[0], unet.up_blocks[-1]
+        available = 1 + len(first.resnets) + (1 if getattr(first, "downsamplers", None) else 0)
+        if available < len(last.resnets):
+            raise ValueError("DeepCache needs the first down block to provide the last up block's skip connections.")
+        self.interval = interval
+        self.compile_key = compile_key
+        self.full_calls = 0
+        self.shallow_calls = 0
+        self._unet = unet
+        self._pipe = weakref.ref(pipe)
+        self._cached: torch.Tensor | None = None
+        self._cached_key: tuple[Any, ...] | None = None
+        self._captured: torch.Tensor | None = None
+        self._fallback_step = 0
+        self._fallback_last_t: float | None = None
+        full: Callable[..., Any] = type(unet).forward.__get__(unet)
+        shallow: Callable[..., Any] = functools.partial(_shallow_unet_forward, unet)
+        if compile_fn is not None:
+            full, shallow = compile_fn(full), compile_fn(shallow)
+        self._full, self._shallow = full, shallow
+        self._hook = last.register_forward_pre_hook(self._capture, with_kwargs=True)
+        unet.__dict__["forward"] = self
+
+    def _capture(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self._captured = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
+
+    def retarget(self, pipe: Any, interval: int) -> None:
+        """Another interval or pipeline (sharing this UNet) without touching the compiled code."""
+        if interval < 2:
+            raise ValueError(f"`interval` must be >= 2 but is {interval}.")
+        self.interval = interval
+        self._pipe = weakref.ref(pipe)
+        self._cached = None
+
+    def remove(self) -> None:
+        self._hook.remove()
+        if self._unet.__dict__.get("forward") is self:
+            del self._unet.__dict__["forward"]
+        self._cached = self._captured = None
+
+    def _step_index(self, timestep: Any) -> int:
+        pipe = self._pipe()
+        index = getattr(getattr(pipe, "scheduler", None), "step_index", None)
+        if index is not None:
+            return int(index)
+        # Scheduler without a step index: count calls, restarting when the timestep goes up (new generation).
+        t = float(timestep.flatten()[0]) if torch.is_tensor(timestep) else float(timestep)
+        if self._fallback_last_t is None or t >= self._fallback_last_t:
+            self._fallback_step = 0
+        else:
+            self._fallback_step += 1
+        self._fallback_last_t = t
+        return self._fallback_step
+
+    def __call__(self, sample: torch.Tensor, timestep: Any, encoder_hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        key = (tuple(sample.shape), sample.dtype, sample.device)
+        step = self._step_index(timestep)
+        reusable = (
+            self._cached is not None
+            and self._cached_key == key
+            and step % self.interval != 0
+            and not args
+            and kwargs.get("down_intrablock_additional_residuals") is None
+        )
+        if reusable:
+            self.shallow_calls += 1
+            return self._shallow(self._cached, sample, timestep, encoder_hidden_states, **kwargs)
+        self._captured = None
+        out = self._full(sample, timestep, encoder_hidden_states, *args, **kwargs)
+        self.full_calls += 1
+        # Cloned outside any compiled region: with CUDA graphs the captured tensor lives in graph-owned memory
+        # that the next replay overwrites.
+        self._cached = self._captured.clone() if self._captured is not None else None
+        self._cached_key = key
+        self._captured = None
+        return out
+
+
+def _shallow_unet_forward(
+    unet: nn.Module,
+    cached: torch.Tensor,
+    sample: torch.Tensor,
+    timestep: Any,
+    encoder_hidden_states: torch.Tensor,
+    class_labels: torch.Tensor | None = None,
+    timestep_cond: torch.Tensor | None = None,
+    attention_mask: torch.Tensor | None = None,
+    cross_attention_kwargs: dict[str, Any] | None = None,
+    added_cond_kwargs: dict[str, torch.Tensor] | None = None,
+    down_block_additional_residuals: Sequence[torch.Tensor] | None = None,
+    mid_block_additional_residual: torch.Tensor | None = None,
+    down_intrablock_additional_residuals: Sequence[torch.Tensor] | None = None,
+    encoder_attention_mask: torch.Tensor | None = None,
+    return_dict: bool = True,
+) -> Any:
+    """`UNet2DConditionModel.forward` restricted to its outermost blocks, with the deep features given as `cached`.
+
+    Mirrors diffusers 0.42's forward for everything the outer blocks need (embeddings, masks, ControlNet residuals).
+    """
+    from diffusers.models.unets.unet_2d_condition import UNet2DConditionOutput
+
+    if attention_mask is not None:
+        attention_mask = ((1 - attention_mask.to(sample.dtype)) * -10000.0).unsqueeze(1)
+    if encoder_attention_mask is not None:
+        encoder_attention_mask = ((1 - encoder_attention_mask.to(sample.dtype)) * -10000.0).unsqueeze(1)
+    if unet.config.center_input_sample:
+        sample = 2 * sample - 1.0
+    emb = unet.time_embedding(unet.get_time_embed(sample=sample, timestep=timestep), timestep_cond)
+    class_emb = unet.get_class_embed(sample=sample, class_labels=class_labels)
+    if class_emb is not None:
+        emb = torch.cat([emb, class_emb], dim=-1) if unet.config.class_embeddings_concat else emb + class_emb
+    aug_emb = unet.get_aug_embed(emb=emb, encoder_hidden_states=encoder_hidden_states, added_cond_kwargs=added_cond_kwargs)
+    if aug_emb is not None:
+        emb = emb + aug_emb
+    if unet.time_embed_act is not None:
+        emb = unet.time_embed_act(emb)
+    encoder_hidden_states = unet.process_encoder_hidden_states(
+        encoder_hidden_states=encoder_hidden_states, added_cond_kwargs=added_cond_kwargs
+    )
+    sample = unet.conv_in(sample)
+
+    attn_kwargs = {
+        "encoder_hidden_states": encoder_hidden_states,
+        "attention_mask": attention_mask,
+        "cross_attention_kwargs": cross_attention_kwargs,
+        "encoder_attention_mask": encoder_attention_mask,
+    }
+    first, last = unet.down_blocks[0], unet.up_blocks[-1]
+    if getattr(first, "has_cross_attention", False):
+        _, res = first(hidden_states=sample, temb=emb, **attn_kwargs)
+    else:
+        _, res = first(hidden_states=sample, temb=emb)
+    skips = ((sample,) + tuple(res))[: len(last.resnets)]
+    if down_block_additional_residuals is not None:
+        skips = tuple(s + r for s, r in zip(skips, down_block_additional_residuals, strict=False))
+
+    # `.forward` rather than `__call__`: the capture hook of the full path must not fire here.
+    if getattr(last, "has_cross_attention", False):
+        sample = last.forward(hidden_states=cached, temb=emb, res_hidden_states_tuple=skips, upsample_size=None, **attn_kwargs)
+    else:
+        sample = last.forward(hidden_states=cached, temb=emb, res_hidden_states_tuple=skips, upsample_size=None)
+    if unet.conv_norm_out:
+        sample = unet.conv_act(unet.conv_norm_out(sample))
+    sample = unet.conv_out(sample)
+    return UNet2DConditionOutput(sample=sample) if return_dict else (sample,)
+
+
+def deepcache_of(unet: Any) -> DeepCache | None:
+    forward = _unwrap(unet).__dict__.get("forward")
+    return forward if isinstance(forward, DeepCache) else None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the pipeline-level API
+
+
+def _device_of(pipe: Any) -> torch.device:
+    unet = _unwrap(pipe.unet)
+    return next(unet.parameters()).device
+
+
+def prepare_pipeline(pipe: Any, options: AccelerationOptions | None = None) -> Any:
+    """Apply `options` to an SDXL (or SDXL ControlNet) pipeline in place and return it.
+
+    Safe to call again with other options: each module is moved to the new state (fused or not, channels-last or
+    not, compiled or not, DeepCache or not). Compiled wrappers are kept per compile options, so switching back to a
+    configuration compiled before costs nothing. Compilation itself happens lazily, on the first call; use
+    `warmup()` to pay it at start-up.
+    """
+    options = options or AccelerationOptions()
+    device = _device_of(pipe)
+    on_cuda = device.type == "cuda"
+    started = time.perf_counter()
+    applied: list[str] = []
+
+    if on_cuda:
+        dtype = DTYPES[options.dtype]
+        if _unwrap(pipe.unet).dtype != dtype:
+            pipe.to(dtype=dtype)
+            applied.append(f"dtype={options.dtype}")
+        torch.backends.cudnn.benchmark = options.cudnn_benchmark
+        if set_attention_backend(options.attention_backend):
+            applied.append(f"attention={options.attention_backend}")
+    else:
+        log.info("CPU pipeline: dtype=%s, cuda_graphs, cudnn_benchmark and attention_backend do not apply", options.dtype)
+
+    unet = _unwrap(pipe.unet)
+    controlnet = _unwrap(getattr(pipe, "controlnet", None))
+    vae = pipe.vae
+    # ControlNet pipelines may hold a MultiControlNetModel: its children are the models to transform.
+    controlnets = [m for m in (getattr(controlnet, "nets", None) or [controlnet]) if m is not None]
+    models = [unet, *controlnets, vae]
+
+    # Back to plain modules first; compiled wrappers are re-attached below from their cache.
+    pipe.unet = unet
+    if controlnet is not None:
+        pipe.controlnet = controlnet
+    _uncompile_vae_decoder(vae)
+
+    for model in models:
+        if options.fuse_qkv and not is_qkv_fused(model):
+            fuse_qkv(model)
+        elif not options.fuse_qkv and is_qkv_fused(model):
+            unfuse_qkv(model)
+        _set_memory_format(model, options.channels_last)
+    _set_vae_slicing(vae, options.vae_slicing)
+    applied += [f"fuse_qkv={options.fuse_qkv}", f"channels_last={options.channels_last}", f"vae_slicing={options.vae_slicing}"]
+
+    # force_upcast decides whether the pipeline decodes in fp32; remember the loaded value to restore it.
+    original_upcast = vae.__dict__.setdefault("_adgen_force_upcast", bool(getattr(vae.config, "force_upcast", False)))
+    wanted_upcast = False if options.vae_fp16 else original_upcast
+    if bool(getattr(vae.config, "force_upcast", False)) != wanted_upcast:
+        vae.register_to_config(force_upcast=wanted_upcast)
+    applied.append(f"vae_force_upcast={wanted_upcast}")
+
+    if options.compile:
+        configure_compile_caches(options.cache_dir)
+        if options.cuda_graphs and not on_cuda:
+            log.info("cuda_graphs=True ignored on %s", device)
+        applied.append(f"compile={options.compile_backend}:{options.compile_mode}")
+
+    # A DeepCache already on this UNet is kept when its compiled code fits (another interval, or the ControlNet
+    # pipeline sharing the UNet); a new one would have to compile again.
+    existing = deepcache_of(unet)
+    deepcache_key = options.compile_key(on_cuda) if options.compile else None
+    if existing is not None and (options.deepcache_interval < 2 or existing.compile_key != deepcache_key):
+        existing.remove()
+        existing = None
+    if options.deepcache_interval >= 2:
+        if existing is not None:
+            existing.retarget(pipe, options.deepcache_interval)
+        else:
+            compile_fn = (lambda fn: _torch_compile(fn, options, on_cuda=on_cuda)) if options.compile else None
+            DeepCache(pipe, unet, options.deepcache_interval, compile_fn=compile_fn, compile_key=deepcache_key)
+        applied.append(f"deepcache={options.deepcache_interval}")
+    elif options.compile:
+        pipe.unet = _compiled(unet, options, on_cuda)
+
+    if options.compile:
+        if controlnet is not None:
+            pipe.controlnet = _compiled(controlnet, options, on_cuda)
+        if options.compile_vae:
+            _compile_vae_decoder(vae, options, on_cuda)
+            applied.append("compile_vae")
+
+    pipe.__dict__["_adgen_acceleration"] = options
+    log.info("pipeline prepared in %.2fs on %s: %s", time.perf_counter() - started, device, ", ".join(applied))
+    return pipe
+
+
+def restore_pipeline(pipe: Any) -> Any:
+    """Undo `prepare_pipeline`: the plain diffusers pipeline again (unfused, contiguous, eager, fp32-upcast VAE as loaded).
+
+    Process-wide settings (cuDNN benchmark, SDPA order, compile caches) are left as they are.
+    """
+    unet = _unwrap(pipe.unet)
+    controlnet = _unwrap(getattr(pipe, "controlnet", None))
+    existing = deepcache_of(unet)
+    if existing is not None:
+        existing.remove()
+    pipe.unet = unet
+    if controlnet is not None:
+        pipe.controlnet = controlnet
+    _uncompile_vae_decoder(pipe.vae)
+    controlnets = [m for m in (getattr(controlnet, "nets", None) or [controlnet]) if m is not None]
+    for model in (unet, *controlnets, pipe.vae):
+        unfuse_qkv(model)
+        _set_memory_format(model, channels_last=False)
+    _set_vae_slicing(pipe.vae, False)
+    if "_adgen_force_upcast" in pipe.vae.__dict__:
+        pipe.vae.register_to_config(force_upcast=pipe.vae.__dict__["_adgen_force_upcast"])
+    pipe.__dict__.pop("_adgen_acceleration", None)
+    return pipe
+
+
+def fast_mode_scheduler(pipe: Any) -> Any:
+    """Euler with trailing timesteps: the scheduler few-step SDXL (Lightning, LCM-style, 4 steps, no CFG) needs.
+
+    Returns a new scheduler built from the pipeline's; assign it to `pipe.scheduler` for fast-mode calls.
+    """
+    from diffusers import EulerDiscreteScheduler
+
+    return EulerDiscreteScheduler.from_config(pipe.scheduler.config, timestep_spacing="trailing")
+
+
+def _blank_prompt_embeddings(pipe: Any, device: torch.device, dtype: torch.dtype) -> dict[str, torch.Tensor]:
+    """Zero prompt embeddings shaped for the UNet, for pipelines built without text encoders."""
+    config = _unwrap(pipe.unet).config
+    text_dim = config.cross_attention_dim
+    pooled_dim = config.projection_class_embeddings_input_dim - 6 * config.addition_time_embed_dim
+    seq = torch.zeros(1, 77, text_dim, device=device, dtype=dtype)
+    pooled = torch.zeros(1, pooled_dim, device=device, dtype=dtype)
+    return {"prompt_embeds": seq, "pooled_prompt_embeds": pooled,
+            "negative_prompt_embeds": seq.clone(), "negative_pooled_prompt_embeds": pooled.clone()}
+
+
+def warmup(
+    pipe: Any,
+    sizes: Iterable[tuple[int, int]] = ((1024, 1024),),
+    *,
+    guidance_scales: Iterable[float] = (5.0,),
+    batch_sizes: Iterable[int] = (1,),
+    steps: int = 2,
+    **call_kwargs: Any,
+) -> dict[str, float]:
+    """Run the pipeline once per (width x height, guidance, batch) so every graph is compiled (and CUDA graphs
+    recorded) before real requests come. Returns seconds per combination ("1024x1024/cfg5.0/b1").
+
+    Two steps suffice: graphs depend on shapes and on CFG being on (batch doubled), not on the step count.
+    Pipelines without text encoders get zero prompt embeddings; ControlNet pipelines a blank control image.
+    """
+    from PIL import Image
+
+    device = _device_of(pipe)
+    dtype = _unwrap(pipe.unet).dtype
+    timings: dict[str, float] = {}
+    base: dict[str, Any] = dict(call_kwargs)
+    if getattr(pipe, "text_encoder_2", None) is None and "prompt_embeds" not in base and "prompt" not in base:
+        base.update(_blank_prompt_embeddings(pipe, device, dtype))
+    elif "prompt_embeds" not in base and "prompt" not in base:
+        base["prompt"] = "warm-up"
+    is_controlnet = getattr(pipe, "controlnet", None) is not None
+    for width, height in sizes:
+        for guidance in guidance_scales:
+            for batch in batch_sizes:
+                kwargs = dict(base)
+                if is_controlnet and "image" not in kwargs:
+                    kwargs["image"] = Image.new("RGB", (width, height), "white")
+                started = time.perf_counter()
+                pipe(width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
+                     num_images_per_prompt=batch, output_type="pil", **kwargs)
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                key = f"{width}x{height}/cfg{guidance}/b{batch}"
+                timings[key] = time.perf_counter() - started
+                log.info("warm-up %s: %.1fs", key, timings[key])
+    return timings

@@ -1,0 +1,389 @@
+"""The diffusion backend: Stable Diffusion XL, with a Canny ControlNet when a product photo is given.
+
+One ``SdxlImageGenerator`` holds one pipeline for the life of the process (loading SDXL takes
+tens of seconds and ~7 GB of GPU memory; it is never reloaded per request). The ControlNet
+pipeline shares every component of the plain one and only adds the ControlNet, which is loaded
+the first time a product photo arrives.
+
+The same class serves the ``tiny`` backend (a randomly initialised SDXL-shaped pipeline from
+``adgen.imaging.tiny``) and benchmarks: ``from_pipeline`` takes any pipeline built elsewhere.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import threading
+import time
+from typing import Any, Final
+
+import numpy as np
+import torch
+from PIL import Image
+
+from adgen.errors import AdGenError, ConfigurationError, GpuOutOfMemoryError, ImageGenerationError
+from adgen.imaging.acceleration import AccelerationOptions, fast_mode_scheduler, prepare_pipeline
+from adgen.imaging.acceleration import warmup as warmup_pipeline
+from adgen.imaging.base import SIZES, GeneratedImage, MonotonicProgress, ProgressCallback, check_request
+from adgen.imaging.palette import palette_from_image
+from adgen.imaging.template import fit_size
+from adgen.settings import Settings
+
+log = logging.getLogger(__name__)
+
+# diffusers' recommendation for the SDXL canny ControlNet: at 1.0 the edges dominate and the
+# background looks traced; at 0.5 the product's outline guides the composition.
+CONTROLNET_CONDITIONING_SCALE: Final = 0.5
+# Canny thresholds on 8-bit luminance (OpenCV's usual 1:2 ratio): product outlines and labels,
+# not the texture of the table they stand on.
+CANNY_LOW, CANNY_HIGH = 100, 200
+# An out-of-memory retry renders each side at about 3/4 (a little over half the pixels).
+OOM_RETRY_SCALE: Final = 0.75
+
+_DTYPES: Final = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
+
+
+def _round_to(value: float, multiple: int) -> int:
+    return max(multiple, int(round(value / multiple)) * multiple)
+
+
+def render_size(aspect_ratio: str, long_edge: int | None, multiple: int = 16) -> tuple[int, int]:
+    """The size a pipeline renders at: ``SIZES`` itself, or (tiny backend) ``long_edge`` on the long side, same ratio."""
+    width, height = SIZES[aspect_ratio]
+    if long_edge is None:
+        return width, height
+    scale = long_edge / max(width, height)
+    return _round_to(width * scale, multiple), _round_to(height * scale, multiple)
+
+
+def canny_control_image(photo: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int, int, int]]:
+    """Canny edges of ``photo`` letterboxed into ``size`` (black elsewhere), and where the photo sits.
+
+    Edges are taken on the scaled photo and then placed on black, so the letterbox border itself
+    draws no edge (a frame the ControlNet would faithfully paint).
+    """
+    import cv2  # only needed with a product photo
+
+    if photo.mode in ("RGBA", "LA", "PA", "P"):
+        # Transparent areas of a cut-out become white, so its silhouette is an edge and not noise.
+        rgba = photo.convert("RGBA")
+        flat = Image.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        photo = flat
+    width, height = size
+    fw, fh = fit_size(photo.size, size)
+    scaled = photo.convert("RGB").resize((fw, fh), Image.Resampling.LANCZOS)
+    edges = cv2.Canny(np.asarray(scaled.convert("L")), CANNY_LOW, CANNY_HIGH)
+    x, y = (width - fw) // 2, (height - fh) // 2
+    canvas = np.zeros((height, width), dtype=np.uint8)
+    canvas[y : y + fh, x : x + fw] = edges
+    return Image.fromarray(np.stack([canvas] * 3, axis=-1), "RGB"), (x, y, x + fw, y + fh)
+
+
+def _scale_box(box: tuple[int, int, int, int], src: tuple[int, int], dst: tuple[int, int]) -> tuple[int, int, int, int]:
+    sx, sy = dst[0] / src[0], dst[1] / src[1]
+    return (round(box[0] * sx), round(box[1] * sy), round(box[2] * sx), round(box[3] * sy))
+
+
+def _free_cuda_memory() -> None:
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
+def _device_of(pipe: Any) -> torch.device:
+    return torch.device(getattr(pipe, "device", "cpu"))
+
+
+def _from_pretrained(cls: Any, source: str, dtype: torch.dtype, **kwargs: Any) -> Any:
+    """``cls.from_pretrained`` preferring the fp16 weight files (half the download and disk) when loading in fp16.
+
+    A local folder or a cache holding only the full-precision files has no "fp16" variant: then
+    the full files are loaded and cast.
+    """
+    if dtype == torch.float16:
+        try:
+            return cls.from_pretrained(source, dtype=dtype, variant="fp16", use_safetensors=True, **kwargs)
+        except (OSError, ValueError) as exc:
+            log.info("%s: no fp16 variant (%s); loading the full-precision files", source, exc)
+    return cls.from_pretrained(source, dtype=dtype, use_safetensors=True, **kwargs)
+
+
+class SdxlImageGenerator:
+    """SDXL text-to-image, and ControlNet (canny) with a product photo.
+
+    Use ``from_settings`` for the real model and ``from_pipeline`` for a pipeline built elsewhere
+    (the tiny random model, benchmarks).
+    """
+
+    def __init__(
+        self,
+        pipe: Any,
+        controlnet: Any = None,
+        *,
+        settings: Settings,
+        name: str = "sdxl",
+        model: str = "in-memory",
+        render_edge: int | None = None,
+        controlnet_source: str | None = None,
+        accelerate: bool = False,
+    ) -> None:
+        self.name = name
+        self._settings = settings
+        self._pipe = pipe
+        self._controlnet = controlnet
+        self._controlnet_source = controlnet_source
+        self._controlnet_pipe: Any = None
+        self._model = model
+        # None renders at SIZES; the tiny backend renders small (multiples of 16) and resizes.
+        self._render_edge = render_edge
+        self._size_multiple = 32 if render_edge is None else 16
+        self._accelerate = accelerate
+        self._acceleration_options = AccelerationOptions.from_settings(settings) if accelerate else None
+        # One pipeline call at a time: diffusers pipelines keep per-call state (scheduler timesteps,
+        # step index) on shared objects, so two threads in one pipeline corrupt each other.
+        self._lock = threading.Lock()
+        self._fast = settings.sdxl_fast_mode
+        self._steps = settings.sdxl_fast_steps if self._fast else settings.sdxl_steps
+        # Few-step (Lightning/LCM-style) weights are distilled without classifier-free guidance.
+        self._guidance = 0.0 if self._fast else settings.sdxl_guidance_scale
+        from diffusers import EulerDiscreteScheduler
+
+        pipe.scheduler = fast_mode_scheduler(pipe) if self._fast else EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+        pipe.set_progress_bar_config(disable=True)  # progress goes to the callback, not to tqdm in the logs
+        if self._acceleration_options is not None:
+            prepare_pipeline(pipe, self._acceleration_options)
+
+    # --- construction ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_pipeline(
+        cls,
+        pipe: Any,
+        controlnet: Any = None,
+        *,
+        settings: Settings,
+        name: str = "sdxl",
+        render_edge: int | None = None,
+        model: str = "in-memory",
+        accelerate: bool = False,
+    ) -> SdxlImageGenerator:
+        """Wrap an already built ``StableDiffusionXLPipeline`` (and optionally a ``ControlNetModel``).
+
+        ``accelerate=True`` applies ``prepare_pipeline`` with the settings' acceleration options,
+        as ``from_settings`` does.
+        """
+        return cls(pipe, controlnet, settings=settings, name=name, model=model, render_edge=render_edge, accelerate=accelerate)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SdxlImageGenerator:
+        """Load ``settings.sdxl_model`` (hub id or local folder) onto CUDA (the CPU when there is none), once."""
+        from diffusers import AutoencoderKL, StableDiffusionXLPipeline
+
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        # Half precision is a GPU format: on the CPU it is slow or unsupported, so the CPU gets fp32.
+        dtype = _DTYPES[settings.sdxl_dtype] if device.type == "cuda" else torch.float32
+        if device.type == "cpu":
+            log.warning("SDXL on the CPU: expect minutes per image")
+        started = time.perf_counter()
+        try:
+            extra: dict[str, Any] = {}
+            if settings.sdxl_vae_model:
+                extra["vae"] = AutoencoderKL.from_pretrained(settings.sdxl_vae_model, dtype=dtype)
+            pipe = _from_pretrained(StableDiffusionXLPipeline, settings.sdxl_model, dtype, **extra)
+            pipe.to(device)
+        except Exception as exc:  # missing files, a bad id, no network, out of memory: all "cannot load"
+            raise ConfigurationError(
+                "SDXL 모델을 불러오지 못했습니다. 설정(SDXL_MODEL)을 확인해 주세요.",
+                model=settings.sdxl_model,
+                vae=settings.sdxl_vae_model,
+                reason=str(exc),
+            ) from exc
+        log.info("SDXL %s loaded on %s (%s) in %.1fs", settings.sdxl_model, device, dtype, time.perf_counter() - started)
+        return cls(
+            pipe,
+            settings=settings,
+            name="sdxl",
+            model=settings.sdxl_model,
+            controlnet_source=settings.sdxl_controlnet_model,
+            accelerate=True,
+        )
+
+    def _controlnet_pipeline(self) -> Any:
+        """The ControlNet pipeline, sharing the plain pipeline's components; built on first use."""
+        if self._controlnet_pipe is not None:
+            return self._controlnet_pipe
+        from diffusers import ControlNetModel, StableDiffusionXLControlNetPipeline
+
+        controlnet = self._controlnet
+        if controlnet is None:
+            if self._controlnet_source is None:
+                raise ImageGenerationError(backend=self.name, reason="no ControlNet configured")
+            device, dtype = _device_of(self._pipe), self._pipe.unet.dtype
+            started = time.perf_counter()
+            try:
+                controlnet = _from_pretrained(ControlNetModel, self._controlnet_source, dtype).to(device)
+            except Exception as exc:
+                raise ImageGenerationError(
+                    "상품 사진용 모델을 불러오지 못했습니다. 잠시 후 다시 시도해 주세요.",
+                    backend=self.name,
+                    controlnet=self._controlnet_source,
+                    reason=str(exc),
+                ) from exc
+            log.info("ControlNet %s loaded in %.1fs", self._controlnet_source, time.perf_counter() - started)
+        components = dict(self._pipe.components)
+        cn_pipe = StableDiffusionXLControlNetPipeline(**components, controlnet=controlnet)
+        cn_pipe.set_progress_bar_config(disable=True)
+        if self._acceleration_options is not None:
+            # Idempotent for the shared UNet/VAE (already fused, compiled wrappers reused); adds the ControlNet.
+            prepare_pipeline(cn_pipe, self._acceleration_options)
+        self._controlnet = controlnet
+        self._controlnet_pipe = cn_pipe
+        return cn_pipe
+
+    # --- generation -----------------------------------------------------------------------------
+
+    def generate(
+        self,
+        prompt: str,
+        aspect_ratio: str,
+        seed: int,
+        style: str | None,
+        control_image: Image.Image | None = None,
+        *,
+        negative_prompt: str = "",
+        industry: str | None = None,
+        num_images: int = 1,
+        progress: ProgressCallback | None = None,
+    ) -> list[GeneratedImage]:
+        """``num_images`` images in one batched pipeline call (seeds ``seed, seed + 1, ...``).
+
+        Raises ``GpuOutOfMemoryError`` when even a smaller retry does not fit, and
+        ``ImageGenerationError`` for any other pipeline failure.
+        """
+        target = check_request(aspect_ratio, num_images)
+        report = MonotonicProgress(progress)
+        method = "controlnet" if control_image is not None else "t2i"
+        size = render_size(aspect_ratio, self._render_edge, self._size_multiple)
+        started = time.perf_counter()
+        context = {"backend": self.name, "model": self._model, "aspect_ratio": aspect_ratio, "seed": seed, "num_images": num_images}
+
+        with self._lock:
+            pipe = self._controlnet_pipeline() if control_image is not None else self._pipe
+            try:
+                images, product_box = self._run(pipe, prompt, negative_prompt, size, seed, num_images, control_image, report)
+                downscaled = False
+            except torch.OutOfMemoryError:
+                log.warning("CUDA out of memory at %sx%s x%d; retrying smaller", *size, num_images)
+                images = None
+            except AdGenError:
+                raise
+            except Exception as exc:
+                raise ImageGenerationError(**context, size=size, reason=f"{type(exc).__name__}: {exc}") from exc
+            if images is None:
+                # Outside the except block: the exception's frames (holding activations) are gone now.
+                _free_cuda_memory()
+                size = self._shrunk(size)
+                report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
+                try:
+                    images, product_box = self._run(pipe, prompt, negative_prompt, size, seed, num_images, control_image, report)
+                    downscaled = True
+                except torch.OutOfMemoryError:
+                    images = None
+                except AdGenError:
+                    raise
+                except Exception as exc:
+                    raise ImageGenerationError(**context, size=size, reason=f"{type(exc).__name__}: {exc}") from exc
+                if images is None:
+                    _free_cuda_memory()
+                    raise GpuOutOfMemoryError(**context, size=size)
+
+        elapsed = round(time.perf_counter() - started, 3)
+        results = []
+        for i, rendered in enumerate(images):
+            # The tiny model (and an out-of-memory retry) render smaller; the contract is SIZES exactly.
+            image = rendered.convert("RGB")
+            if image.size != target:
+                image = image.resize(target, Image.Resampling.LANCZOS)
+            metadata: dict[str, Any] = {
+                "seed": seed + i,
+                "style": style,
+                "industry": industry,
+                "method": method,
+                "model": self._model,
+                "steps": self._steps,
+                "guidance_scale": self._guidance,
+                "scheduler": type(pipe.scheduler).__name__,
+                "fast_mode": self._fast,
+                "backend": self.name,
+                "width": target[0],
+                "height": target[1],
+                "render_size": list(size),
+                "downscaled": downscaled,
+                "elapsed_s": elapsed,  # the whole batched call: variants are made together
+                "prompt": prompt,
+                "negative_prompt": negative_prompt,
+                "product_photo": control_image is not None,
+            }
+            if control_image is not None:
+                metadata["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
+            box = _scale_box(product_box, size, target) if product_box is not None else None
+            results.append(GeneratedImage(image=image, metadata=metadata, palette=palette_from_image(image), product_box=box))
+        report(1.0, "이미지 완성")
+        return results
+
+    def _shrunk(self, size: tuple[int, int]) -> tuple[int, int]:
+        return _round_to(size[0] * OOM_RETRY_SCALE, self._size_multiple), _round_to(size[1] * OOM_RETRY_SCALE, self._size_multiple)
+
+    def _run(
+        self,
+        pipe: Any,
+        prompt: str,
+        negative_prompt: str,
+        size: tuple[int, int],
+        seed: int,
+        num_images: int,
+        control_image: Image.Image | None,
+        report: MonotonicProgress,
+    ) -> tuple[list[Image.Image], tuple[int, int, int, int] | None]:
+        width, height = size
+        steps = self._steps
+
+        def on_step_end(_pipe: Any, step: int, _timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+            report((step + 1) / steps, f"이미지 생성 중 ({step + 1}/{steps}단계)")
+            return callback_kwargs
+
+        kwargs: dict[str, Any] = {}
+        product_box = None
+        if control_image is not None:
+            kwargs["image"], product_box = canny_control_image(control_image, size)
+            kwargs["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
+        # One CPU generator per image: image i is the same whether made alone with seed + i or in a
+        # batch, and CPU generators give the same noise on every GPU model.
+        generators = [torch.Generator("cpu").manual_seed(seed + i) for i in range(num_images)]
+        with torch.inference_mode():
+            output = pipe(
+                prompt=prompt,
+                negative_prompt=negative_prompt or None,
+                width=width,
+                height=height,
+                num_inference_steps=steps,
+                guidance_scale=self._guidance,
+                num_images_per_prompt=num_images,
+                generator=generators,
+                callback_on_step_end=on_step_end,
+                output_type="pil",
+                **kwargs,
+            )
+        return list(output.images), product_box
+
+    def warmup(self) -> dict[str, float]:
+        """Run the pipeline briefly at the sizes requests will use, so the first user does not pay for
+        CUDA start-up (and, with compilation on, for compiling: every aspect ratio is a new graph).
+
+        Returns seconds per warmed-up shape.
+        """
+        ratios = list(SIZES) if self._settings.sdxl_compile else ["1:1"]
+        sizes = [render_size(r, self._render_edge, self._size_multiple) for r in ratios]
+        with self._lock, torch.inference_mode():
+            return warmup_pipeline(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")

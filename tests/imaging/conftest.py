@@ -1,0 +1,21 @@
+"""Fixtures of the imaging tests: offline settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from adgen.settings import Settings
+
+
+@pytest.fixture
+def imaging_settings(tmp_path) -> Callable[..., Settings]:  # type: ignore[no-untyped-def]
+    """Settings that read nothing from the environment; few steps so the tiny model stays fast."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {"data_dir": tmp_path, "log_dir": tmp_path / "logs", "sdxl_steps": 3, "tiny_sdxl_size": 64} | overrides
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    return make

@@ -1,0 +1,176 @@
+"""The UI in a real browser: headless Debian Chromium driven by Playwright.
+
+The app is built the way app.py builds it (FastAPI + ``gr.mount_gradio_app(app, build_ui(rt), path="/")``)
+and served by uvicorn on loopback. Screenshots go to tests/artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from adgen.runtime import Runtime
+from adgen.settings import Settings
+from adgen.ui import AdGenUI
+from tests.live_server import serve
+from tests.ui.conftest import PASSWORD, count, ui_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
+]
+
+
+class PacedImages:
+    """The real template renderer, paced so that a person (and this test) can watch the progress."""
+
+    def __init__(self, inner: Any, delay_s: float) -> None:
+        self._inner = inner
+        self._delay_s = delay_s
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+    def generate(self, *args: Any, progress: Any = None, **kwargs: Any) -> Any:
+        for step in range(3):
+            time.sleep(self._delay_s)
+            if progress is not None:
+                progress((step + 1) / 4, "이미지를 그리고 있어요")
+        return self._inner.generate(*args, progress=progress, **kwargs)
+
+
+@pytest.fixture
+def browser_url(runtime: Runtime, ui: AdGenUI, ui_settings: Settings) -> Iterator[str]:
+    runtime.ctx.image_generator = PacedImages(runtime.ctx.image_generator, 0.6)
+    with serve(ui_app(ui, ui_settings)) as base:
+        yield base
+
+
+@pytest.fixture
+def page(browser_url: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
+        context = browser.new_context(locale="ko-KR", viewport={"width": 1366, "height": 1000})
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(browser_url)
+        yield page
+        context.close()
+        browser.close()
+        assert errors == [], errors
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+
+
+def field(page: Any, elem_id: str) -> Any:
+    return page.locator(f"#{elem_id} :is(input, textarea)").first
+
+
+def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> None:
+    from playwright.sync_api import expect
+
+    header = page.locator("#adgen-header")
+    expect(header).to_contain_text("AdGen 광고 스튜디오")
+    expect(header).to_contain_text("게스트 모드")
+    shot(page, "login.png")
+
+    # sign up: logged in at once, taken to 광고 생성
+    field(page, "signup-id").fill("marketer01")
+    field(page, "signup-pw").fill(PASSWORD)
+    field(page, "signup-pw2").fill(PASSWORD)
+    page.locator("#signup-btn").click()
+    expect(header).to_contain_text("marketer01님 로그인됨")
+    prompt = field(page, "adgen-prompt")
+    expect(prompt).to_be_visible()
+
+    # generate with Hangul text: the request shows at once, progress streams, then the ad
+    prompt.fill("카페 신메뉴 딸기라떼 홍보, 20% 할인")
+    page.locator("#adgen-send").click()
+    chat = page.locator("#adgen-chat")
+    expect(chat).to_contain_text("카페 신메뉴 딸기라떼 홍보, 20% 할인")
+    expect(page.locator("#adgen-status")).to_contain_text("광고를 만들고 있어요")
+    expect(page.get_by_text("이미지를 그리고 있어요").first).to_be_visible()
+    shot(page, "generate-progress.png")
+    expect(chat.locator("img")).to_have_count(1, timeout=60_000)
+    expect(page.locator("#adgen-result img")).to_be_visible()
+    expect(page.locator("#adgen-status")).to_contain_text("광고가 완성되었어요")
+    copy = field(page, "adgen-copy").input_value()
+    assert copy.strip() and any("가" <= ch <= "힣" for ch in copy)
+    page.wait_for_timeout(300)  # let the images finish painting
+    shot(page, "generate.png")
+
+    # refine within the session
+    prompt.fill("문구를 짧게")
+    page.locator("#adgen-send").click()
+    expect(chat.locator("img")).to_have_count(2, timeout=60_000)
+    expect(page.locator("#adgen-status")).to_contain_text("광고가 완성되었어요")
+    assert count(engine, "chat_history") == 4
+
+    # 채팅 기록: the session, its conversation with images, the gallery
+    page.get_by_role("tab", name="채팅 기록").click()
+    sessions = page.locator("#adgen-sessions label")
+    expect(sessions).to_have_count(1)
+    expect(sessions.first).to_contain_text("카페 신메뉴 딸기라떼 홍보")
+    sessions.first.click()
+    history_chat = page.locator("#history-chat")
+    expect(history_chat.locator("img")).to_have_count(2)
+    expect(history_chat).to_contain_text("문구를 짧게")
+    expect(page.locator("#adgen-gallery img").first).to_be_visible()
+    page.wait_for_timeout(300)
+    shot(page, "history.png")
+
+    # continue the session: back in 광고 생성 with the whole conversation
+    page.locator("#continue-btn").click()
+    expect(prompt).to_be_visible()
+    expect(chat.locator("img")).to_have_count(2)
+    expect(page.locator("#adgen-status")).to_contain_text("이전 대화를 이어가요")
+
+    # a reload keeps the login (token in BrowserState, verified server-side) and the conversation
+    page.reload()
+    expect(header).to_contain_text("marketer01님 로그인됨")
+    expect(chat.locator("img")).to_have_count(2)
+    expect(page.locator("#adgen-result img")).to_be_visible()
+
+    # narrow screens: one column, nothing cut off
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_timeout(300)
+    shot(page, "generate-mobile.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 392
+
+    # log out: back to the login tab, and a reload stays logged out
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    page.get_by_role("tab", name="로그인").click()
+    page.locator("#logout-btn").click()
+    expect(header).to_contain_text("게스트 모드")
+    page.reload()
+    expect(header).to_contain_text("게스트 모드")
+    expect(field(page, "login-id")).to_be_visible()
+
+
+def test_bad_signup_shows_the_korean_message(page: Any) -> None:
+    from playwright.sync_api import expect
+
+    field(page, "signup-id").fill("ab")
+    field(page, "signup-pw").fill(PASSWORD)
+    field(page, "signup-pw2").fill(PASSWORD)
+    page.locator("#signup-btn").click()
+    expect(page.get_by_text("ID는 3-20자의 영문/숫자만 가능합니다.").first).to_be_visible()
+    expect(page.locator("#adgen-header")).to_contain_text("게스트 모드")

@@ -1,0 +1,309 @@
+"""The UI end to end through gradio_client: real HTTP, real PostgreSQL, real offline backends."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from gradio_client import handle_file
+from gradio_client.exceptions import AppError
+from PIL import Image
+from sqlalchemy import Engine
+
+from adgen import storage
+from adgen.settings import Settings
+from adgen.ui import GALLERY_PAGE_SIZE, AdGenUI
+from tests.ui.conftest import PASSWORD, Driver, count
+
+
+def png_file(path: Path, size: tuple[int, int] = (96, 96), colour: tuple[int, int, int] = (200, 60, 60)) -> Path:
+    Image.new("RGB", size, colour).save(path, format="PNG")
+    return path
+
+
+def local_path(file: Any) -> str:
+    """gradio_client hands back a downloaded file as its local path (or, for some outputs, as FileData)."""
+    return file if isinstance(file, str) else file["path"]
+
+
+def chat_images(chat: list[dict[str, Any]]) -> list[str]:
+    return [local_path(c["file"]) for m in chat for c in m["content"] if c.get("type") == "file"]
+
+
+def chat_texts(chat: list[dict[str, Any]]) -> list[str]:
+    return [c["text"] for m in chat for c in m["content"] if c.get("type") == "text"]
+
+
+def assert_png(path: str | None) -> Image.Image:
+    assert path is not None and Path(path).is_file(), path
+    with Image.open(path) as im:
+        im.load()
+        return im
+
+
+# --- accounts ------------------------------------------------------------------------------
+
+
+def test_signup_login_generate_refine_and_history(driver: Driver, ui: AdGenUI, engine: Engine, settings: Settings) -> None:
+    token = driver.signup("owner01")
+    res = driver.call("login", "owner01", PASSWORD)
+    assert "owner01님 로그인됨" in res[ui.header]
+    token = res[ui.token]
+    assert token and "owner01님, 환영해요" in res[ui.account_md] and "반가워요" in res[ui.auth_msg]
+
+    first = driver.generate(token, "카페 신메뉴 딸기라떼 홍보, 20% 할인", ratio="4:3")
+    session_id = first[ui.session]
+    assert isinstance(session_id, str) and len(session_id) >= 8
+    chat = first[ui.chatbot]
+    assert [m["role"] for m in chat] == ["user", "assistant", "assistant"]
+    assert chat_texts(chat)[0] == "카페 신메뉴 딸기라떼 홍보, 20% 할인"
+    ad = assert_png(first[ui.result_image])
+    assert abs(ad.width / ad.height - 4 / 3) < 0.02
+    assert_png(chat_images(chat)[0])
+    assert_png(first[ui.dl_ad]["value"])
+    assert first[ui.dl_bare]["visible"] is True
+    assert first[ui.copy_box].strip()
+    meta = first[ui.meta_md]
+    assert "로컬 카피라이터" in meta and "템플릿 렌더러" in meta and "시드" in meta and "초" in meta
+
+    # what the UI showed is what was stored, for this user
+    user_id = _user_id(engine, "owner01")
+    assert count(engine, "generation_history", "user_id = :u AND session_id = :s", u=user_id, s=session_id) == 1
+    assert count(engine, "chat_history", "user_id = :u AND session_id = :s", u=user_id, s=session_id) == 2
+    assert count(engine, "image_matching", "file_type = 'generated'") == 2  # ad and bare image
+    assert len(list(settings.images_dir.rglob("*.png"))) == 2
+
+    # a follow-up in the same session refines the ad
+    second = driver.generate(token, "문구를 짧게", session_id=session_id, ratio="4:3")
+    assert second[ui.session] == session_id
+    assert count(engine, "chat_history", "session_id = :s", s=session_id) == 4
+    assert count(engine, "generation_history", "session_id = :s", s=session_id) == 2
+
+    # 채팅 기록: the session, its whole conversation with images, and the gallery
+    hist = driver.call("history", token)
+    assert hist[ui.history_hint]["visible"] is False
+    choices = hist[ui.sessions]["choices"]
+    assert [value for _, value in choices] == [session_id]
+    assert choices[0][0].startswith("카페 신메뉴 딸기라떼 홍보")
+    gallery = hist[ui.ads_gallery]
+    assert len(gallery) == 2 and all(Path(local_path(item["image"])).is_file() for item in gallery)
+
+    opened = driver.call("open_session", token, session_id)[ui.history_chat]
+    assert chat_texts(opened)[0] == "카페 신메뉴 딸기라떼 홍보, 20% 할인"
+    assert "문구를 짧게" in chat_texts(opened)
+    assert len(chat_images(opened)) == 2
+
+    resumed = driver.call("continue_session", token, session_id)
+    assert resumed[ui.session] == session_id
+    assert len(chat_images(resumed[ui.chatbot])) == 2
+    assert_png(resumed[ui.result_image])
+
+    # a reload restores the login and the open conversation
+    restored = driver.call("restore_session", token, session_id)
+    assert restored[ui.token] == token and "owner01님 로그인됨" in restored[ui.header]
+    assert restored[ui.session] == session_id and len(chat_images(restored[ui.chatbot])) == 2
+
+
+def _user_id(engine: Engine, login_id: str) -> int:
+    from sqlalchemy import text
+
+    with engine.connect() as conn:
+        return int(conn.execute(text('SELECT user_id FROM "user" WHERE login_id = :l'), {"l": login_id}).scalar_one())
+
+
+@pytest.mark.parametrize(
+    ("login_id", "pw", "confirm", "message"),
+    [
+        ("ab", PASSWORD, PASSWORD, "ID는 3-20자의 영문/숫자만 가능합니다."),
+        ("한글아이디", PASSWORD, PASSWORD, "ID는 3-20자의 영문/숫자만 가능합니다."),
+        ("owner02", "short", "short", "비밀번호는 8-30자여야 합니다."),
+        ("owner02", "x" * 31, "x" * 31, "비밀번호는 8-30자여야 합니다."),
+        ("owner02", PASSWORD, PASSWORD + "!", "비밀번호가 일치하지 않습니다."),
+    ],
+)
+def test_signup_shows_the_seed_validation_messages(driver: Driver, login_id: str, pw: str, confirm: str, message: str,
+                                                   engine: Engine) -> None:  # fmt: skip
+    with pytest.raises(AppError) as err:
+        driver.call("signup", login_id, pw, confirm)
+    assert str(err.value) == message
+    assert count(engine, '"user"') == 0
+
+
+def test_duplicate_id_and_wrong_password(driver: Driver) -> None:
+    driver.signup("owner03")
+    with pytest.raises(AppError, match="이미 사용 중인 아이디입니다."):
+        driver.call("signup", "owner03", PASSWORD, PASSWORD)
+    for login_id, pw in (("owner03", "wrongpass1"), ("nobody99", PASSWORD)):
+        with pytest.raises(AppError) as err:
+            driver.call("login", login_id, pw)
+        assert str(err.value) == "아이디 또는 비밀번호가 일치하지 않습니다."
+
+
+def test_logout_revokes_the_token_everywhere(driver: Driver, ui: AdGenUI) -> None:
+    token = driver.signup("owner04")
+    out = driver.call("logout", token)
+    assert out[ui.token] is None and out[ui.account_md] == "" and "로그아웃되었어요" in out[ui.auth_msg]
+    assert "게스트 모드" in out[ui.header]
+    restored = driver.call("restore_session", token, None)
+    assert restored[ui.token] is None and restored[ui.auth_msg] == "로그아웃된 세션입니다. 다시 로그인해 주세요."
+    with pytest.raises(AppError, match="로그아웃된 세션입니다"):
+        driver.generate(token, "꽃집 홍보")
+    hist = driver.call("history", token)
+    assert hist[ui.history_hint]["visible"] is True and hist[ui.sessions]["choices"] == []
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ."])
+def test_a_forged_token_is_refused_and_cleared(driver: Driver, ui: AdGenUI, token: str) -> None:
+    restored = driver.call("restore_session", token, None)
+    assert restored[ui.token] is None
+    with pytest.raises(AppError, match="로그인이 필요합니다"):
+        driver.generate(token, "꽃집 홍보")
+    with pytest.raises(AppError, match="로그인이 필요합니다"):
+        driver.call("next_page", token)
+
+
+def test_another_users_session_is_not_found(driver: Driver, make_driver, ui: AdGenUI, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    alice = driver.signup("alice01")
+    session_id = driver.generate(alice, "빵집 주말 할인")[ui.session]
+    bob_driver = make_driver()
+    bob = bob_driver.signup("bob0001")
+    for api in ("open_session", "continue_session"):
+        with pytest.raises(AppError, match="대화 세션을 찾을 수 없습니다."):
+            bob_driver.call(api, bob, session_id)
+    with pytest.raises(AppError, match="대화 세션을 찾을 수 없습니다."):
+        bob_driver.generate(bob, "더 밝게", session_id=session_id)
+    # a reload with someone else's session in the browser starts afresh instead of showing it
+    restored = bob_driver.call("restore_session", bob, session_id)
+    assert restored[ui.session] is None and restored[ui.chatbot] == []
+    assert bob_driver.call("history", bob)[ui.sessions]["choices"] == []
+    assert count(engine, "chat_history", "session_id = :s", s=session_id) == 2
+
+
+# --- guests ---------------------------------------------------------------------------------
+
+
+def test_guest_generates_and_nothing_is_stored(driver: Driver, ui: AdGenUI, engine: Engine, settings: Settings) -> None:
+    res = driver.generate(None, "필라테스 스튜디오 신규 회원 할인", ratio="3:4", variants=2)
+    assert res[ui.session] is None
+    ad = assert_png(res[ui.result_image])
+    assert abs(ad.width / ad.height - 3 / 4) < 0.02
+    assert res[ui.variants_gallery]["visible"] is True and len(res[ui.variants_gallery]["value"]) == 2
+    for table in ("generation_history", "chat_history", "image_matching"):
+        assert count(engine, table) == 0
+    assert not settings.images_dir.exists() or not any(settings.images_dir.rglob("*.png"))
+    # a guest's "follow-up" is a fresh ad: there is no stored session to continue
+    again = driver.generate(None, "더 밝게", session_id="0123456789abcdef")
+    assert again[ui.session] is None
+
+
+def test_text_only_ad_has_no_image(driver: Driver, ui: AdGenUI) -> None:
+    res = driver.generate(None, "학원 여름방학 특강 모집", content_type="text")
+    assert res[ui.result_image] is None and res[ui.dl_ad]["visible"] is False
+    assert res[ui.copy_box].strip() and not chat_images(res[ui.chatbot])
+
+
+@pytest.mark.parametrize("ui_settings", [{"allow_guest": False}], indirect=True)
+def test_guests_refused_when_not_allowed(driver: Driver, ui: AdGenUI) -> None:
+    with pytest.raises(AppError, match="로그인이 필요합니다"):
+        driver.generate(None, "카페 홍보")
+    assert "로그인이 필요해요" in driver.call("restore_session", None, None)[ui.header]
+
+
+@pytest.mark.parametrize("text_", ["", "   ", "가" * 501])
+def test_bad_request_text_is_refused_in_korean(driver: Driver, text_: str) -> None:
+    with pytest.raises(AppError, match="요청 내용|광고 요청 내용"):
+        driver.generate(None, text_)
+
+
+# --- product photos ---------------------------------------------------------------------------
+
+
+def test_product_photo_is_checked_and_stored(driver: Driver, ui: AdGenUI, engine: Engine, tmp_path: Path) -> None:
+    token = driver.signup("owner05")
+    photo = png_file(tmp_path / "product.png", (320, 240))
+    res = driver.generate(token, "꽃집 어버이날 카네이션 예약", photo=handle_file(str(photo)))
+    assert_png(res[ui.result_image])
+    assert len(chat_images(res[ui.chatbot])) == 2  # the photo in the request, the ad in the answer
+    assert count(engine, "image_matching", "file_type = 'input'") == 1
+    assert count(engine, "chat_history", "input_image_hash IS NOT NULL") == 1
+
+
+@pytest.mark.parametrize("ui_settings", [{"max_upload_mb": 0.05}], indirect=True)
+def test_rejected_uploads_get_korean_messages(driver: Driver, tmp_path: Path, engine: Engine) -> None:
+    fake = tmp_path / "fake.png"
+    fake.write_bytes(b"this is not a picture at all")
+    with pytest.raises(AppError, match="이미지 파일이 아닙니다"):
+        driver.generate(None, "카페 홍보", photo=handle_file(str(fake)))
+    noise = tmp_path / "big.png"
+    buf = io.BytesIO()
+    Image.effect_noise((400, 400), 80).convert("RGB").save(buf, format="PNG")
+    noise.write_bytes(buf.getvalue())
+    assert noise.stat().st_size > 0.05 * 1024 * 1024
+    with pytest.raises(AppError, match="사진 용량이 너무 큽니다"):
+        driver.generate(None, "카페 홍보", photo=handle_file(str(noise)))
+    assert count(engine, "image_matching") == 0
+
+
+def test_check_photo_previews_or_explains(ui: AdGenUI, tmp_path: Path) -> None:
+    ui.build()
+    photo = png_file(tmp_path / "ok.png", (1200, 900))
+    _, preview, msg = ui.check_photo(str(photo))
+    assert preview.visible is True and "사진 확인" in msg
+    with Image.open(preview.value["path"] if isinstance(preview.value, dict) else preview.value) as im:
+        assert max(im.size) <= 512
+    bad = tmp_path / "bad.webp"
+    bad.write_bytes(b"\x00" * 10)
+    cleared, preview, msg = ui.check_photo(str(bad))
+    assert cleared is None and preview.visible is False and "이미지 파일이 아닙니다" in msg
+
+
+# --- history pages ------------------------------------------------------------------------------
+
+
+def test_gallery_pages_through_all_ads(driver: Driver, ui: AdGenUI) -> None:
+    token = driver.signup("owner06")
+    for i in range(4):  # 4 requests x 4 variants = 16 ads
+        driver.generate(token, f"반려동물 미용실 {i + 1}월 이벤트", variants=4)
+    first = driver.call("history", token)
+    assert len(first[ui.ads_gallery]) == GALLERY_PAGE_SIZE
+    assert first[ui.next_btn]["interactive"] is True and first[ui.prev_btn]["interactive"] is False
+    second = driver.call("next_page", token)
+    assert len(second[ui.ads_gallery]) == 16 - GALLERY_PAGE_SIZE
+    assert second[ui.page_md] == "2 페이지" and second[ui.next_btn]["interactive"] is False
+    assert second[ui.prev_btn]["interactive"] is True
+    back = driver.call("previous_page", token)
+    assert [g["caption"] for g in back[ui.ads_gallery]] == [g["caption"] for g in first[ui.ads_gallery]]
+    all_paths = {Path(local_path(g["image"])).name for g in first[ui.ads_gallery] + second[ui.ads_gallery]}
+    assert len(all_paths) == 16  # every ad once, none repeated across pages
+
+
+# --- wiring ---------------------------------------------------------------------------------------
+
+
+def test_generation_uses_one_gpu_queue_and_accounts_skip_it(ui: AdGenUI, settings: Settings) -> None:
+    demo = ui.build()
+    fns = {f.api_name: f for f in demo.fns.values() if f.api_name}
+    gen = fns["generate"]
+    assert gen.queue and gen.concurrency_id == "gpu" and gen.concurrency_limit == settings.gpu_concurrency
+    submit = [f for f in demo.fns.values() if f.fn is not None and getattr(f.fn, "__name__", "") == "generate"]
+    assert len(submit) == 2 and all(f.concurrency_id == "gpu" for f in submit)
+    for name in ("login", "signup", "logout", "restore_session", "history", "open_session", "continue_session", "next_page"):
+        assert fns[name].queue is False, name
+    assert demo._queue.max_size == settings.queue_max_size
+
+
+def test_stored_images_reach_gradio_only_through_the_owner(driver: Driver, make_driver, ui: AdGenUI, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    alice = driver.signup("alice02")
+    driver.generate(alice, "네일샵 오픈 이벤트")
+    with engine.connect() as conn:
+        from sqlalchemy import text
+
+        url = conn.execute(text("SELECT output_url FROM generation_history")).scalar_one()
+    bob = make_driver()
+    bob_token = bob.signup("bob0002")
+    bob_id = _user_id(engine, "bob0002")
+    assert ui._stored_path(bob_id, url) is None
+    assert ui._stored_path(_user_id(engine, "alice02"), url) == storage.path_for(ui.settings.images_dir, storage.hash_from_url(url))
+    assert bob.call("history", bob_token)[ui.ads_gallery] == []
