@@ -90,6 +90,8 @@ def get_engine(settings: Settings) -> Engine:
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
                 pool_timeout=settings.db_pool_timeout_s,
+                # Error messages go to logs: keep password hashes and user text out of them.
+                hide_parameters=True,
                 connect_args={
                     # UTC so CURRENT_TIMESTAMP in TIMESTAMP columns matches Python's naive UTC values.
                     "options": f"-c statement_timeout={settings.db_statement_timeout_ms} -c timezone=UTC",

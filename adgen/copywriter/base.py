@@ -34,8 +34,10 @@ class CopyRequest:
             ``previous`` ("문구를 짧게") when ``previous`` is given.
         aspect_ratio: "1:1", "4:3" or "3:4"; selects the length budget.
         seed: makes the local backend deterministic and is passed on to the OpenAI endpoint.
-        tone: "존댓말", "반말", or None to let the industry decide (or keep the previous tone).
+        tone: "존댓말", "반말", or None to let the industry decide. Ignored when refining: the
+            previous tone carries on unless the words ask ("반말로").
         style: a style name (see ``STYLES``; Korean aliases such as "따뜻한" are understood) or None.
+            Ignored when refining: the previous style carries on unless the words ask ("더 밝게").
         history: earlier turns of the chat session, oldest first.
         previous: the last ad of this session, when ``input_text`` refines it.
     """

@@ -17,7 +17,7 @@ from adgen import validation
 from adgen.copywriter import analysis, image_prompt, lexicon, templates
 from adgen.copywriter.analysis import Brief
 from adgen.copywriter.base import HASHTAG_RE, CopyRequest, LengthBudget, budget_for
-from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image
+from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.schemas import AdCopy, CopyResult
 
 logger = logging.getLogger(__name__)
@@ -189,7 +189,7 @@ class LocalCopywriter:
         return CopyResult(
             ad_copy=ad_copy,
             image_prompt=prompt,
-            negative_prompt=previous.negative_prompt or lexicon.NEGATIVE_PROMPT,
+            negative_prompt=refine_negative_prompt(previous, plan),
             industry=previous.industry,
             style=plan.style,
             tone=plan.tone,  # type: ignore[arg-type]

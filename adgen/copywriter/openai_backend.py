@@ -27,7 +27,7 @@ from adgen import validation
 from adgen.copywriter import analysis, image_prompt, lexicon, templates
 from adgen.copywriter.base import INDUSTRIES, CopyRequest, LengthBudget, budget_for, budget_problems
 from adgen.copywriter.local import LocalCopywriter
-from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image
+from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.errors import ConfigurationError
 from adgen.schemas import AdCopy, CopyResult
 from adgen.settings import Settings
@@ -223,7 +223,7 @@ class OpenAICopywriter:
         return CopyResult(
             ad_copy=ad_copy,
             image_prompt=refine_image(previous, plan, seed=request.seed),
-            negative_prompt=previous.negative_prompt or lexicon.NEGATIVE_PROMPT,
+            negative_prompt=refine_negative_prompt(previous, plan),
             industry=previous.industry,
             style=plan.style,
             tone=plan.tone,  # type: ignore[arg-type]

@@ -11,7 +11,10 @@ by rules both backends share, and is never left to a language model:
 - a product the last ad did not show ("초코라떼로 바꿔줘") changes the copy and the subject;
 - anything else is read as a request for different words, and the picture stays.
 
-The industry always persists from the previous ad.
+The industry always persists from the previous ad, and so do the tone and the style unless
+the words ask for another: ``request.tone`` and ``request.style`` are ignored here, because a
+form re-sends its dropdowns with every message, and "문구를 짧게" sent with the style chosen
+before "더 밝게" must not quietly undo the brighter picture.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from adgen.copywriter import analysis, image_prompt, lexicon
-from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest, resolve_style
+from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest
 from adgen.schemas import CopyResult
 
 COPY_EDITS: Final = ("shorter", "longer", "price", "headline", "cta", "hashtags", "rewrite", "content")
@@ -130,8 +133,6 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         tone = "반말"
     elif _has(text, _TO_POLITE):
         tone = "존댓말"
-    elif request.tone in ("존댓말", "반말"):
-        tone = request.tone
     tone_changed = tone != previous.tone
 
     # --- image --------------------------------------------------------------------------
@@ -144,8 +145,6 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         extras.extend(lexicon.LIGHTING["dark"])
     elif (named := _style_words(text)) is not None:
         style = named
-    elif (chosen := resolve_style(request.style)) is not None:
-        style = chosen
     colours = _colours(text)
     where = "background" if "배경" in text else "color palette"
     extras.extend(f"{c} {where}" for c in colours)
@@ -197,6 +196,15 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
 def refine_image(previous: CopyResult, plan: RefinementPlan, *, seed: int) -> str:
     """The image prompt after ``plan``: ``previous.image_prompt`` itself when nothing changes."""
     prompt = previous.image_prompt
+    if not prompt.strip():
+        if not plan.changes_image(previous):
+            return prompt  # kept exactly, empty or not: the service compares it to reuse the image
+        # An ad stored without its prompt: start from the industry's scene, then apply the plan.
+        industry = previous.industry if previous.industry in lexicon.INDUSTRY_SCENES else "general"
+        style = previous.style if previous.style in lexicon.STYLE_DESCRIPTORS else lexicon.DEFAULT_STYLE[industry]
+        prompt = image_prompt.build_image_prompt(
+            industry=industry, subjects=(), style=style, composition=lexicon.COMPOSITIONS[seed % len(lexicon.COMPOSITIONS)]
+        )
     if plan.new_subjects:
         prompt = image_prompt.with_subjects(prompt, plan.new_subjects, previous.industry)
     if plan.style != previous.style:
@@ -210,3 +218,10 @@ def refine_image(previous: CopyResult, plan: RefinementPlan, *, seed: int) -> st
         # Seeded like everything else, and never the same framing: the point is a new picture.
         prompt = image_prompt.with_composition(prompt, choices[seed % len(choices)])
     return prompt
+
+
+def refine_negative_prompt(previous: CopyResult, plan: RefinementPlan) -> str:
+    """The previous negative prompt, exactly; an image change also fills one that was missing."""
+    if plan.changes_image(previous) and not previous.negative_prompt.strip():
+        return lexicon.NEGATIVE_PROMPT
+    return previous.negative_prompt

@@ -145,12 +145,12 @@ class Layout:
 # Portrait and square images stack text and hero; landscape puts them side by side.
 _LAYOUTS: Final[dict[str, tuple[Layout, ...]]] = {
     "stack": (
-        Layout("text-top", text=(0.07, 0.06, 0.93, 0.42), hero=(0.14, 0.46, 0.86, 0.94)),
-        Layout("text-bottom", text=(0.07, 0.60, 0.93, 0.95), hero=(0.14, 0.06, 0.86, 0.55)),
+        Layout("text-top", text=(0.07, 0.05, 0.93, 0.38), hero=(0.10, 0.42, 0.90, 0.96)),
+        Layout("text-bottom", text=(0.07, 0.62, 0.93, 0.95), hero=(0.10, 0.04, 0.90, 0.58)),
     ),
     "side": (
-        Layout("text-left", text=(0.06, 0.10, 0.52, 0.90), hero=(0.55, 0.08, 0.95, 0.92)),
-        Layout("text-right", text=(0.48, 0.10, 0.94, 0.90), hero=(0.05, 0.08, 0.45, 0.92)),
+        Layout("text-left", text=(0.05, 0.10, 0.50, 0.90), hero=(0.52, 0.06, 0.96, 0.94)),
+        Layout("text-right", text=(0.50, 0.10, 0.95, 0.90), hero=(0.04, 0.06, 0.48, 0.94)),
     ),
 }
 
@@ -406,6 +406,16 @@ def fit_size(size: tuple[int, int], bounds: tuple[int, int]) -> tuple[int, int]:
     return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
 
 
+def _card_padding(short: int) -> int:
+    return round(short * 0.025)
+
+
+def _photo_bounds(hero: Box, short: int, cutout: bool) -> tuple[int, int]:
+    """The most room a product photo gets in ``hero``: margins, plus the card's padding unless it is a cut-out."""
+    margin = _card_padding(short) * (2 if cutout else 4)
+    return hero[2] - hero[0] - margin, hero[3] - hero[1] - margin
+
+
 class TemplateImageGenerator:
     """Designed backgrounds per industry and style: the offline default backend (``name = "template"``)."""
 
@@ -464,7 +474,7 @@ class TemplateImageGenerator:
         rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), zlib.crc32(style.encode()), w, h])
         look, recipe = INDUSTRY_LOOKS[industry], STYLE_RECIPES[style]
         c = _colours(look, recipe, rng)
-        layout = _LAYOUTS["side" if w > h else "stack"][int(rng.integers(2))]
+        layout = self._choose_layout(rng, size, photo)
         text_box, hero = _abs_box(layout.text, w, h), _abs_box(layout.hero, w, h)
         # Slide the hero off-centre along the text edge now and then: symmetric every time looks templated.
         shift = int(rng.choice([-1, 0, 0, 1]))
@@ -601,14 +611,30 @@ class TemplateImageGenerator:
         return image, palette, product_box, layout
 
     @staticmethod
+    def _choose_layout(rng: np.random.Generator, size: tuple[int, int], photo: Image.Image | None) -> Layout:
+        """A layout for the canvas; with a photo, one where the photo comes out large.
+
+        A wide photo beside the text (or a tall one under it) would be shrunk to a stamp, so on
+        square and landscape canvases every layout is considered and the small-photo ones dropped.
+        Portrait canvases always stack: a column of text beside a photo would be too narrow.
+        """
+        w, h = size
+        options = list(_LAYOUTS["side" if w > h else "stack"])
+        if photo is not None and w >= h:
+            options = [*_LAYOUTS["stack"], *_LAYOUTS["side"]]
+            areas = []
+            for layout in options:
+                pw, ph = fit_size(photo.size, _photo_bounds(_abs_box(layout.hero, w, h), min(w, h), photo.mode == "RGBA"))
+                areas.append(pw * ph)
+            options = [layout for layout, area in zip(options, areas, strict=True) if area >= 0.9 * max(areas)]
+        return options[int(rng.integers(len(options)))]
+
+    @staticmethod
     def _product_card(canvas: _Canvas, c: _Colours, photo: Image.Image, hero: Box, short: int) -> tuple[Image.Image, Box, Box]:
         """Scale the photo into the hero area, draw its card and shadow; returns (scaled photo, photo box, card box)."""
-        pad = round(short * 0.025)
+        pad = _card_padding(short)
         cutout = photo.mode == "RGBA"
-        inner = (hero[2] - hero[0] - 2 * pad, hero[3] - hero[1] - 2 * pad)
-        if not cutout:  # leave room for the card's own padding
-            inner = (inner[0] - 2 * pad, inner[1] - 2 * pad)
-        pw, ph = fit_size(photo.size, inner)
+        pw, ph = fit_size(photo.size, _photo_bounds(hero, short, cutout))
         x = (hero[0] + hero[2] - pw) // 2
         y = (hero[1] + hero[3] - ph) // 2
         scaled = photo.resize((pw, ph), Image.Resampling.LANCZOS)

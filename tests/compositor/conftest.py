@@ -79,7 +79,8 @@ def measure_contrast(image: np.ndarray, box: TextBox, percentile: float = 1.0) -
     the pill's inside), where no glyph is. Glyph pixels are those more than halfway from that
     reference towards the text colour and part of a stroke (two such neighbours at least), so an
     isolated background pixel near the text colour still counts against the ratio. The text
-    luminance is the median of the glyph pixels nearest the text colour; the background is the
+    luminance is the median of the glyph pixels that are the text colour (for type too small to
+    cover a whole pixel, the colour the glyphs are drawn in); the background is the
     ring plus every pixel in the box more than 2 px from a glyph (antialiased edges excluded),
     at its 1st/99th luminance percentiles.
     """
@@ -101,12 +102,15 @@ def measure_contrast(image: np.ndarray, box: TextBox, percentile: float = 1.0) -
         reference = np.median(ring, axis=0)
         region = image[y0:y1, x0:x1, :3].astype(np.float64)
     distance = np.linalg.norm(region - text, axis=2)
-    inky = distance < 0.5 * np.linalg.norm(reference - text)
+    # Small type is mostly antialiased edge: count faint stroke pixels as glyph there too.
+    inky = distance < (0.5 if box.font_size >= 16 else 0.8) * np.linalg.norm(reference - text)
     glyphs = inky & (_neighbours(inky) >= 2)
     assert glyphs.sum() >= 30, f"{box.role}: no glyph strokes of colour {box.text_color} found in {box.box}"
-    # Stroke centres: the glyph pixels nearest the text colour (small type never fully covers one).
-    core = glyphs & (distance <= max(12.0, float(np.percentile(distance[glyphs], 20))))
-    text_lum = float(np.median(_luminance(region[core])))
+    core = glyphs & (distance <= 12)
+    if core.sum() >= 30:
+        text_lum = float(np.median(_luminance(region[core])))
+    else:  # type so small that no pixel is fully covered: the colour it is drawn in
+        text_lum = float(_luminance(text[None, :])[0])
     background = np.concatenate([_luminance(region[~_dilate(glyphs, 2)]), _luminance(ring)])
     assert background.size > 0
     lo, hi = np.percentile(background, [percentile, 100 - percentile])

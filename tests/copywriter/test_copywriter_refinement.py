@@ -106,10 +106,16 @@ def test_tone_change_rewrites_only_the_endings_and_back(seed: int) -> None:
     assert same_image(polite, previous)
 
 
-def test_requested_tone_different_from_the_previous_is_a_text_change() -> None:
-    previous = first_ad()
-    result = refine(previous, "이걸로 할게요", tone="반말")
-    assert result.tone == "반말" and same_image(result, previous)
+def test_form_fields_resent_with_a_refinement_do_not_undo_it() -> None:
+    # The form sends its dropdowns again with every message; only the words decide.
+    first = first_ad(style="warm", tone="존댓말")
+    bright = refine(first, "더 밝게", style="warm", tone="존댓말")
+    casual = refine(bright, "반말로", style="warm", tone="존댓말")
+    assert casual.tone == "반말" and same_image(casual, bright) and casual.style == "bright"
+    shorter = refine(casual, "문구를 짧게", style="warm", tone="존댓말")
+    assert shorter.tone == "반말" and same_image(shorter, bright)
+    blue = refine(shorter, "배경을 파란색으로", style="warm", tone="존댓말")
+    assert blue.ad_copy == shorter.ad_copy and blue.style == "bright"
 
 
 def test_price_emphasis_uses_the_price_from_the_session() -> None:
@@ -215,3 +221,11 @@ def test_plan(text: str, copy: bool, image: bool) -> None:
 def test_refinement_is_deterministic() -> None:
     previous = first_ad()
     assert refine(previous, "다시 만들어줘", seed=9) == refine(previous, "다시 만들어줘", seed=9)
+
+
+def test_an_ad_stored_without_its_prompt_can_still_be_refined() -> None:
+    previous = first_ad().model_copy(update={"image_prompt": "", "negative_prompt": ""})
+    assert same_image(refine(previous, "문구를 짧게"), previous)
+    bright = refine(previous, "더 밝게")
+    assert bright.style == "bright" and "cozy cafe interior" in bright.image_prompt and "high-key lighting" in bright.image_prompt
+    assert bright.ad_copy == previous.ad_copy and bright.negative_prompt

@@ -1,0 +1,730 @@
+"""SDXL speed benchmark: vanilla diffusers against the project's `prepare_pipeline` configurations, in one process.
+
+The model is SDXL-shaped (published UNet/VAE configs) with random weights: compute cost does not depend on the
+weights' values, and nothing is downloaded. Prompt embeddings are random tensors (no text encoders). Every
+configuration prints ONE JSON line to stdout as soon as it is measured (and appends it to --out), so a run cut
+short still leaves its results. Times are CUDA-synchronised; images are compared with the vanilla image made
+from the same initial latents.
+
+    python benchmarks/gpu_bench.py --device cuda --out /tmp/x.jsonl            # the real thing (one H100)
+    python benchmarks/gpu_bench.py --tiny --device cpu                           # end-to-end check on a CPU
+
+Configurations (default order = priority; `--only a,b` picks and orders them; the vanilla reference always runs
+first): vanilla, project_eager, project_eager_cudnn_attn, project_compiled, controlnet_vanilla,
+controlnet_project_eager, controlnet_project_compiled, fast_compiled, batch4, deepcache2, deepcache3, cold_start.
+A configuration that would not fit in --time-budget-s (by an estimate from what was measured so far) prints a
+`"status": "skipped"` line instead; compiled variants fall back to eager when only eager fits.
+"""
+
+from __future__ import annotations
+
+import time
+
+_T0 = time.perf_counter()  # process start, as near as Python allows (cold-start accounting)
+
+import argparse  # noqa: E402
+import gc  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import shutil  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import traceback  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass, field, replace  # noqa: E402
+from pathlib import Path  # noqa: E402
+from types import ModuleType  # noqa: E402
+from typing import Any  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+ACCELERATION_PY = ROOT / "adgen" / "imaging" / "acceleration.py"
+
+CONFIGS = [
+    "vanilla",
+    "project_eager",
+    "project_eager_cudnn_attn",
+    "project_compiled",
+    "controlnet_vanilla",
+    "controlnet_project_eager",
+    "controlnet_project_compiled",
+    "fast_compiled",
+    "batch4",
+    "deepcache2",
+    "deepcache3",
+    "cold_start",
+]
+
+# SDXL base 1.0 UNet / VAE configs (as in shared/bench/sdxl_vanilla_baseline.py) and the tiny variant.
+UNET_CONFIG: dict[str, Any] = dict(
+    act_fn="silu", addition_embed_type="text_time", addition_embed_type_num_heads=64, addition_time_embed_dim=256,
+    attention_head_dim=[5, 10, 20], block_out_channels=[320, 640, 1280], cross_attention_dim=2048,
+    down_block_types=["DownBlock2D", "CrossAttnDownBlock2D", "CrossAttnDownBlock2D"],
+    up_block_types=["CrossAttnUpBlock2D", "CrossAttnUpBlock2D", "UpBlock2D"], in_channels=4, out_channels=4,
+    layers_per_block=2, norm_num_groups=32, projection_class_embeddings_input_dim=2816, sample_size=128,
+    transformer_layers_per_block=[1, 2, 10], use_linear_projection=True,
+)
+VAE_CONFIG: dict[str, Any] = dict(
+    act_fn="silu", block_out_channels=[128, 256, 512, 512], in_channels=3, out_channels=3,
+    down_block_types=["DownEncoderBlock2D"] * 4, up_block_types=["UpDecoderBlock2D"] * 4, latent_channels=4,
+    layers_per_block=2, norm_num_groups=32, sample_size=1024, scaling_factor=0.13025, force_upcast=False,
+)
+TINY_UNET: dict[str, Any] = dict(
+    block_out_channels=[32, 64, 64], attention_head_dim=[2, 4, 4], cross_attention_dim=64,
+    transformer_layers_per_block=[1, 1, 1], addition_time_embed_dim=8, projection_class_embeddings_input_dim=8 * 6 + 32,
+    sample_size=32,
+)
+TINY_VAE: dict[str, Any] = dict(block_out_channels=[32, 32, 32, 32], sample_size=64)
+TEXT_DIM, POOLED_DIM = 2048, 1280
+TINY_TEXT_DIM, TINY_POOLED_DIM = 64, 32
+
+
+def load_acceleration() -> ModuleType:
+    """adgen/imaging/acceleration.py by path: the GPU machine has torch and diffusers but not the app's
+    dependencies, so the `adgen` package (settings, pydantic) is not imported."""
+    name = "adgen_acceleration"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ACCELERATION_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--device", choices=["cuda", "cpu"], default=None, help="default: cuda when available")
+    p.add_argument("--tiny", action="store_true", help="tiny random SDXL (CPU end-to-end check in minutes)")
+    p.add_argument("--only", default="", help="comma-separated configurations, run in this order")
+    p.add_argument("--steps", type=int, default=None, help="denoising steps (default 30; tiny 4)")
+    p.add_argument("--fast-steps", type=int, default=4)
+    p.add_argument("--size", type=int, default=None, help="edge length in px (default 1024; tiny 128)")
+    p.add_argument("--cfg", type=float, default=5.0)
+    p.add_argument("--runs", type=int, default=3, help="timed runs per configuration (after one first call)")
+    p.add_argument("--time-budget-s", type=float, default=480.0, help="skip what would end after this many seconds")
+    p.add_argument("--out", type=Path, default=None, help="also append the JSON lines to this file")
+    p.add_argument("--cache-dir", type=Path, default=Path(tempfile.gettempdir()) / "adgen-bench-inductor")
+    p.add_argument("--keep-cache", action="store_true", help="do not empty --cache-dir first (first calls then hit it)")
+    p.add_argument("--compile-mode", default="default",
+                   help="inductor mode for the compiled configurations (the project default is max-autotune-no-cudagraphs; "
+                        "'default' compiles in ~1/3 of the time)")
+    p.add_argument("--no-cuda-graphs", action="store_true", help="compiled configurations without CUDA graphs")
+    p.add_argument("--no-compile-vae", action="store_true", help="compiled configurations leave the VAE decoder eager")
+    p.add_argument("--compile-backend", default=None, help="torch.compile backend (default inductor; aot_eager for --tiny on CPU)")
+    p.add_argument("--attention", default="pick", choices=["pick", "auto", "cudnn", "flash", "efficient"],
+                   help="SDPA kernel for the compiled configurations; 'pick' = the faster of auto/cudnn in eager")
+    p.add_argument("--compile-estimate-s", type=float, default=None,
+                   help="expected first-call compile time before one is measured (default 150 s for SDXL on CUDA, 20 s tiny)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--cold-start", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--options-json", default=None, help=argparse.SUPPRESS)
+    args = p.parse_args(argv)
+    import torch
+
+    args.device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
+    if args.device == "cuda" and not torch.cuda.is_available():
+        p.error("--device cuda but torch sees no CUDA device")
+    args.steps = args.steps or (4 if args.tiny else 30)
+    args.size = args.size or (128 if args.tiny else 1024)
+    if args.size % 8:
+        p.error(f"--size must be divisible by 8 but is {args.size}")
+    if args.runs < 1:
+        p.error("--runs must be >= 1")
+    args.compile_backend = args.compile_backend or ("aot_eager" if args.tiny and args.device == "cpu" else "inductor")
+    if args.compile_estimate_s is None:
+        args.compile_estimate_s = (20.0 if args.tiny else 150.0) if args.device == "cuda" else (20.0 if args.tiny else 600.0)
+    names = [n.strip() for n in args.only.split(",") if n.strip()] or list(CONFIGS)
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        p.error(f"unknown configuration(s) {unknown}; known: {', '.join(CONFIGS)}")
+    args.names = names
+    return args
+
+
+# --------------------------------------------------------------------------------------------------------------
+# model, inputs, measurement
+
+
+@dataclass
+class Inputs:
+    embeds: dict[str, Any]
+    latents: Any  # (1, 4, h/8, w/8)
+    latents4: Any  # (4, 4, h/8, w/8); image 0 has the single-image latents
+    control_image: Any  # PIL
+
+
+def build_pipeline(args: argparse.Namespace) -> Any:
+    import torch
+    from diffusers import AutoencoderKL, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
+
+    dtype = torch.float16 if args.device == "cuda" else torch.float32
+    unet_config = {**UNET_CONFIG, **(TINY_UNET if args.tiny else {})}
+    vae_config = {**VAE_CONFIG, **(TINY_VAE if args.tiny else {})}
+    torch.manual_seed(args.seed)
+    with torch.device(args.device):
+        unet = UNet2DConditionModel(**unet_config).to(dtype)
+        vae = AutoencoderKL(**vae_config).to(dtype)
+    scheduler = EulerDiscreteScheduler(beta_start=0.00085, beta_end=0.012, beta_schedule="scaled_linear",
+                                       num_train_timesteps=1000, steps_offset=1, timestep_spacing="leading")
+    pipe = StableDiffusionXLPipeline(vae=vae, text_encoder=None, text_encoder_2=None, tokenizer=None, tokenizer_2=None,
+                                     unet=unet, scheduler=scheduler)
+    pipe.set_progress_bar_config(disable=True)
+    return pipe
+
+
+def build_controlnet(args: argparse.Namespace, unet: Any) -> Any:
+    """A full-size ControlNet (as diffusers/controlnet-canny-sdxl-1.0) with random weights, zero convs included
+    (random small values instead of zeros, so its residuals reach the UNet and the image diff means something)."""
+    import torch
+    from diffusers import ControlNetModel
+
+    dtype = torch.float16 if args.device == "cuda" else torch.float32
+    torch.manual_seed(args.seed + 1)
+    with torch.device(args.device):
+        controlnet = ControlNetModel.from_unet(unet, load_weights_from_unet=False)
+        with torch.no_grad():
+            for block in [*controlnet.controlnet_down_blocks, controlnet.controlnet_mid_block]:
+                block.weight.normal_(0.0, 0.02)
+    return controlnet.to(dtype)
+
+
+def make_inputs(args: argparse.Namespace) -> Inputs:
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    dtype = torch.float16 if args.device == "cuda" else torch.float32
+    text, pooled = (TINY_TEXT_DIM, TINY_POOLED_DIM) if args.tiny else (TEXT_DIM, POOLED_DIM)
+    g = torch.Generator("cpu").manual_seed(args.seed)
+    embeds = {
+        "prompt_embeds": torch.randn(1, 77, text, generator=g),
+        "pooled_prompt_embeds": torch.randn(1, pooled, generator=g),
+        "negative_prompt_embeds": torch.randn(1, 77, text, generator=g),
+        "negative_pooled_prompt_embeds": torch.randn(1, pooled, generator=g),
+    }
+    embeds = {k: v.to(args.device, dtype) for k, v in embeds.items()}
+    lat = args.size // 8
+    latents = torch.randn(1, 4, lat, lat, generator=g)
+    latents4 = torch.cat([latents, torch.randn(3, 4, lat, lat, generator=g)])
+    rng = np.random.default_rng(args.seed)
+    control = Image.fromarray(rng.integers(0, 256, (args.size, args.size, 3), dtype=np.uint8))
+    return Inputs(embeds, latents.to(args.device, dtype), latents4.to(args.device, dtype), control)
+
+
+def sync(device: str) -> None:
+    import torch
+
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def image_diff(images: list[Any], reference: Any) -> dict[str, float]:
+    import numpy as np
+
+    a = np.asarray(images[0], dtype=np.int16)
+    b = np.asarray(reference, dtype=np.int16)
+    diff = np.abs(a - b)
+    mse = float(np.mean(diff.astype(np.float64) ** 2))
+    psnr = float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+    return {"max_abs_diff": int(diff.max()), "mean_abs_diff": round(float(diff.mean()), 4),
+            "psnr_db": None if psnr == float("inf") else round(psnr, 2)}
+
+
+@dataclass
+class Measurement:
+    first_call_s: float
+    times: list[float]
+    images: list[Any]
+    peak_gib: float | None
+    peak_reserved_gib: float | None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.times)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "warm_median_s": round(self.median, 4),
+            "warm_min_s": round(min(self.times), 4),
+            "times_s": [round(t, 4) for t in self.times],
+            "first_call_s": round(self.first_call_s, 3),
+            "peak_mem_gib": self.peak_gib,
+            "peak_reserved_gib": self.peak_reserved_gib,
+        }
+
+
+def measure(device: str, call: Callable[[], list[Any]], runs: int) -> Measurement:
+    """One first call (compilation, CUDA-graph recording, cuDNN tuning happen here), then `runs` timed calls."""
+    import torch
+
+    gc.collect()
+    if device == "cuda":
+        torch.cuda.empty_cache()
+        torch.cuda.reset_peak_memory_stats()
+    sync(device)
+    t = time.perf_counter()
+    images = call()
+    sync(device)
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(runs):
+        sync(device)
+        t = time.perf_counter()
+        images = call()
+        sync(device)
+        times.append(time.perf_counter() - t)
+    peak = reserved = None
+    if device == "cuda":
+        peak = round(torch.cuda.max_memory_allocated() / 2**30, 3)
+        reserved = round(torch.cuda.max_memory_reserved() / 2**30, 3)
+    return Measurement(first, times, images, peak, reserved)
+
+
+# --------------------------------------------------------------------------------------------------------------
+# the benchmark
+
+
+@dataclass
+class Bench:
+    args: argparse.Namespace
+    accel: ModuleType
+    pipe: Any
+    inputs: Inputs
+    started: float
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    references: dict[str, Any] = field(default_factory=dict)  # name -> PIL image
+    controlnet: Any = None
+    cn_pipe: Any = None
+    chosen_attention: str = "auto"
+    base_scheduler: Any = None
+
+    # --- output ---------------------------------------------------------------------------------
+    def header(self, name: str, *, steps: int, cfg: float, batch: int) -> dict[str, Any]:
+        import diffusers
+        import torch
+
+        device = torch.cuda.get_device_name() if self.args.device == "cuda" else "cpu"
+        return {"name": name, "device": device, "torch": torch.__version__, "diffusers": diffusers.__version__,
+                "width": self.args.size, "height": self.args.size, "steps": steps, "cfg": cfg, "batch": batch,
+                "tiny": self.args.tiny}
+
+    def emit(self, record: dict[str, Any]) -> None:
+        record.setdefault("status", "ok")
+        record["elapsed_s"] = round(time.perf_counter() - self.started, 1)
+        line = json.dumps(record, default=str)
+        print(line, flush=True)
+        if self.args.out:
+            self.args.out.parent.mkdir(parents=True, exist_ok=True)
+            with self.args.out.open("a") as fh:
+                fh.write(line + "\n")
+        if record["status"] == "ok":
+            self.results[record["name"]] = record
+
+    # --- budget ---------------------------------------------------------------------------------
+    def remaining(self) -> float:
+        return self.args.time_budget_s - (time.perf_counter() - self.started)
+
+    def call_estimate(self, name: str = "vanilla") -> float:
+        rec = self.results.get(name) or self.results.get("vanilla")
+        return rec["warm_median_s"] if rec else (1.0 if self.args.tiny else 2.5)
+
+    def compile_estimate(self) -> float:
+        rec = self.results.get("project_compiled")
+        if rec and rec.get("compiled"):
+            return max(rec["first_call_s"] - rec["warm_median_s"], 1.0)
+        return self.args.compile_estimate_s
+
+    def runs_estimate(self, per_call: float) -> float:
+        return (self.args.runs + 1) * per_call + 5.0
+
+    # --- options --------------------------------------------------------------------------------
+    def project_options(self, *, compiled: bool, **overrides: Any) -> Any:
+        A = self.accel.AccelerationOptions
+        opts = A(
+            dtype="float16" if self.args.device == "cuda" else "float32",
+            channels_last=True,
+            fuse_qkv=True,
+            compile=compiled,
+            compile_mode=self.args.compile_mode,
+            compile_backend=self.args.compile_backend,
+            compile_vae=compiled and not self.args.no_compile_vae,
+            cuda_graphs=compiled and not self.args.no_cuda_graphs,
+            vae_fp16=True,  # the bench VAE config already has force_upcast=False, as the vanilla anchor did
+            attention_backend=self.chosen_attention,
+            cache_dir=self.args.cache_dir,
+        )
+        return replace(opts, **overrides)
+
+    # --- pipeline calls -------------------------------------------------------------------------
+    def call(self, pipe: Any, *, steps: int, cfg: float, batch: int = 1, control: bool = False) -> Callable[[], list[Any]]:
+        import torch
+
+        latents = self.inputs.latents if batch == 1 else self.inputs.latents4[:batch]
+        kwargs: dict[str, Any] = dict(self.inputs.embeds)
+        if control:
+            kwargs["image"] = self.inputs.control_image
+
+        def run() -> list[Any]:
+            with torch.inference_mode():
+                return pipe(**kwargs, latents=latents.clone(), num_inference_steps=steps, height=self.args.size,
+                            width=self.args.size, num_images_per_prompt=batch, guidance_scale=cfg, output_type="pil").images
+
+        return run
+
+    def cn_pipeline(self) -> Any:
+        """The ControlNet pipeline sharing the plain pipeline's modules (as the app builds it)."""
+        from diffusers import StableDiffusionXLControlNetPipeline
+
+        if self.controlnet is None:
+            self.controlnet = build_controlnet(self.args, self.accel._unwrap(self.pipe.unet))
+        self.controlnet.to(self.args.device)
+        if self.cn_pipe is None:
+            components = {k: self.accel._unwrap(v) if k == "unet" else v for k, v in self.pipe.components.items()}
+            self.cn_pipe = StableDiffusionXLControlNetPipeline(**components, controlnet=self.controlnet)
+            self.cn_pipe.set_progress_bar_config(disable=True)
+        return self.cn_pipe
+
+    def park_controlnet(self) -> None:
+        """Out of GPU memory between ControlNet configurations (peak memory of the others stays honest)."""
+        if self.controlnet is not None and self.args.device == "cuda":
+            self.controlnet.to("cpu")
+            import torch
+
+            torch.cuda.empty_cache()
+
+    def record(self, name: str, m: Measurement, *, steps: int, cfg: float, batch: int, reference: str | None,
+               baseline: str | None, options: Any = None, **extra: Any) -> dict[str, Any]:
+        rec = self.header(name, steps=steps, cfg=cfg, batch=batch)
+        rec.update(m.fields())
+        if baseline and baseline in self.results:
+            rec["baseline"] = baseline
+            rec["speedup_vs_vanilla"] = round(self.results[baseline]["warm_median_s"] / m.median, 3)
+        if reference and reference in self.references:
+            rec["diff_vs"] = reference
+            rec.update(image_diff(m.images, self.references[reference]))
+        if options is not None:
+            rec["options"] = options.as_dict()
+        try:
+            from torch._dynamo.utils import counters
+
+            rec["graph_breaks"] = sum(counters["graph_break"].values())
+        except Exception:  # noqa: BLE001 - diagnostics only
+            pass
+        rec.update(extra)
+        return rec
+
+    # --- configurations -------------------------------------------------------------------------
+    def run_vanilla(self, with_fast: bool, with_controlnet: bool) -> None:
+        """The plain diffusers pipeline as loaded (unfused, contiguous, eager, PyTorch's default kernels)."""
+        import torch
+
+        if self.args.device == "cuda":
+            torch.backends.cudnn.benchmark = False
+        a = self.args
+        m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg), a.runs)
+        self.references["vanilla"] = m.images[0]
+        self.emit(self.record("vanilla", m, steps=a.steps, cfg=a.cfg, batch=1, reference=None, baseline=None))
+        if with_fast:
+            self.pipe.scheduler = self.accel.fast_mode_scheduler(self.pipe)
+            try:
+                m = measure(a.device, self.call(self.pipe, steps=a.fast_steps, cfg=0.0), a.runs)
+            finally:
+                self.pipe.scheduler = self.base_scheduler
+            self.references["vanilla_fast"] = m.images[0]
+            self.emit(self.record("vanilla_fast", m, steps=a.fast_steps, cfg=0.0, batch=1, reference=None, baseline=None,
+                                  scheduler="EulerDiscrete trailing"))
+        if with_controlnet:
+            self.guarded("controlnet_vanilla", self._controlnet_vanilla)
+
+    def _controlnet_vanilla(self) -> None:
+        a = self.args
+        pipe = self.cn_pipeline()
+        m = measure(a.device, self.call(pipe, steps=a.steps, cfg=a.cfg, control=True), a.runs)
+        self.references["controlnet_vanilla"] = m.images[0]
+        rec = self.record("controlnet_vanilla", m, steps=a.steps, cfg=a.cfg, batch=1, reference=None, baseline=None)
+        rec["ratio_vs_plain"] = round(m.median / self.results["vanilla"]["warm_median_s"], 3)
+        self.emit(rec)
+        self.park_controlnet()
+
+    def plain_config(self, name: str, options: Any, **extra: Any) -> None:
+        a = self.args
+        self.accel.prepare_pipeline(self.pipe, options)
+        m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg), a.runs)
+        self.references.setdefault(f"{name}_image", m.images[0])
+        self.emit(self.record(name, m, steps=a.steps, cfg=a.cfg, batch=1, reference="vanilla", baseline="vanilla",
+                              options=options, compiled=options.compile, **extra))
+
+    def run_project_eager(self) -> None:
+        self.plain_config("project_eager", self.project_options(compiled=False))
+
+    def run_project_eager_cudnn_attn(self) -> None:
+        if self.args.device != "cuda":
+            return self.skip("project_eager_cudnn_attn", "cuDNN attention is CUDA-only")
+        self.plain_config("project_eager_cudnn_attn", self.project_options(compiled=False, attention_backend="cudnn"))
+        if self.args.attention == "pick":
+            eager, cudnn = self.results.get("project_eager"), self.results.get("project_eager_cudnn_attn")
+            if eager and cudnn and cudnn["warm_median_s"] < 0.99 * eager["warm_median_s"]:
+                self.chosen_attention = "cudnn"
+            self.accel.set_attention_backend(self.chosen_attention)
+
+    def run_project_compiled(self) -> None:
+        self.plain_config("project_compiled", self.project_options(compiled=True))
+
+    def run_controlnet_project(self, compiled: bool) -> None:
+        a = self.args
+        name = "controlnet_project_compiled" if compiled else "controlnet_project_eager"
+        options = self.project_options(compiled=compiled)
+        pipe = self.cn_pipeline()
+        try:
+            self.accel.prepare_pipeline(pipe, options)
+            m = measure(a.device, self.call(pipe, steps=a.steps, cfg=a.cfg, control=True), a.runs)
+        finally:
+            self.park_controlnet()
+        plain = self.results.get("project_compiled" if compiled else "project_eager")
+        extra: dict[str, Any] = {"compiled": compiled}
+        if plain:
+            extra["ratio_vs_project_plain"] = round(m.median / plain["warm_median_s"], 3)
+        self.emit(self.record(name, m, steps=a.steps, cfg=a.cfg, batch=1, reference="controlnet_vanilla",
+                              baseline="controlnet_vanilla", options=options, **extra))
+
+    def compiled_or_eager(self, name: str, compiled_cost: float, eager_cost: float) -> bool | None:
+        """True: compile; False: eager fallback; None: skipped (already reported)."""
+        if self.remaining() >= compiled_cost:
+            return True
+        if self.remaining() >= eager_cost:
+            return False
+        self.skip(name, "time budget", estimate_s=round(eager_cost, 1))
+        return None
+
+    def run_fast(self) -> None:
+        a = self.args
+        per_call = self.call_estimate("project_compiled") * a.fast_steps / a.steps
+        compiled = self.compiled_or_eager("fast_compiled", self.compile_estimate() + self.runs_estimate(per_call),
+                                          self.runs_estimate(self.call_estimate("project_eager") * a.fast_steps / a.steps))
+        if compiled is None:
+            return
+        options = self.project_options(compiled=compiled)
+        self.accel.prepare_pipeline(self.pipe, options)
+        self.pipe.scheduler = self.accel.fast_mode_scheduler(self.pipe)
+        try:
+            m = measure(a.device, self.call(self.pipe, steps=a.fast_steps, cfg=0.0), a.runs)
+        finally:
+            self.pipe.scheduler = self.base_scheduler
+        self.emit(self.record("fast_compiled", m, steps=a.fast_steps, cfg=0.0, batch=1, reference="vanilla_fast",
+                              baseline="vanilla_fast", options=options, compiled=compiled, scheduler="EulerDiscrete trailing"))
+
+    def run_batch4(self) -> None:
+        a = self.args
+        compiled = self.compiled_or_eager(
+            "batch4", self.compile_estimate() + self.runs_estimate(3.0 * self.call_estimate("project_compiled")),
+            self.runs_estimate(3.0 * self.call_estimate("project_eager")))
+        if compiled is None:
+            return
+        options = self.project_options(compiled=compiled)
+        self.accel.prepare_pipeline(self.pipe, options)
+        m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg, batch=4), a.runs)
+        single = self.results.get("project_compiled" if compiled else "project_eager")
+        extra: dict[str, Any] = {"compiled": compiled, "note": "diff is image 0 (same latents as the single image)"}
+        if single:
+            extra["ratio_vs_single"] = round(m.median / single["warm_median_s"], 3)
+        self.emit(self.record("batch4", m, steps=a.steps, cfg=a.cfg, batch=4, reference="vanilla", baseline="vanilla",
+                              options=options, **extra))
+
+    def run_deepcache(self, interval: int) -> None:
+        a = self.args
+        name = f"deepcache{interval}"
+        # One compiled DeepCache serves every interval: only the first one pays for compiling.
+        already = any(r.get("compiled") for k, r in self.results.items() if k.startswith("deepcache"))
+        compile_cost = (0.0 if already else 1.3 * self.compile_estimate())
+        compiled = self.compiled_or_eager(name, compile_cost + self.runs_estimate(self.call_estimate("project_compiled")),
+                                          self.runs_estimate(self.call_estimate("project_eager")))
+        if compiled is None:
+            return
+        options = self.project_options(compiled=compiled, deepcache_interval=interval)
+        self.accel.prepare_pipeline(self.pipe, options)
+        deepcache = self.accel.deepcache_of(self.pipe.unet)
+        full0, shallow0 = deepcache.full_calls, deepcache.shallow_calls
+        m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg), a.runs)
+        exact = self.results.get("project_compiled" if compiled else "project_eager")
+        exact_image = self.references.get("project_compiled_image" if compiled else "project_eager_image")
+        calls = a.runs + 1
+        extra: dict[str, Any] = {
+            "compiled": compiled,
+            "approximate": True,
+            "unet_full_calls_per_image": (deepcache.full_calls - full0) / calls,
+            "unet_shallow_calls_per_image": (deepcache.shallow_calls - shallow0) / calls,
+        }
+        if exact:
+            extra["speedup_vs_exact_same_mode"] = round(exact["warm_median_s"] / m.median, 3)
+        if exact_image is not None:
+            extra["diff_vs_exact_same_mode"] = image_diff(m.images, exact_image)
+        self.emit(self.record(name, m, steps=a.steps, cfg=a.cfg, batch=1, reference="vanilla", baseline="vanilla",
+                              options=options, **extra))
+        # Left installed: the next interval reuses its compiled code; any other configuration's prepare removes it.
+
+    def run_cold_start(self) -> None:
+        a = self.args
+        rec = self.results.get("project_compiled")
+        if not rec or not rec.get("compiled"):
+            return self.skip("cold_start", "needs project_compiled in this run (it fills the on-disk cache)")
+        options = self.accel.AccelerationOptions(**{**rec["options"], "cache_dir": rec["options"]["cache_dir"]})
+        estimate = 30.0 + 0.5 * self.compile_estimate() + 3 * rec["warm_median_s"]
+        if self.remaining() < estimate:
+            return self.skip("cold_start", "time budget", estimate_s=round(estimate, 1))
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--cold-start", "--device", a.device, "--size", str(a.size),
+               "--steps", str(a.steps), "--cfg", str(a.cfg), "--seed", str(a.seed), "--cache-dir", str(a.cache_dir),
+               "--compile-backend", a.compile_backend, "--options-json", json.dumps(options.as_dict())]
+        if a.tiny:
+            cmd.append("--tiny")
+        started = time.perf_counter()
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=max(self.remaining(), 60.0), env=dict(os.environ))
+        wall = time.perf_counter() - started
+        lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
+        if proc.returncode != 0 or not lines:
+            raise RuntimeError(f"cold-start process failed (rc={proc.returncode}): {proc.stderr[-2000:]}")
+        child = json.loads(lines[-1])
+        out = self.header("cold_start", steps=a.steps, cfg=a.cfg, batch=1)
+        out.update(child)
+        out["process_wall_s"] = round(wall, 2)
+        out["compiled_first_call_in_parent_s"] = rec["first_call_s"]
+        out["options"] = options.as_dict()
+        self.emit(out)
+
+    # --- driver ---------------------------------------------------------------------------------
+    def skip(self, name: str, reason: str, **extra: Any) -> None:
+        self.emit({"name": name, "status": "skipped", "reason": reason, "remaining_s": round(self.remaining(), 1), **extra})
+
+    def guarded(self, name: str, fn: Callable[[], Any]) -> None:
+        try:
+            fn()
+        except Exception as exc:  # noqa: BLE001 - one failing configuration must not cost the others
+            import torch
+
+            self.emit({"name": name, "status": "error", "error": f"{type(exc).__name__}: {exc}"[:2000],
+                       "traceback": traceback.format_exc()[-3000:]})
+            if self.args.device == "cuda":
+                torch.cuda.synchronize()
+                torch.cuda.empty_cache()
+            self.pipe.scheduler = self.base_scheduler
+
+    def estimate(self, name: str) -> float:
+        """Seconds a configuration should take, from what was measured so far (compile time included)."""
+        eager = self.call_estimate("project_eager")
+        compiled = self.call_estimate("project_compiled")
+        cn = 1.6 * eager
+        table = {
+            "project_eager": self.runs_estimate(eager),
+            "project_eager_cudnn_attn": self.runs_estimate(eager),
+            "project_compiled": self.compile_estimate() + self.runs_estimate(compiled),
+            "controlnet_vanilla": 15.0 + self.runs_estimate(1.6 * self.call_estimate("vanilla")),
+            "controlnet_project_eager": 10.0 + self.runs_estimate(cn),
+            "controlnet_project_compiled": 10.0 + 1.6 * self.compile_estimate() + self.runs_estimate(1.6 * compiled),
+        }
+        return table.get(name, 0.0)
+
+    def run(self) -> None:
+        names = self.args.names
+        dispatch: dict[str, Callable[[], Any]] = {
+            "project_eager": self.run_project_eager,
+            "project_eager_cudnn_attn": self.run_project_eager_cudnn_attn,
+            "project_compiled": self.run_project_compiled,
+            "controlnet_project_eager": lambda: self.run_controlnet_project(compiled=False),
+            "controlnet_project_compiled": lambda: self.run_controlnet_project(compiled=True),
+            "fast_compiled": self.run_fast,
+            "batch4": self.run_batch4,
+            "deepcache2": lambda: self.run_deepcache(2),
+            "deepcache3": lambda: self.run_deepcache(3),
+            "cold_start": self.run_cold_start,
+        }
+        # Everything measured on the untouched pipeline comes first, whatever the order asked for.
+        self.guarded("vanilla", lambda: self.run_vanilla(with_fast="fast_compiled" in names,
+                                                         with_controlnet=any(n.startswith("controlnet") for n in names)))
+        if "vanilla" not in self.results:
+            return
+        if self.args.attention != "pick":
+            self.chosen_attention = self.args.attention
+        for name in names:
+            if name in ("vanilla", "controlnet_vanilla"):
+                continue
+            estimate = self.estimate(name)
+            if estimate and self.remaining() < estimate:
+                self.skip(name, "time budget", estimate_s=round(estimate, 1))
+                continue
+            self.guarded(name, dispatch[name])
+        self.summary()
+
+    def summary(self) -> None:
+        """A short table on stderr (stdout stays JSON lines only)."""
+        print("\nname                          median_s  first_s  speedup  peak_GiB  max_abs  mean_abs", file=sys.stderr)
+        for name, r in self.results.items():
+            if "warm_median_s" not in r:
+                continue
+            print(f"{name:29s} {r['warm_median_s']:8.3f} {r['first_call_s']:8.1f} {r.get('speedup_vs_vanilla', 1.0):8.2f} "
+                  f"{r.get('peak_mem_gib') or 0:9.2f} {r.get('max_abs_diff', 0):8} {r.get('mean_abs_diff', 0):9}", file=sys.stderr)
+
+
+def cold_start_main(args: argparse.Namespace) -> None:
+    """Second process: load, prepare, first image with the on-disk caches the first process filled."""
+    import torch
+
+    imported = time.perf_counter()
+    accel = load_acceleration()
+    options = accel.AccelerationOptions(**json.loads(args.options_json))
+    t = time.perf_counter()
+    pipe = build_pipeline(args)
+    sync(args.device)
+    built = time.perf_counter()
+    accel.prepare_pipeline(pipe, options)
+    prepared = time.perf_counter()
+    inputs = make_inputs(args)
+    bench = Bench(args, accel, pipe, inputs, started=_T0)
+    call = bench.call(pipe, steps=args.steps, cfg=args.cfg)
+    call()
+    sync(args.device)
+    first = time.perf_counter()
+    call()
+    sync(args.device)
+    second = time.perf_counter()
+    print(json.dumps({
+        "status": "ok",
+        "import_s": round(imported - _T0, 2),
+        "build_s": round(built - t, 2),
+        "prepare_s": round(prepared - built, 2),
+        "first_image_s": round(first - prepared, 2),
+        "ready_after_s": round(first - _T0, 2),
+        "warm_image_s": round(second - first, 3),
+        "note": "ready_after_s = process start to first image done (random weights: real weights add their load time)",
+        "peak_mem_gib": round(torch.cuda.max_memory_allocated() / 2**30, 3) if args.device == "cuda" else None,
+    }), flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.cold_start:
+        cold_start_main(args)
+        return 0
+    if not args.keep_cache and args.cache_dir.exists():
+        shutil.rmtree(args.cache_dir)
+    import torch
+
+    accel = load_acceleration()
+    pipe = build_pipeline(args)
+    inputs = make_inputs(args)
+    bench = Bench(args, accel, pipe, inputs, started=_T0, base_scheduler=pipe.scheduler)
+    sync(args.device)
+    unet_params = sum(p.numel() for p in pipe.unet.parameters())
+    print(json.dumps({"name": "setup", "status": "info", "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
+                      "torch": torch.__version__, "unet_params_M": round(unet_params / 1e6, 1),
+                      "build_s": round(time.perf_counter() - _T0, 1), "configs": args.names,
+                      "compile_mode": args.compile_mode, "compile_backend": args.compile_backend,
+                      "cuda_graphs": not args.no_cuda_graphs, "budget_s": args.time_budget_s}), flush=True)
+    bench.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
