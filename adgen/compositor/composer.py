@@ -27,16 +27,18 @@ from adgen.compositor.contrast import (
     luminance_map,
     luminance_of_float,
     relative_luminance,
+    srgb_to_linear,
     wcag_contrast,
     worst_case_contrast,
 )
-from adgen.compositor.fonts import FALLBACK_FONT, FONTS_DIR, FontChain, sanitize
+from adgen.compositor.fonts import FALLBACK_FONT, FONTS_DIR, FontChain, load_font, sanitize
 from adgen.compositor.layout import (
     AVOID_CLEARANCE,
     ROLE_STYLES,
     Element,
     Layout,
     Placed,
+    Plan,
     Rect,
     Role,
     candidate_plans,
@@ -68,7 +70,7 @@ _DECIDE_TARGET: Final = 4.7
 _DECIDE_PERCENTILE: Final = 0.5
 MEASURE_PERCENTILE: Final = 1.0
 _MAX_ATTEMPTS: Final = 6
-_SAMPLE_PIXELS: Final = 40_000
+_SAMPLE_PIXELS: Final = 20_000  # enough for a 0.5th percentile of 100 pixels, fast to try scrims on
 
 
 @dataclass
@@ -121,16 +123,15 @@ def compose(
     width, height = base.size
     short = min(width, height)
     pixels = np.asarray(base)
-    lum = luminance_map(pixels)
 
     elements = _elements(ad_copy, font_path)
-    plans = candidate_plans(aspect_ratio, width, height, avoid, lambda rect: _busyness(lum, rect))
+    plans = candidate_plans(aspect_ratio, width, height, avoid, lambda rect: _busyness(pixels, rect))
     layout = _choose(plans, elements, short, avoid)
     chains = {e.role: e.chain for e in elements}
 
     cta = next((p for p in layout.placed if p.role == "cta"), None)
     pill, pill_text = _accent(pixels, accent, cta.box if cta is not None else None)
-    styles = [_group_style(layout, gi, pixels, lum) for gi in range(len(layout.plan.groups))]
+    styles = [_group_style(layout, gi, pixels) for gi in range(len(layout.plan.groups))]
     for _ in range(_MAX_ATTEMPTS):
         out, masks = _render(base, layout, styles, chains, pill, pill_text, avoid)
         measured = _measure(np.asarray(out), layout, masks, styles, pill_text)
@@ -178,8 +179,11 @@ def _check_inputs(image: Image.Image, aspect_ratio: str, avoid: Rect | None, acc
 
 
 def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
-    if font_path is not None and not Path(font_path).is_file():
-        raise ConfigurationError(f"글꼴 파일을 찾을 수 없습니다: {font_path}", code="font_missing")
+    if font_path is not None:
+        try:
+            load_font(Path(font_path), 20)
+        except OSError:  # missing, unreadable or not a font: a setting points at the wrong file
+            raise ConfigurationError(f"글꼴 파일을 찾을 수 없습니다: {font_path}", code="font_missing") from None
     texts: dict[Role, str] = {
         "headline": ad_copy.headline,
         "body": ad_copy.body,
@@ -191,7 +195,7 @@ def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
         primary = FONTS_DIR / ROLE_STYLES[role].font_file
         paths = [Path(font_path)] if font_path is not None else []
         paths += [p for p in (primary, FALLBACK_FONT) if p not in paths]
-        chain = FontChain(tuple(paths))
+        chain = FontChain(tuple(paths), ROLE_STYLES[role].tracking)
         drawn, dropped = sanitize(text, chain)
         if dropped:
             log.info("compositor: %s drawn without %s (no font has them)", role, " ".join(f"U+{ord(c):04X}" for c in dropped))
@@ -205,28 +209,32 @@ def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
 # --- layout choice -----------------------------------------------------------------------
 
 
-def _busyness(lum: np.ndarray, rect: Rect) -> float:
-    x0, y0, x1, y1 = rect
-    return float(lum[y0:y1:4, x0:x1:4].std())
+def _busyness(pixels: np.ndarray, rect: Rect) -> float:
+    return float(luminance_map(_sample(pixels, rect)).std())
 
 
-def _choose(plans: list, elements: list[Element], short: int, avoid: Rect | None) -> Layout:  # type: ignore[type-arg]
-    fallback: tuple[int, Layout] | None = None
+def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect | None) -> Layout:
+    """The first plan (in the ratio's order of preference) that fits and keeps clear of ``avoid``.
+
+    Plans are first tried with type in its designed range only; smaller type is the last resort.
+    """
     keep_clear = avoid
     if avoid is not None:
         d = round(AVOID_CLEARANCE * short)
         keep_clear = (avoid[0] - d, avoid[1] - d, avoid[2] + d, avoid[3] + d)
-    for plan in plans:
-        layout = place(plan, elements, short)
-        if layout is None:
-            continue
-        if keep_clear is None:
-            return layout
-        overlap = sum(intersection_area(box, keep_clear) for box in layout.boxes())
-        if overlap == 0:
-            return layout
-        if fallback is None or overlap < fallback[0]:
-            fallback = (overlap, layout)
+    fallback: tuple[int, Layout] | None = None
+    for below_minimum in (False, True):
+        for plan in plans:
+            layout = place(plan, elements, short, below_minimum=below_minimum)
+            if layout is None:
+                continue
+            if keep_clear is None:
+                return layout
+            overlap = sum(intersection_area(box, keep_clear) for box in layout.boxes())
+            if overlap == 0:
+                return layout
+            if fallback is None or overlap < fallback[0]:
+                fallback = (overlap, layout)
     if fallback is not None:
         log.warning("compositor: no layout keeps clear of the product box %s; using %s", avoid, fallback[1].plan.name)
         return fallback[1]
@@ -300,7 +308,7 @@ def _hsv(h: float, s: float, v: float) -> RGB:
 
 def _lab(rgb: RGB) -> np.ndarray:
     """CIE L*a*b* (D65) of an sRGB colour: distances in it follow how different colours look."""
-    lin = np.array([relative_luminance((c, c, c)) for c in rgb])  # per-channel linear light
+    lin = np.array(srgb_to_linear(rgb))
     xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ lin
     xyz /= np.array([0.95047, 1.0, 1.08883])
     f = np.where(xyz > 0.008856, np.cbrt(xyz), 7.787 * xyz + 16 / 116)
@@ -337,19 +345,20 @@ def _sample(array: np.ndarray, rect: Rect) -> np.ndarray:
     return array[y0:y1:stride, x0:x1:stride]
 
 
-def _group_style(layout: Layout, gi: int, pixels: np.ndarray, lum: np.ndarray) -> _GroupStyle:
+def _group_style(layout: Layout, gi: int, pixels: np.ndarray) -> _GroupStyle:
     """Text colour for a group and the weakest scrim that gets it to the target contrast."""
     region = _group_region(layout, gi, text_only=True)
     if region is None:  # only the CTA, which brings its own pill
         return _GroupStyle(WHITE, DARK_SCRIM, 0.0)
-    bg = _sample(lum, region)
+    region_pixels = _sample(pixels, region)
+    bg = luminance_map(region_pixels)
     on_white = worst_case_contrast(relative_luminance(WHITE), bg, _DECIDE_PERCENTILE)
     on_ink = worst_case_contrast(relative_luminance(INK), bg, _DECIDE_PERCENTILE)
     if max(on_white, on_ink) >= _DECIDE_TARGET:
         return _GroupStyle(WHITE, DARK_SCRIM, 0.0) if on_white >= on_ink else _GroupStyle(INK, LIGHT_SCRIM, 0.0)
-    region_pixels = _sample(pixels, region).reshape(-1, 3).astype(np.float32)
-    dark = _required_alpha(region_pixels, DARK_SCRIM, WHITE)
-    light = _required_alpha(region_pixels, LIGHT_SCRIM, INK)
+    flat = region_pixels.reshape(-1, 3).astype(np.float32)
+    dark = _required_alpha(flat, DARK_SCRIM, WHITE)
+    light = _required_alpha(flat, LIGHT_SCRIM, INK)
     # A dark veil reads as "photo ad"; a heavy white one as washed out, so dark wins near-ties.
     if dark <= light + 0.1:
         return _GroupStyle(WHITE, DARK_SCRIM, dark)
@@ -386,11 +395,11 @@ def _render(
     pill_text: RGB,
     avoid: Rect | None,
 ) -> tuple[Image.Image, list[tuple[Image.Image, tuple[int, int]]]]:
-    canvas = np.asarray(base).astype(np.float32)
+    canvas = np.array(base)
     for gi, style in enumerate(styles):
         if style.alpha > 0:
             _apply_scrim(canvas, layout, gi, style)
-    out = Image.fromarray(np.clip(np.rint(canvas), 0, 255).astype(np.uint8))
+    out = Image.fromarray(canvas)
     if avoid is not None and all(intersection_area(b, avoid) == 0 for b in layout.boxes()):
         # The product photo stays exactly as it was: no scrim or shadow may veil it.
         out.paste(base.crop(avoid), avoid[:2])
@@ -406,7 +415,7 @@ def _render(
 
 
 def _apply_scrim(canvas: np.ndarray, layout: Layout, gi: int, style: _GroupStyle) -> None:
-    """Blend a gradient from the group's image edge: full strength behind the text, fading beyond it."""
+    """Blend (in place, uint8) a gradient from the group's image edge: full strength behind the text, fading beyond it."""
     height, width = canvas.shape[:2]
     region = _group_region(layout, gi, text_only=False)
     assert region is not None
@@ -439,10 +448,13 @@ def _apply_scrim(canvas: np.ndarray, layout: Layout, gi: int, style: _GroupStyle
     profile = np.where(t < far, inside, outside)
     if edge in ("bottom", "right"):
         profile = profile[::-1]
-    alpha = profile[:, None, None] if vertical else profile[None, :, None]
-    colour = np.array(style.scrim, dtype=np.float32)
-    canvas *= 1 - alpha
-    canvas += colour * alpha
+    # Only the band the scrim reaches is converted to float and blended.
+    reach = np.nonzero(profile > 0)[0]
+    lo, hi = int(reach[0]), int(reach[-1]) + 1
+    band = canvas[lo:hi] if vertical else canvas[:, lo:hi]
+    alpha = profile[lo:hi, None, None] if vertical else profile[None, lo:hi, None]
+    blended = band.astype(np.float32) * (1 - alpha) + np.array(style.scrim, dtype=np.float32) * alpha
+    band[...] = np.clip(np.rint(blended), 0, 255).astype(np.uint8)
 
 
 def _draw_pill(out: Image.Image, box: Rect, colour: RGB) -> None:
@@ -495,7 +507,6 @@ def _measure(
     pill_text: RGB,
 ) -> list[float]:
     """Contrast of each role's text colour against the unlettered pixels around its glyphs."""
-    lum = luminance_map(out)
     ratios: list[float] = []
     for placed, (mask, (mx, my)) in zip(layout.placed, masks, strict=True):
         colour = pill_text if placed.role == "cta" else styles[placed.group].text
@@ -511,6 +522,6 @@ def _measure(
             x0, y0 = max(x0, bx0 - mx + 1), max(y0, by0 - my + 1)
             x1, y1 = min(x1, bx1 - mx - 1), min(y1, by1 - my - 1)
         glyphs = np.asarray(mask)[y0:y1, x0:x1]
-        behind = lum[my + y0 : my + y1, mx + x0 : mx + x1][glyphs == 0]
+        behind = luminance_map(out[my + y0 : my + y1, mx + x0 : mx + x1])[glyphs == 0]
         ratios.append(worst_case_contrast(relative_luminance(colour), behind, MEASURE_PERCENTILE))
     return ratios

@@ -24,6 +24,11 @@ _LINEAR_LUT: Final = np.array(
 _WEIGHTS: Final = (0.2126, 0.7152, 0.0722)
 
 
+def srgb_to_linear(rgb: Sequence[int]) -> tuple[float, float, float]:
+    """Linear-light values (0-1) of an 8-bit sRGB colour."""
+    return float(_LINEAR_LUT[int(rgb[0])]), float(_LINEAR_LUT[int(rgb[1])]), float(_LINEAR_LUT[int(rgb[2])])
+
+
 def relative_luminance(rgb: Sequence[int]) -> float:
     """WCAG relative luminance (0 = black, 1 = white) of an 8-bit sRGB colour."""
     r, g, b = (int(c) for c in rgb[:3])

@@ -44,7 +44,7 @@ def _cmap(path: Path) -> frozenset[int] | None:
     if _TTFont is None:
         return None
     with _TTFont(str(path), lazy=True) as font:
-        return frozenset(font.getBestCmap())
+        return frozenset(font.getBestCmap() or {})
 
 
 @lru_cache(maxsize=16)
@@ -72,6 +72,9 @@ class FontChain:
     """The fonts one role is drawn with: the first one that has a character draws it."""
 
     paths: tuple[Path, ...]
+    # Extra space after every character, in ems. Display type is set tighter than text: large
+    # Hangul at the font's default spacing looks loose.
+    tracking: float = 0.0
 
     def font_index(self, char: str) -> int | None:
         if char == " ":
@@ -113,15 +116,25 @@ class FontChain:
         return top, bottom
 
     def draw(self, draw: ImageDraw.ImageDraw, x: float, baseline: float, text: str, size: int, fill: int | tuple[int, ...]) -> None:
+        extra = self.tracking * size
         for run, index in self.runs(text):
             font = self.font(size, index)
-            draw.text((x, baseline), run, font=font, fill=fill, anchor="ls")
-            x += font.getlength(run)
+            if not extra:
+                draw.text((x, baseline), run, font=font, fill=fill, anchor="ls")
+                x += font.getlength(run)
+                continue
+            for char in run:
+                draw.text((x, baseline), char, font=font, fill=fill, anchor="ls")
+                x += font.getlength(char) + extra
 
 
 @lru_cache(maxsize=32768)
 def _width(chain: FontChain, text: str, size: int) -> float:
-    return sum(chain.font(size, index).getlength(run) for run, index in chain.runs(text))
+    if not chain.tracking:
+        return sum(chain.font(size, index).getlength(run) for run, index in chain.runs(text))
+    # As drawn: character by character, the tracking after each but the last.
+    advances = sum(chain.font(size, index).getlength(char) for run, index in chain.runs(text) for char in run)
+    return advances + chain.tracking * size * max(0, len(text) - 1)
 
 
 def sanitize(text: str, chain: FontChain) -> tuple[str, list[str]]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from adgen.compositor.fonts import FontChain
-from adgen.compositor.linebreak import wrap
+from adgen.compositor.linebreak import words_fit, wrap
 
 Role = Literal["headline", "body", "cta", "hashtags"]
 Rect = tuple[int, int, int, int]
@@ -33,13 +33,14 @@ class RoleStyle:
     max_lines: int  # lines allowed before the size must shrink (beyond min_size: unlimited)
     line_height: float  # baseline-to-baseline distance, in font sizes
     separator: str = " "  # what stands between two words on a line
+    tracking: float = 0.0  # extra space after each character, in ems
 
 
 ROLE_STYLES: Final[dict[Role, RoleStyle]] = {
     # Korean display type reads best tight; body text needs air between lines (1.5).
-    "headline": RoleStyle("NanumSquareB.ttf", 0.115, 0.06, 2, 1.2),
+    "headline": RoleStyle("NanumSquareB.ttf", 0.115, 0.06, 2, 1.2, tracking=-0.03),
     "body": RoleStyle("NanumSquareR.ttf", 0.042, 0.029, 3, 1.5),
-    "cta": RoleStyle("NanumGothicBold.ttf", 0.038, 0.03, 1, 1.3),
+    "cta": RoleStyle("NanumGothicBold.ttf", 0.042, 0.03, 1, 1.3),
     # Tags are separate words: a wide gap reads as "a list", a single space as a sentence.
     "hashtags": RoleStyle("NanumGothic.ttf", 0.029, 0.022, 2, 1.45, separator="   "),
 }
@@ -52,7 +53,7 @@ MIN_GROUP_GAP: Final = 0.04  # fraction of the short side between two groups
 AVOID_CLEARANCE: Final = 0.04
 
 # The CTA pill, in CTA font sizes.
-PILL_PAD_X: Final = 1.35
+PILL_PAD_X: Final = 1.5
 PILL_HEIGHT: Final = 2.3
 
 # Space between consecutive roles in a group, in multiples of the larger of the two font sizes.
@@ -145,11 +146,18 @@ def _fit(element: Element, max_width: int, hi: float, lo: float) -> _Fit | None:
     style = element.style
     top, bottom = max(1, int(hi)), max(1, math.ceil(lo))
 
-    def attempt(size: int) -> _Fit | None:
+    def attempt(size: int, *, may_cut_words: bool) -> _Fit | None:
         avail = max_width - (2 * _pill_pad(size) if element.role == "cta" else 0)
         if avail <= size:
             return None
-        lines = wrap(element.text, avail, lambda s: element.chain.width(s, size), separator=style.separator)
+
+        def measure(s: str) -> float:
+            return element.chain.width(s, size)
+
+        # A smaller size that keeps words whole beats a larger one that cuts one.
+        if not may_cut_words and not words_fit(element.text, avail, measure, separator=style.separator):
+            return None
+        lines = wrap(element.text, avail, measure, separator=style.separator)
         widths = [element.chain.width(line, size) for line in lines]
         if max(widths) > avail:
             return None
@@ -157,11 +165,11 @@ def _fit(element: Element, max_width: int, hi: float, lo: float) -> _Fit | None:
 
     size = top
     while size >= bottom:
-        fit = attempt(size)
+        fit = attempt(size, may_cut_words=False)
         if fit is not None and len(fit.lines) <= style.max_lines:
             return fit
         size -= max(1, round(size * 0.04))
-    return attempt(min(top, bottom))
+    return attempt(min(top, bottom), may_cut_words=False) or attempt(min(top, bottom), may_cut_words=True)
 
 
 def _gap(prev: _Fit, prev_role: Role, nxt: _Fit, next_role: Role) -> int:
@@ -176,8 +184,12 @@ def _max_width(group: Group, role: Role) -> int:
     return width
 
 
-def place(plan: Plan, elements: list[Element], short_side: int) -> Layout | None:
-    """Fit ``elements`` to ``plan``, or None when they cannot fit even at the legibility floor."""
+def place(plan: Plan, elements: list[Element], short_side: int, *, below_minimum: bool = True) -> Layout | None:
+    """Fit ``elements`` to ``plan``, or None when they cannot fit.
+
+    With ``below_minimum`` False, only sizes in the designed range are tried: callers ask every
+    plan that way first, so a plan that would need small type loses to one that does not.
+    """
     by_role = {e.role: e for e in elements}
     mins = {e.role: max(FLOOR_PX, e.style.min_size * short_side) for e in elements}
     # First the designed range: every role shrinks by the same factor (clamped at its minimum),
@@ -192,6 +204,8 @@ def place(plan: Plan, elements: list[Element], short_side: int) -> Layout | None
         if at_minimum:
             break
         scale *= _SHRINK_STEP
+    if not below_minimum:
+        return None
     # Still too much copy for the space: below the minimum, down to the legibility floor.
     while True:
         scale *= _SHRINK_STEP

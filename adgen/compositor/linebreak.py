@@ -51,6 +51,11 @@ def _words(paragraph: str, separator: str) -> list[str]:
     return words
 
 
+def words_fit(text: str, max_width: float, measure: Measure, *, separator: str = " ") -> bool:
+    """Whether every word fits on a line whole: if not, ``wrap`` would have to cut one."""
+    return all(measure(word) <= max_width for paragraph in text.split("\n") for word in _words(paragraph, separator))
+
+
 def _split_word(word: str, max_width: float, measure: Measure) -> list[str]:
     """Cut a word that is wider than the line between syllables, keeping punctuation with its neighbour."""
     chunks: list[str] = []

@@ -484,6 +484,8 @@ class TemplateImageGenerator:
         else:
             dy = round(shift * 0.05 * h)
             hero = (hero[0], hero[1] + dy, hero[2], hero[3] + dy)
+        # ...but never past the canvas margin: the product must stay whole.
+        hero = (max(hero[0], round(0.03 * w)), max(hero[1], round(0.03 * h)), min(hero[2], round(0.97 * w)), min(hero[3], round(0.97 * h)))
         tcx, tcy = (text_box[0] + text_box[2]) / 2, (text_box[1] + text_box[3]) / 2
         hcx, hcy = (hero[0] + hero[2]) / 2, (hero[1] + hero[3]) / 2
         hero_r = min(hero[2] - hero[0], hero[3] - hero[1]) / 2
@@ -569,9 +571,9 @@ class TemplateImageGenerator:
         if card_box is not None:
             keep_out.append(_expand(card_box, 0.03 * short))
         count = int(round(3 + 16 * recipe.busyness))
-        placed = 0
+        placed: list[tuple[float, float]] = []
         for _ in range(count * 8):
-            if placed >= count:
+            if len(placed) >= count:
                 break
             if rng.random() < 0.65:
                 a, dist = rng.uniform(0, 2 * math.pi), orbit * rng.uniform(1.12, 1.6)
@@ -580,13 +582,15 @@ class TemplateImageGenerator:
                 x, y = rng.uniform(0.04, 0.96) * w, rng.uniform(0.04, 0.96) * h
             if not (0.02 * w < x < 0.98 * w and 0.02 * h < y < 0.98 * h) or any(_inside(x, y, box) for box in keep_out):
                 continue
+            if any(math.hypot(x - px, y - py) < 0.04 * short for px, py in placed):  # scattered, never clumped
+                continue
             r = short * rng.uniform(0.003, 0.009)
             colour = [c.accent, c.accent, c.shape_alt, c.surface][int(rng.integers(4))]
             if rng.random() < 0.3:
                 canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
             else:
                 canvas.circle(x, y, r, colour, 0.85)
-            placed += 1
+            placed.append((x, y))
 
         # 7. Palette, measured on the finished background (before grain) where the text goes.
         x0, y0, x1, y1 = text_box

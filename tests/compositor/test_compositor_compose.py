@@ -128,6 +128,10 @@ def test_text_keeps_clear_of_the_product_box(ratio: str, where: str) -> None:
     for box in ad.boxes:
         assert not _overlap(box.box, avoid), (box.role, box.box, avoid)
         assert _within_margins(box.box, ratio)
+    # A narrower space shrinks the type rather than cutting a word.
+    lines = {b.role: b.lines for b in ad.boxes}
+    assert " ".join(lines["headline"]) == COPIES["typical"].headline
+    assert " ".join(lines["body"]) == COPIES["typical"].body
     # No scrim, shadow or glyph touches the product.
     x0, y0, x1, y1 = avoid
     assert np.array_equal(np.asarray(ad.image)[y0:y1, x0:x1], np.asarray(background)[y0:y1, x0:x1])

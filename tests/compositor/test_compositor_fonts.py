@@ -101,3 +101,7 @@ def test_custom_font_path_is_used_and_a_missing_one_refused(tmp_path) -> None:  
     assert not np.array_equal(np.asarray(default.image), np.asarray(custom.image))
     with pytest.raises(ConfigurationError):
         compose(image, copy, "1:1", font_path=tmp_path / "missing.ttf")
+    not_a_font = tmp_path / "notes.ttf"
+    not_a_font.write_text("not a font")
+    with pytest.raises(ConfigurationError):
+        compose(image, copy, "1:1", font_path=not_a_font)

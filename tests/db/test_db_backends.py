@@ -14,6 +14,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -52,12 +53,29 @@ def backend_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator
     else:
         settings = settings_for(tmp_path, None)  # unset DATABASE_URL: the embedded server
         yield settings
-        pg_dir = settings.embedded_pg_dir
-        shutdown_db(settings)
-        assert not (pg_dir / "postmaster.pid").exists(), "shutdown_db left the embedded server running"
+        with server_log_on_failure(settings):
+            shutdown_db(settings)
+            assert not (settings.embedded_pg_dir / "postmaster.pid").exists(), "shutdown_db left the embedded server running"
+
+
+@contextmanager
+def server_log_on_failure(settings: Settings) -> Iterator[None]:
+    """On failure, show the embedded server's own log (captured output appears in the report)."""
+    try:
+        yield
+    except BaseException:
+        log = settings.embedded_pg_dir / "log"
+        if settings.database_url is None and log.exists():
+            print("--- embedded server log (last 60 lines) ---\n" + "\n".join(log.read_text(errors="replace").splitlines()[-60:]))
+        raise
 
 
 def test_round_trip_and_catalog(backend_settings: Settings) -> None:
+    with server_log_on_failure(backend_settings):
+        round_trip_and_catalog(backend_settings)
+
+
+def round_trip_and_catalog(backend_settings: Settings) -> None:
     engine = init_db(backend_settings)
     with engine.connect() as conn:
         version = conn.execute(text("SHOW server_version_num")).scalar_one()

@@ -273,16 +273,18 @@ def test_gallery_pages_through_all_ads(driver: Driver, ui: AdGenUI) -> None:
     for i in range(4):  # 4 requests x 4 variants = 16 ads
         driver.generate(token, f"반려동물 미용실 {i + 1}월 이벤트", variants=4)
     first = driver.call("history", token)
-    assert len(first[ui.ads_gallery]) == GALLERY_PAGE_SIZE
-    assert first[ui.next_btn]["interactive"] is True and first[ui.prev_btn]["interactive"] is False
-    second = driver.call("next_page", token)
-    assert len(second[ui.ads_gallery]) == 16 - GALLERY_PAGE_SIZE
-    assert second[ui.page_md] == "2 페이지" and second[ui.next_btn]["interactive"] is False
-    assert second[ui.prev_btn]["interactive"] is True
+    assert len(first[ui.ads_gallery]) == GALLERY_PAGE_SIZE and first[ui.page_md] == "1 페이지"
+    second = driver.call("next_page", token)  # the page number is kept server-side, per browser session
+    assert len(second[ui.ads_gallery]) == 16 - GALLERY_PAGE_SIZE and second[ui.page_md] == "2 페이지"
     back = driver.call("previous_page", token)
     assert [g["caption"] for g in back[ui.ads_gallery]] == [g["caption"] for g in first[ui.ads_gallery]]
     all_paths = {Path(local_path(g["image"])).name for g in first[ui.ads_gallery] + second[ui.ads_gallery]}
     assert len(all_paths) == 16  # every ad once, none repeated across pages
+    # the buttons (not part of the API) follow the pages
+    page1, page2 = ui.previous_page(token, 1), ui.next_page(token, 0)
+    assert page1[ui.prev_btn].interactive is False and page1[ui.next_btn].interactive is True
+    assert page2[ui.prev_btn].interactive is True and page2[ui.next_btn].interactive is False
+    assert ui.next_page(token, 1)[ui.ads_gallery] == []  # past the end: an empty page, not an error
 
 
 # --- wiring ---------------------------------------------------------------------------------------

@@ -1,0 +1,196 @@
+"""prepare_pipeline on the tiny random SDXL (CPU): the exact options keep the image, DeepCache reuses features."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from adgen.imaging.acceleration import (
+    AccelerationOptions,
+    deepcache_of,
+    fast_mode_scheduler,
+    is_qkv_fused,
+    prepare_pipeline,
+    restore_pipeline,
+    warmup,
+)
+from adgen.imaging.tiny import build_tiny_controlnet, build_tiny_sdxl_pipeline
+
+STEPS = 4
+EXACT = 1e-4  # fp32: fused QKV and channels-last convolutions change only the summation order
+
+
+@pytest.fixture
+def pipe() -> Any:
+    return build_tiny_sdxl_pipeline(seed=0)
+
+
+def render(pipe: Any, steps: int = STEPS, **kwargs: Any) -> np.ndarray:
+    with torch.inference_mode():
+        out = pipe(prompt="카페 신메뉴", negative_prompt="blurry", width=64, height=64, num_inference_steps=steps,
+                   guidance_scale=5.0, generator=torch.Generator("cpu").manual_seed(3), output_type="np", **kwargs)
+    return out.images
+
+
+class CallCounter:
+    """Counts forward calls of one module (the UNet's mid block: it runs only on full UNet passes)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.calls = 0
+        self._handle = module.register_forward_hook(self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.calls += 1
+
+    def remove(self) -> None:
+        self._handle.remove()
+
+
+@pytest.fixture
+def mid_calls(pipe: Any) -> Iterator[CallCounter]:
+    counter = CallCounter(pipe.unet.mid_block)
+    yield counter
+    counter.remove()
+
+
+def test_default_options_keep_the_image(pipe: Any) -> None:
+    plain = render(pipe)
+    prepare_pipeline(pipe, AccelerationOptions())
+    assert is_qkv_fused(pipe.unet) and is_qkv_fused(pipe.vae)
+    assert pipe.unet.conv_in.weight.is_contiguous(memory_format=torch.channels_last)
+    prepared = render(pipe)
+    assert np.abs(prepared - plain).max() < EXACT
+
+    restore_pipeline(pipe)
+    assert not is_qkv_fused(pipe.unet)
+    assert not any(hasattr(m, "to_qkv") for m in pipe.unet.modules())
+    assert pipe.unet.conv_in.weight.is_contiguous()
+    np.testing.assert_allclose(render(pipe), plain, atol=1e-6)
+
+
+def test_preparing_twice_changes_nothing(pipe: Any) -> None:
+    prepare_pipeline(pipe, AccelerationOptions())
+    first = render(pipe)
+    fused_layers = [m.to_qkv for m in pipe.unet.modules() if hasattr(m, "to_qkv")]
+    prepare_pipeline(pipe, AccelerationOptions())
+    assert [m.to_qkv for m in pipe.unet.modules() if hasattr(m, "to_qkv")] == fused_layers
+    np.testing.assert_array_equal(render(pipe), first)
+
+
+def test_controlnet_pipeline_keeps_the_image(pipe: Any) -> None:
+    from diffusers import StableDiffusionXLControlNetPipeline
+    from PIL import Image
+
+    cn_pipe = StableDiffusionXLControlNetPipeline(**pipe.components, controlnet=build_tiny_controlnet(pipe.unet))
+    cn_pipe.set_progress_bar_config(disable=True)
+    control = Image.fromarray(np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    plain = render(cn_pipe, image=control)
+    prepare_pipeline(cn_pipe, AccelerationOptions())
+    assert is_qkv_fused(cn_pipe.controlnet)
+    assert np.abs(render(cn_pipe, image=control) - plain).max() < EXACT
+
+
+def test_deepcache_interval_0_is_exact(pipe: Any, mid_calls: CallCounter) -> None:
+    prepare_pipeline(pipe, AccelerationOptions())
+    exact = render(pipe)
+    mid_calls.calls = 0
+    prepare_pipeline(pipe, AccelerationOptions(deepcache_interval=0))
+    assert deepcache_of(pipe.unet) is None
+    np.testing.assert_array_equal(render(pipe), exact)
+    assert mid_calls.calls == STEPS
+
+
+def test_deepcache_interval_2_halves_the_deep_passes(pipe: Any, mid_calls: CallCounter) -> None:
+    prepare_pipeline(pipe, AccelerationOptions())
+    exact = render(pipe)
+    prepare_pipeline(pipe, AccelerationOptions(deepcache_interval=2))
+    deepcache = deepcache_of(pipe.unet)
+    assert deepcache is not None
+    mid_calls.calls = 0
+    first = render(pipe)
+    assert mid_calls.calls == 2  # steps 0 and 2 run the whole UNet, 1 and 3 reuse its deep features
+    assert (deepcache.full_calls, deepcache.shallow_calls) == (2, 2)
+    # A new generation starts with a full pass again, so a second image is the same image.
+    np.testing.assert_array_equal(render(pipe), first)
+    assert mid_calls.calls == 4
+
+    assert np.isfinite(first).all()
+    deviation = np.abs(first - exact)
+    assert 0 < deviation.mean() < 0.05 and deviation.max() < 0.5  # approximate, and only a little
+
+    prepare_pipeline(pipe, AccelerationOptions())  # interval back to 0: exact again
+    assert deepcache_of(pipe.unet) is None
+    assert np.abs(render(pipe) - exact).max() < EXACT
+
+
+def test_deepcache_with_controlnet_runs(pipe: Any) -> None:
+    from diffusers import StableDiffusionXLControlNetPipeline
+    from PIL import Image
+
+    cn_pipe = StableDiffusionXLControlNetPipeline(**pipe.components, controlnet=build_tiny_controlnet(pipe.unet))
+    cn_pipe.set_progress_bar_config(disable=True)
+    control = Image.new("RGB", (64, 64), "white")
+    prepare_pipeline(cn_pipe, AccelerationOptions(deepcache_interval=3))
+    image = render(cn_pipe, image=control)
+    assert np.isfinite(image).all()
+    assert deepcache_of(cn_pipe.unet).shallow_calls == 2  # steps 1 and 2 of 0..3
+
+
+def test_options_from_settings(imaging_settings: Any, tmp_path: Path) -> None:
+    settings = imaging_settings(sdxl_compile=True, sdxl_compile_mode="default", sdxl_deepcache_interval=3,
+                                sdxl_channels_last=False, sdxl_cuda_graphs=True, sdxl_dtype="bfloat16")
+    options = AccelerationOptions.from_settings(settings)
+    assert options.compile and options.compile_mode == "default" and options.cuda_graphs
+    assert options.deepcache_interval == 3 and not options.channels_last and options.fuse_qkv
+    assert options.dtype == "bfloat16"
+    assert options.cache_dir == tmp_path / "inductor"
+    assert not options.vae_fp16  # the stock SDXL VAE overflows in fp16: keep force_upcast
+    assert AccelerationOptions.from_settings(imaging_settings(sdxl_vae_model="madebyollin/sdxl-vae-fp16-fix")).vae_fp16
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("dtype", "float8"), ("deepcache_interval", -1), ("attention_backend", "xformers")],
+)
+def test_invalid_options_are_refused(field: str, value: Any) -> None:
+    with pytest.raises(ValueError, match=field):
+        AccelerationOptions(**{field: value})
+
+
+def test_fast_mode_scheduler_uses_trailing_timesteps(pipe: Any) -> None:
+    scheduler = fast_mode_scheduler(pipe)
+    assert type(scheduler).__name__ == "EulerDiscreteScheduler"
+    assert scheduler.config.timestep_spacing == "trailing"
+    scheduler.set_timesteps(4)
+    assert scheduler.timesteps[0] == 999  # starts from pure noise, as few-step models are trained
+    assert pipe.scheduler.config.timestep_spacing == "leading"  # the pipeline's own is untouched
+
+
+def test_warmup_runs_every_combination(pipe: Any) -> None:
+    prepare_pipeline(pipe, AccelerationOptions())
+    timings = warmup(pipe, [(64, 64), (64, 32)], guidance_scales=(5.0, 0.0), steps=1, prompt="warm-up")
+    assert set(timings) == {"64x64/cfg5.0/b1", "64x64/cfg0.0/b1", "64x32/cfg5.0/b1", "64x32/cfg0.0/b1"}
+
+
+@pytest.mark.slow
+def test_compiled_path_matches_eager(pipe: Any, mid_calls: CallCounter, tmp_path: Path) -> None:
+    """The torch.compile wiring (DeepCache's full and shallow graphs, the VAE decoder) with dynamo's 'eager'
+    backend: graph capture without code generation, so it stays cheap on a CPU."""
+    eager = AccelerationOptions(deepcache_interval=2)
+    prepare_pipeline(pipe, eager)
+    reference = render(pipe, steps=3)
+    torch._dynamo.reset()
+    try:
+        prepare_pipeline(pipe, AccelerationOptions(deepcache_interval=2, compile=True, compile_backend="eager",
+                                                   compile_vae=True, cache_dir=tmp_path))
+        assert "_decode" in pipe.vae.__dict__  # the compiled decoder is installed
+        mid_calls.calls = 0
+        assert np.abs(render(pipe, steps=3) - reference).max() < EXACT
+        assert mid_calls.calls == 2  # steps 0 and 2: the hook that captures the deep features ran inside the graph
+    finally:
+        torch._dynamo.reset()

@@ -1,0 +1,254 @@
+"""The SDXL backend on the tiny random SDXL: real diffusers pipelines (t2i and ControlNet), CPU, few steps."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+from imaging_helpers import assert_not_flat, product_photo
+from PIL import Image
+
+from adgen.errors import ConfigurationError, GpuOutOfMemoryError, ImageGenerationError, ValidationError
+from adgen.imaging import SIZES, ImageGenerator
+from adgen.imaging.sdxl import SdxlImageGenerator, canny_control_image, render_size
+from adgen.imaging.tiny import MODEL_NAME, build_tiny_controlnet, build_tiny_generator, build_tiny_sdxl_pipeline, build_tiny_tokenizer
+
+RATIOS = list(SIZES)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Toy-sized tensors gain nothing from threads, and on a shared 2-core machine extra threads only thrash."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def tiny_pipe() -> Any:
+    return build_tiny_sdxl_pipeline(seed=0)
+
+
+@pytest.fixture
+def tiny(tiny_pipe: Any, imaging_settings: Any) -> SdxlImageGenerator:
+    """The ``tiny`` backend: the module's pipeline with a ControlNet, 3 steps, rendering 64 px on the long edge."""
+    return SdxlImageGenerator.from_pipeline(
+        tiny_pipe,
+        build_tiny_controlnet(tiny_pipe.unet),
+        settings=imaging_settings(),
+        name="tiny",
+        render_edge=64,
+        model=MODEL_NAME,
+    )
+
+
+class FlakyPipeline:
+    """A real pipeline that raises CUDA out-of-memory on its first ``failures`` calls (or another error)."""
+
+    def __init__(self, pipe: Any, failures: int, error: type[BaseException] = torch.OutOfMemoryError) -> None:
+        self.__dict__.update(pipe=pipe, failures=failures, error=error, sizes=[])
+
+    def __call__(self, **kwargs: Any) -> Any:
+        self.sizes.append((kwargs["width"], kwargs["height"]))
+        if self.failures > 0:
+            self.__dict__["failures"] -= 1  # our own attribute: __setattr__ would forward it to the pipeline
+            raise self.error("CUDA out of memory. Tried to allocate 2.50 GiB (simulated)")
+        return self.pipe(**kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.pipe, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        setattr(self.pipe, name, value)
+
+
+def _pixels(image: Image.Image) -> np.ndarray:
+    return np.asarray(image, dtype=np.float32)
+
+
+def test_tokenizer_has_its_vocabulary() -> None:
+    """The transformers-5 pitfall: a CLIPTokenizer built the wrong way has no vocabulary and tokenizes to nothing."""
+    tokenizer = build_tiny_tokenizer()
+    ids = tokenizer("카페 신메뉴 딸기라떼", padding="max_length", max_length=77, truncation=True).input_ids
+    assert len(ids) == 77 and ids[0] == tokenizer.bos_token_id
+    assert len(set(ids)) > 10
+    assert tokenizer.decode(ids, skip_special_tokens=True) == "카페 신메뉴 딸기라떼"
+
+
+def test_is_an_image_generator(tiny: SdxlImageGenerator) -> None:
+    assert isinstance(tiny, ImageGenerator)
+    assert tiny.name == "tiny"
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_text_to_image_per_ratio(tiny: SdxlImageGenerator, ratio: str) -> None:
+    [result] = tiny.generate("카페 신메뉴 홍보, 따뜻한 조명", ratio, 7, "warm", industry="cafe")
+    assert result.image.mode == "RGB" and result.image.size == SIZES[ratio]
+    assert_not_flat(result.image)
+    meta = result.metadata
+    assert meta["method"] == "t2i" and meta["backend"] == "tiny" and meta["model"] == MODEL_NAME
+    assert (meta["seed"], meta["style"], meta["steps"]) == (7, "warm", 3)
+    assert (meta["width"], meta["height"]) == SIZES[ratio]
+    assert meta["render_size"] == list(render_size(ratio, 64)) and max(meta["render_size"]) == 64
+    assert meta["render_size"][0] % 16 == 0 and meta["render_size"][1] % 16 == 0
+    assert meta["downscaled"] is False and meta["elapsed_s"] > 0
+    assert result.product_box is None
+    assert result.palette is not None and len(result.palette.background) >= 1
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_controlnet_per_ratio(tiny: SdxlImageGenerator, ratio: str) -> None:
+    photo = product_photo((300, 400))
+    [with_photo] = tiny.generate("상품 광고", ratio, 3, None, photo)
+    [without] = tiny.generate("상품 광고", ratio, 3, None)
+    assert with_photo.image.size == SIZES[ratio]
+    assert with_photo.metadata["method"] == "controlnet" and with_photo.metadata["product_photo"] is True
+    assert_not_flat(with_photo.image)
+    # Same seed and prompt: only the control image differs, so it must have reached the UNet.
+    assert np.abs(_pixels(with_photo.image) - _pixels(without.image)).mean() > 1.0
+    x0, y0, x1, y1 = with_photo.product_box
+    assert 0 <= x0 < x1 <= SIZES[ratio][0] and 0 <= y0 < y1 <= SIZES[ratio][1]
+    assert abs((x1 - x0) / (y1 - y0) - 0.75) < 0.1  # the 3:4 photo's shape, letterboxed
+
+
+def test_canny_control_image_is_letterboxed() -> None:
+    photo = product_photo((400, 200))
+    control, box = canny_control_image(photo, (256, 256))
+    assert control.size == (256, 256) and control.mode == "RGB"
+    assert box == (0, 64, 256, 192)
+    edges = np.asarray(control)[..., 0]
+    assert edges[64:192].any(), "no edges found in the photo"
+    assert not edges[:64].any() and not edges[192:].any(), "the letterbox bars must stay black"
+
+
+def test_progress_rises_to_one(tiny: SdxlImageGenerator) -> None:
+    calls: list[tuple[float, str]] = []
+    tiny.generate("x", "1:1", 1, None, progress=lambda f, m: calls.append((f, m)))
+    fractions = [f for f, _ in calls]
+    assert len(fractions) >= 3  # at least once per denoising step
+    assert fractions == sorted(fractions) and 0 < fractions[0] and fractions[-1] == 1.0
+    assert all(isinstance(m, str) and m for _, m in calls)
+
+
+def test_two_variants_in_one_call(tiny: SdxlImageGenerator) -> None:
+    results = tiny.generate("빵집 오픈", "4:3", 20, None, num_images=2)
+    assert [r.metadata["seed"] for r in results] == [20, 21]
+    a, b = (_pixels(r.image) for r in results)
+    assert np.abs(a - b).mean() > 1.0
+    # Variant i of a batch is the image seed + i gives alone (one generator per image).
+    [alone] = tiny.generate("빵집 오픈", "4:3", 21, None)
+    assert np.abs(_pixels(alone.image) - b).mean() < 1.0
+
+
+def test_deterministic_per_seed(tiny: SdxlImageGenerator) -> None:
+    [a] = tiny.generate("x", "3:4", 99, None)
+    [b] = tiny.generate("x", "3:4", 99, None)
+    assert a.image.tobytes() == b.image.tobytes()
+
+
+def test_out_of_memory_retries_smaller(tiny_pipe: Any, imaging_settings: Any) -> None:
+    flaky = FlakyPipeline(tiny_pipe, failures=1)
+    generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings(), name="tiny", render_edge=64)
+    calls: list[float] = []
+    [result] = generator.generate("x", "4:3", 1, None, progress=lambda f, m: calls.append(f))
+    assert flaky.sizes == [(64, 48), (48, 32)]  # about 3/4 of each side, multiples of 16
+    assert result.image.size == SIZES["4:3"]  # upscaled back to the promised size
+    assert result.metadata["downscaled"] is True and result.metadata["render_size"] == [48, 32]
+    assert calls == sorted(calls) and calls[-1] == 1.0
+
+
+def test_out_of_memory_twice_is_a_gpu_error(tiny_pipe: Any, imaging_settings: Any) -> None:
+    flaky = FlakyPipeline(tiny_pipe, failures=5)
+    generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings(), name="tiny", render_edge=64)
+    with pytest.raises(GpuOutOfMemoryError) as info:
+        generator.generate("x", "1:1", 1, None)
+    assert info.value.code == "gpu_out_of_memory" and info.value.http_status == 503
+    assert len(flaky.sizes) == 2  # one retry, not a loop
+
+
+def test_full_size_retry_stays_on_the_32_grid(tiny_pipe: Any, imaging_settings: Any) -> None:
+    """Without a render edge the pipeline renders SIZES; the retry size keeps SDXL's multiple of 32."""
+    flaky = FlakyPipeline(tiny_pipe, failures=5)
+    generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings())
+    with pytest.raises(GpuOutOfMemoryError):
+        generator.generate("x", "3:4", 1, None)
+    assert flaky.sizes == [(864, 1152), (640, 864)]
+
+
+def test_other_failures_are_image_generation_errors(tiny_pipe: Any, imaging_settings: Any) -> None:
+    flaky = FlakyPipeline(tiny_pipe, failures=1, error=RuntimeError)
+    generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings(), name="tiny", render_edge=64)
+    with pytest.raises(ImageGenerationError) as info:
+        generator.generate("x", "1:1", 4, None)
+    assert info.value.code == "image_generation_failed"
+    assert info.value.context["seed"] == 4 and "RuntimeError" in info.value.context["reason"]
+    assert len(flaky.sizes) == 1  # not retried: only out-of-memory is worth a smaller try
+
+
+def test_bad_requests_are_refused(tiny: SdxlImageGenerator) -> None:
+    with pytest.raises(ValidationError):
+        tiny.generate("x", "2:1", 1, None)
+    with pytest.raises(ValidationError):
+        tiny.generate("x", "1:1", 1, None, num_images=0)
+
+
+def test_fast_mode_uses_trailing_euler_without_guidance(imaging_settings: Any) -> None:
+    generator = build_tiny_generator(imaging_settings(sdxl_fast_mode=True, sdxl_fast_steps=2))
+    [result] = generator.generate("x", "1:1", 1, None)
+    assert result.metadata["steps"] == 2 and result.metadata["guidance_scale"] == 0.0 and result.metadata["fast_mode"] is True
+    scheduler = generator._pipe.scheduler
+    assert type(scheduler).__name__ == "EulerDiscreteScheduler" and scheduler.config.timestep_spacing == "trailing"
+
+
+def test_acceleration_is_applied_and_images_still_come(imaging_settings: Any) -> None:
+    """``accelerate=True`` runs the acceleration module's prepare_pipeline (fused QKV, channels-last on the CPU)."""
+    from adgen.imaging.acceleration import is_qkv_fused
+
+    pipe = build_tiny_sdxl_pipeline(seed=1)
+    generator = SdxlImageGenerator.from_pipeline(
+        pipe, build_tiny_controlnet(pipe.unet), settings=imaging_settings(), render_edge=64, accelerate=True
+    )
+    assert is_qkv_fused(pipe.unet)
+    [t2i] = generator.generate("x", "1:1", 1, None)
+    [cn] = generator.generate("x", "1:1", 1, None, product_photo((200, 200)))
+    assert t2i.image.size == cn.image.size == SIZES["1:1"]
+    assert cn.metadata["method"] == "controlnet"
+
+
+def test_warmup_runs_the_pipeline(tiny: SdxlImageGenerator) -> None:
+    timings = tiny.warmup()
+    assert list(timings) == ["64x64/cfg5.0/b1"] and all(t > 0 for t in timings.values())
+
+
+@pytest.mark.slow
+def test_loads_weights_from_a_local_folder(tmp_path: Any, tiny_pipe: Any, imaging_settings: Any) -> None:
+    """``from_settings``: the real loading path (from_pretrained of every component, tokenizers included),
+    then the ControlNet loaded on first use. The tiny model renders at the full 1 MP here, so one step only."""
+    tiny_pipe.save_pretrained(tmp_path / "sdxl")
+    build_tiny_controlnet(tiny_pipe.unet).save_pretrained(tmp_path / "controlnet")
+    settings = imaging_settings(sdxl_model=str(tmp_path / "sdxl"), sdxl_controlnet_model=str(tmp_path / "controlnet"), sdxl_steps=1)
+    generator = SdxlImageGenerator.from_settings(settings)
+    assert generator.name == "sdxl" and len(generator._pipe.tokenizer_2) == len(tiny_pipe.tokenizer)
+    [result] = generator.generate("x", "1:1", 1, None, product_photo((200, 300)))
+    assert result.image.size == SIZES["1:1"] and result.metadata["method"] == "controlnet"
+    assert result.metadata["render_size"] == [1024, 1024] and result.metadata["model"] == settings.sdxl_model
+
+
+def test_missing_weights_are_a_configuration_error(tmp_path: Any, imaging_settings: Any) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        SdxlImageGenerator.from_settings(imaging_settings(sdxl_model=str(tmp_path / "nowhere")))
+    assert "nowhere" in info.value.context["model"]
+
+
+def test_missing_controlnet_is_an_image_generation_error(tiny_pipe: Any, imaging_settings: Any, tmp_path: Any) -> None:
+    generator = SdxlImageGenerator(
+        tiny_pipe, settings=imaging_settings(), render_edge=64, controlnet_source=str(tmp_path / "no-controlnet")
+    )
+    with pytest.raises(ImageGenerationError):
+        generator.generate("x", "1:1", 1, None, product_photo((100, 100)))
+    # The plain pipeline still works.
+    assert generator.generate("x", "1:1", 1, None)[0].image.size == SIZES["1:1"]
