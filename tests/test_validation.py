@@ -59,7 +59,10 @@ def test_input_text_refused(text: object, code: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["카페 신메뉴 홍보", "가" * 500, "🍓 딸기라떼 출시 🎉", "مرحبا بكم في المقهى", "'; DROP TABLE \"user\"; --", "  공백 포함  ", "줄\n바꿈"],
+    [
+        "카페 신메뉴 홍보", "가" * 500, "🍓 딸기라떼 출시 🎉", "مرحبا بكم في المقهى",
+        "'; DROP TABLE \"user\"; --", "  공백 포함  ", "줄\n바꿈",
+    ],
 )
 def test_input_text_kept_verbatim(text: str) -> None:
     assert validation.validate_input_text(text) == text

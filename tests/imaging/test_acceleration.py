@@ -185,6 +185,9 @@ def test_compiled_path_matches_eager(pipe: Any, mid_calls: CallCounter, tmp_path
     prepare_pipeline(pipe, eager)
     reference = render(pipe, steps=3)
     torch._dynamo.reset()
+    from torch._dynamo.utils import counters
+
+    graphs_before = counters["stats"]["unique_graphs"]
     try:
         prepare_pipeline(pipe, AccelerationOptions(deepcache_interval=2, compile=True, compile_backend="eager",
                                                    compile_vae=True, cache_dir=tmp_path))
@@ -192,5 +195,7 @@ def test_compiled_path_matches_eager(pipe: Any, mid_calls: CallCounter, tmp_path
         mid_calls.calls = 0
         assert np.abs(render(pipe, steps=3) - reference).max() < EXACT
         assert mid_calls.calls == 2  # steps 0 and 2: the hook that captures the deep features ran inside the graph
+        assert counters["stats"]["unique_graphs"] - graphs_before >= 3  # full UNet, shallow UNet, VAE decoder
+        assert not counters["graph_break"]
     finally:
         torch._dynamo.reset()
