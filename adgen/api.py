@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from adgen import auth, services
+from adgen import auth, services, validation
 from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, NotFoundError, ValidationError
 from adgen.runtime import Runtime
 from adgen.schemas import (
@@ -82,6 +82,15 @@ def _validation_response(errors: list[Any]) -> JSONResponse:
         loc = [str(p) for p in err.get("loc", ())]
         if err.get("type") == "json_invalid":
             return _error(422, "malformed_json", "요청 본문이 올바른 JSON이 아닙니다.")
+        if loc == ["body"]:
+            # No body, or one that is not a JSON object (null, an array, a string): the same answer as /ads.
+            return _error(422, "malformed_json", "요청 본문은 JSON 객체여야 합니다.")
+        if loc and loc[-1] == "input_text" and (isinstance(err.get("input"), str) or err.get("type") == "missing"):
+            # The same code the services and the UI give (empty_input, input_too_long, invalid_characters).
+            try:
+                validation.validate_input_text(err.get("input") if err.get("type") != "missing" else None)
+            except ValidationError as exc:
+                return _error(422, exc.code, exc.message)
         for part in reversed(loc):
             if part in FIELD_MESSAGES:
                 code, message = FIELD_MESSAGES[part]
@@ -145,6 +154,9 @@ def create_api(runtime: Runtime) -> FastAPI:
 
     @api.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not parse (bad UTF-8, JSON nested too deep). Same answer as /ads.
+            return _error(422, "malformed_json", "요청 본문이 올바른 JSON이 아닙니다.")
         codes = {404: ("not_found", "요청한 항목을 찾을 수 없습니다."), 405: ("method_not_allowed", "허용되지 않는 요청 방식입니다.")}
         code, message = codes.get(exc.status_code, ("http_error", "요청을 처리할 수 없습니다."))
         return _error(exc.status_code, code, message)
@@ -271,6 +283,8 @@ async def _read_ad_request(request: Request, *, max_bytes: int) -> tuple[dict[st
     if content_type.startswith("multipart/form-data"):
         try:
             form = await request.form(max_files=1, max_fields=20)
+        except AdGenError:
+            raise  # the body-size limit, raised while the form was being read
         except Exception:
             raise ValidationError("요청 본문을 읽을 수 없습니다.", code="malformed_form") from None
         fields: dict[str, Any] = {}
@@ -292,7 +306,8 @@ async def _read_ad_request(request: Request, *, max_bytes: int) -> tuple[dict[st
         return fields, upload
     try:
         data = json.loads(await request.body())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+        # RecursionError: arrays nested thousands deep; the parser gives up, and so do we.
         raise ValidationError("요청 본문이 올바른 JSON이 아닙니다.", code="malformed_json") from None
     if not isinstance(data, dict):
         raise ValidationError("요청 본문은 JSON 객체여야 합니다.", code="malformed_json")

@@ -16,6 +16,7 @@ nor get refused when the queue is full.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import logging
@@ -25,7 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
@@ -338,6 +339,27 @@ class AdView:
     variants: list[tuple[str, str | None]]  # (image, bare image) per variant
 
 
+def _shows_errors_in(target: str) -> Callable[[Callable[..., dict[Any, Any]]], Callable[..., dict[Any, Any]]]:
+    """Show a handler's ``gr.Error`` in the Markdown ``target`` instead of raising it.
+
+    For the handlers that run outside the queue (``queue=False``): Gradio shows no toast for their
+    errors, so the Korean message would never reach the user.
+    """
+
+    def decorate(method: Callable[..., dict[Any, Any]]) -> Callable[..., dict[Any, Any]]:
+        @functools.wraps(method)
+        def handler(self: AdGenUI, *args: Any, **kwargs: Any) -> dict[Any, Any]:
+            try:
+                return method(self, *args, **kwargs)
+            except gr.Error as exc:
+                return {getattr(self, target): gr.Markdown(value=pill("warn", "확인 필요") + " " + html.escape(str(exc.message)),
+                                                           visible=True)}  # fmt: skip
+
+        return handler
+
+    return decorate
+
+
 class AdGenUI:
     """Components and handlers of the Blocks. One instance per mounted app."""
 
@@ -594,17 +616,19 @@ class AdGenUI:
         self.history_tab.select(self.refresh_history, [self.token], history_outputs, api_visibility="private", **quick)
         self.refresh_btn.click(self.refresh_history, [self.token], history_outputs, api_name="history", **quick)
         self.sessions.change(
-            self.open_session, [self.token, self.sessions], [self.history_chat, self.continue_btn], api_name="open_session", **quick
-        )
+            self.open_session, [self.token, self.sessions], [self.history_hint, self.history_chat, self.continue_btn],
+            api_name="open_session", **quick,
+        )  # fmt: skip
         self.continue_btn.click(
             self.continue_session,
             [self.token, self.sessions],
-            [self.tabs, self.chatbot, self.session, self.status, *self._result_outputs()],
+            [self.history_hint, self.tabs, self.chatbot, self.session, self.status, *self._result_outputs()],
             api_name="continue_session",
             **quick,
         )
-        self.prev_btn.click(self.previous_page, [self.token, self.page], self._gallery_outputs(), api_name="previous_page", **quick)
-        self.next_btn.click(self.next_page, [self.token, self.page], self._gallery_outputs(), api_name="next_page", **quick)
+        pages = [self.history_hint, *self._gallery_outputs()]
+        self.prev_btn.click(self.previous_page, [self.token, self.page], pages, api_name="previous_page", **quick)
+        self.next_btn.click(self.next_page, [self.token, self.page], pages, api_name="next_page", **quick)
 
     def _account_outputs(self) -> list[Any]:
         return [
@@ -773,6 +797,7 @@ class AdGenUI:
                     session_id = None  # another user's, deleted or malformed: start afresh
         return self._signed_in_view(token, login_id, message="", chat=chat, session_id=session_id or None, ad=ad)
 
+    @_shows_errors_in("auth_msg")
     def login(self, login_id: str, login_pw: str, request: gr.Request) -> dict[Any, Any]:
         with self._user_errors("login", login_id=login_id):
             result = auth.authenticate_user(
@@ -782,6 +807,7 @@ class AdGenUI:
         log.info("ui login: user %s", result["user_id"])
         return self._signed_in_view(result["session_token"], name, message=pill("done", "로그인") + f" {html.escape(name)}님, 반가워요!")
 
+    @_shows_errors_in("auth_msg")
     def signup(self, login_id: str, login_pw: str, login_pw_confirm: str, request: gr.Request) -> dict[Any, Any]:
         with self._user_errors("signup", login_id=login_id):
             validation.validate_login_id(login_id)
@@ -954,14 +980,16 @@ class AdGenUI:
             **gallery,
         }
 
-    def open_session(self, token: str | None, session_id: str | None) -> tuple[Any, Any]:
+    @_shows_errors_in("history_hint")
+    def open_session(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
         if not session_id:
-            return [], gr.Button(interactive=False)
+            return {self.history_chat: [], self.continue_btn: gr.Button(interactive=False)}
         with self._user_errors("open_session", session_id=session_id):
             user_id = self._verify(token)
             chat, _ = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
-        return chat, gr.Button(interactive=True)
+        return {self.history_hint: gr.Markdown(visible=False), self.history_chat: chat, self.continue_btn: gr.Button(interactive=True)}
 
+    @_shows_errors_in("history_hint")
     def continue_session(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
         """Load a stored conversation into 광고 생성; the next message refines its latest ad."""
         if not session_id:
@@ -970,6 +998,7 @@ class AdGenUI:
             user_id = self._verify(token)
             chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
         return {
+            self.history_hint: gr.Markdown(visible=False),
             self.tabs: gr.Tabs(selected="generate"),
             self.chatbot: chat,
             self.session: session_id,
@@ -983,10 +1012,11 @@ class AdGenUI:
     def next_page(self, token: str | None, page: int) -> dict[Any, Any]:
         return self._page(token, int(page or 0) + 1)
 
+    @_shows_errors_in("history_hint")
     def _page(self, token: str | None, page: int) -> dict[Any, Any]:
         with self._user_errors("gallery", page=page):
             user_id = self._verify(token)
-            return self._gallery(user_id, max(0, page))
+            return {self.history_hint: gr.Markdown(visible=False), **self._gallery(user_id, max(0, page))}
 
     def _gallery(self, user_id: int, page: int) -> dict[Any, Any]:
         # One row more than a page tells whether there is a next page.

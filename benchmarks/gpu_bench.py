@@ -102,7 +102,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--only", default="", help="comma-separated configurations, run in this order")
     p.add_argument("--steps", type=int, default=None, help="denoising steps (default 30; tiny 4)")
     p.add_argument("--fast-steps", type=int, default=4)
-    p.add_argument("--size", type=int, default=None, help="edge length in px (default 1024; tiny 128)")
+    p.add_argument("--size", type=int, default=None, help="edge length in px (default 1024; tiny 64)")
     p.add_argument("--cfg", type=float, default=5.0)
     p.add_argument("--runs", type=int, default=3, help="timed runs per configuration (after one first call)")
     p.add_argument("--time-budget-s", type=float, default=480.0, help="skip what would end after this many seconds")
@@ -129,7 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.device == "cuda" and not torch.cuda.is_available():
         p.error("--device cuda but torch sees no CUDA device")
     args.steps = args.steps or (4 if args.tiny else 30)
-    args.size = args.size or (128 if args.tiny else 1024)
+    args.size = args.size or (64 if args.tiny else 1024)
     if args.size % 8:
         p.error(f"--size must be divisible by 8 but is {args.size}")
     if args.runs < 1:
@@ -241,6 +241,7 @@ class Measurement:
     images: list[Any]
     peak_gib: float | None
     peak_reserved_gib: float | None
+    allocated_before_gib: float | None  # weights, caches and CUDA-graph pools already held when the configuration began
 
     @property
     def median(self) -> float:
@@ -254,6 +255,7 @@ class Measurement:
             "first_call_s": round(self.first_call_s, 3),
             "peak_mem_gib": self.peak_gib,
             "peak_reserved_gib": self.peak_reserved_gib,
+            "allocated_before_gib": self.allocated_before_gib,
         }
 
 
@@ -262,9 +264,11 @@ def measure(device: str, call: Callable[[], list[Any]], runs: int) -> Measuremen
     import torch
 
     gc.collect()
+    base = None
     if device == "cuda":
         torch.cuda.empty_cache()
         torch.cuda.reset_peak_memory_stats()
+        base = round(torch.cuda.memory_allocated() / 2**30, 3)
     sync(device)
     t = time.perf_counter()
     images = call()
@@ -281,7 +285,7 @@ def measure(device: str, call: Callable[[], list[Any]], runs: int) -> Measuremen
     if device == "cuda":
         peak = round(torch.cuda.max_memory_allocated() / 2**30, 3)
         reserved = round(torch.cuda.max_memory_reserved() / 2**30, 3)
-    return Measurement(first, times, images, peak, reserved)
+    return Measurement(first, times, images, peak, reserved, base)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -301,6 +305,7 @@ class Bench:
     cn_pipe: Any = None
     chosen_attention: str = "auto"
     base_scheduler: Any = None
+    setup_s: float = 30.0
 
     # --- output ---------------------------------------------------------------------------------
     def header(self, name: str, *, steps: int, cfg: float, batch: int) -> dict[str, Any]:
@@ -462,13 +467,16 @@ class Bench:
         self.plain_config("project_eager", self.project_options(compiled=False))
 
     def run_project_eager_cudnn_attn(self) -> None:
+        """Eager with cuDNN attention first; with --attention pick, the compiled configurations use it if faster."""
         if self.args.device != "cuda":
             return self.skip("project_eager_cudnn_attn", "cuDNN attention is CUDA-only")
-        self.plain_config("project_eager_cudnn_attn", self.project_options(compiled=False, attention_backend="cudnn"))
-        if self.args.attention == "pick":
-            eager, cudnn = self.results.get("project_eager"), self.results.get("project_eager_cudnn_attn")
-            if eager and cudnn and cudnn["warm_median_s"] < 0.99 * eager["warm_median_s"]:
-                self.chosen_attention = "cudnn"
+        try:
+            self.plain_config("project_eager_cudnn_attn", self.project_options(compiled=False, attention_backend="cudnn"))
+            if self.args.attention == "pick":
+                eager, cudnn = self.results.get("project_eager"), self.results.get("project_eager_cudnn_attn")
+                if eager and cudnn and cudnn["warm_median_s"] < 0.99 * eager["warm_median_s"]:
+                    self.chosen_attention = "cudnn"
+        finally:
             self.accel.set_attention_backend(self.chosen_attention)
 
     def run_project_compiled(self) -> None:
@@ -572,7 +580,9 @@ class Bench:
         if not rec or not rec.get("compiled"):
             return self.skip("cold_start", "needs project_compiled in this run (it fills the on-disk cache)")
         options = self.accel.AccelerationOptions(**{**rec["options"], "cache_dir": rec["options"]["cache_dir"]})
-        estimate = 30.0 + 0.5 * self.compile_estimate() + 3 * rec["warm_median_s"]
+        # imports + model build (as in this process) + tracing, which the on-disk cache does not save (~1/4 of a
+        # compile) + two images
+        estimate = self.setup_s + 0.3 * self.compile_estimate() + 3 * rec["warm_median_s"] + 10.0
         if self.remaining() < estimate:
             return self.skip("cold_start", "time budget", estimate_s=round(estimate, 1))
         cmd = [sys.executable, str(Path(__file__).resolve()), "--cold-start", "--device", a.device, "--size", str(a.size),
@@ -622,7 +632,8 @@ class Bench:
             "project_compiled": self.compile_estimate() + self.runs_estimate(compiled),
             "controlnet_vanilla": 15.0 + self.runs_estimate(1.6 * self.call_estimate("vanilla")),
             "controlnet_project_eager": 10.0 + self.runs_estimate(cn),
-            "controlnet_project_compiled": 10.0 + 1.6 * self.compile_estimate() + self.runs_estimate(1.6 * compiled),
+            # the UNet compiles again (ControlNet residual inputs) and the ControlNet (half a UNet) for the first time
+            "controlnet_project_compiled": 10.0 + 1.1 * self.compile_estimate() + self.runs_estimate(1.6 * compiled),
         }
         return table.get(name, 0.0)
 
@@ -716,6 +727,7 @@ def main(argv: list[str] | None = None) -> int:
     inputs = make_inputs(args)
     bench = Bench(args, accel, pipe, inputs, started=_T0, base_scheduler=pipe.scheduler)
     sync(args.device)
+    bench.setup_s = time.perf_counter() - _T0
     unet_params = sum(p.numel() for p in pipe.unet.parameters())
     print(json.dumps({"name": "setup", "status": "info", "device": torch.cuda.get_device_name() if args.device == "cuda" else "cpu",
                       "torch": torch.__version__, "unet_params_M": round(unet_params / 1e6, 1),

@@ -361,20 +361,30 @@ class SdxlImageGenerator:
         # One CPU generator per image: image i is the same whether made alone with seed + i or in a
         # batch, and CPU generators give the same noise on every GPU model.
         generators = [torch.Generator("cpu").manual_seed(seed + i) for i in range(num_images)]
-        with torch.inference_mode():
-            output = pipe(
-                prompt=prompt,
-                negative_prompt=negative_prompt or None,
-                width=width,
-                height=height,
-                num_inference_steps=steps,
-                guidance_scale=self._guidance,
-                num_images_per_prompt=num_images,
-                generator=generators,
-                callback_on_step_end=on_step_end,
-                output_type="pil",
-                **kwargs,
-            )
+        # With force_upcast, diffusers casts the VAE to fp32 for decoding and back to fp16 after it;
+        # a failure in between (out of memory while decoding) leaves it fp32, and every later call
+        # then fails on fp16 latents. Put it back as it was whenever the call does not finish.
+        vae = getattr(pipe, "vae", None)
+        vae_dtype = getattr(vae, "dtype", None)
+        try:
+            with torch.inference_mode():
+                output = pipe(
+                    prompt=prompt,
+                    negative_prompt=negative_prompt or None,
+                    width=width,
+                    height=height,
+                    num_inference_steps=steps,
+                    guidance_scale=self._guidance,
+                    num_images_per_prompt=num_images,
+                    generator=generators,
+                    callback_on_step_end=on_step_end,
+                    output_type="pil",
+                    **kwargs,
+                )
+        except BaseException:
+            if vae is not None and vae_dtype is not None and vae.dtype != vae_dtype:
+                vae.to(dtype=vae_dtype)
+            raise
         return list(output.images), product_box
 
     def warmup(self) -> dict[str, float]:

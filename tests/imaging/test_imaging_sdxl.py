@@ -161,6 +161,23 @@ def test_out_of_memory_retries_smaller(tiny_pipe: Any, imaging_settings: Any) ->
     assert calls == sorted(calls) and calls[-1] == 1.0
 
 
+def test_a_failed_call_leaves_the_vae_dtype_as_it_was(tiny_pipe: Any, imaging_settings: Any) -> None:
+    """diffusers upcasts the VAE for decoding and casts it back afterwards; an out-of-memory in between
+    must not leave it upcast, or every later call fails on mismatched dtypes (seen on an H100)."""
+
+    class UpcastThenOom(FlakyPipeline):
+        def __call__(self, **kwargs: Any) -> Any:
+            if self.failures > 0:
+                self.pipe.vae.to(dtype=torch.float64)  # what diffusers' upcast does, mid-call
+            return super().__call__(**kwargs)
+
+    flaky = UpcastThenOom(tiny_pipe, failures=1)
+    generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings(), name="tiny", render_edge=64)
+    [result] = generator.generate("x", "1:1", 1, None)
+    assert result.metadata["downscaled"] is True
+    assert tiny_pipe.vae.dtype == torch.float32
+
+
 def test_out_of_memory_twice_is_a_gpu_error(tiny_pipe: Any, imaging_settings: Any) -> None:
     flaky = FlakyPipeline(tiny_pipe, failures=5)
     generator = SdxlImageGenerator.from_pipeline(flaky, settings=imaging_settings(), name="tiny", render_edge=64)
