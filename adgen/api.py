@@ -16,7 +16,9 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adgen import auth, services, validation
 from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, NotFoundError, ValidationError
@@ -110,6 +112,52 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# Room for the form fields and multipart framing around the largest photo.
+BODY_OVERHEAD_BYTES = 1024 * 1024
+
+
+class BodySizeLimit:
+    """Refuse a request body over ``max_bytes`` before it is read: uvicorn has no limit of its own, and
+    Starlette spools a whole multipart upload to disk before the handler could check its size.
+
+    A declared ``Content-Length`` over the limit is answered at once; a chunked body is counted as it
+    arrives and the request fails with the same error when it passes the limit.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    def _too_large(self, scope: Scope) -> AdGenError:
+        if Headers(scope=scope).get("content-type", "").startswith("multipart/form-data"):
+            upload_mb = (self.max_bytes - BODY_OVERHEAD_BYTES) // (1024 * 1024)
+            return InvalidUploadError(f"사진 용량이 너무 큽니다. {upload_mb}MB 이하로 올려 주세요.", code="upload_too_large")
+        return ValidationError("요청 본문이 너무 큽니다.", code="request_too_large")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length", "")
+        if length.isdigit() and int(length) > self.max_bytes:
+            exc = self._too_large(scope)
+            log.info("%s %s -> 422 %s (Content-Length %s)", scope.get("method"), scope.get("path"), exc.code, length)
+            await _error(exc.http_status, exc.code, exc.message, {"Connection": "close"})(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise self._too_large(scope)
+            return message
+
+        await self.app(scope, counted, send)
+
+
 _bearer = HTTPBearer(auto_error=False)
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
@@ -138,6 +186,7 @@ def create_api(runtime: Runtime) -> FastAPI:
         redoc_url=None,
     )
     api.state.runtime = runtime
+    api.add_middleware(BodySizeLimit, max_bytes=int(settings.max_upload_mb * 1024 * 1024) + BODY_OVERHEAD_BYTES)
 
     @api.exception_handler(AdGenError)
     async def _adgen_error(request: Request, exc: AdGenError) -> JSONResponse:

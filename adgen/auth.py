@@ -137,6 +137,18 @@ def _password_matches(login_pw: object, stored_hash: str | None, *, rounds: int)
     return matched and usable and stored_hash is not None
 
 
+def _could_be_stored(login_id: object) -> bool:
+    """Whether a "user".login_id could hold this value. PostgreSQL text never holds NUL (psycopg2
+    refuses to send it) nor lone surrogates: such an id is unknown, not a server error."""
+    if not isinstance(login_id, str) or len(login_id) > LOGIN_ID_COLUMN_LENGTH or "\x00" in login_id:
+        return False
+    try:
+        login_id.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 # --- accounts ----------------------------------------------------------------------------
 
 
@@ -180,7 +192,7 @@ def authenticate_user(
         raise TooManyAttemptsError()
 
     user = None
-    if isinstance(login_id, str) and len(login_id) <= LOGIN_ID_COLUMN_LENGTH:
+    if _could_be_stored(login_id):
         with session_scope(engine) as session:
             user = crud.get_user_by_login_id(session, login_id)
     matched = _password_matches(login_pw, user.login_pw if user else None, rounds=settings.bcrypt_rounds)

@@ -188,9 +188,11 @@ def create_advertisement(
         validation.validate_content_type(content_type)
         validation.validate_style(style)
         validation.validate_tone(tone)
-        if not 1 <= variants <= ctx.settings.max_variants:
+        # bool is an int in Python; True is not a count of variants.
+        if type(variants) is not int or not 1 <= variants <= ctx.settings.max_variants:
             raise validation.ValidationError(
-                f"한 번에 만들 수 있는 시안은 1-{ctx.settings.max_variants}개입니다. (입력값: {variants})", code="invalid_variants"
+                f"한 번에 만들 수 있는 시안은 1-{ctx.settings.max_variants}개입니다. (입력값: {validation.quoted(variants)})",
+                code="invalid_variants",
             )
         if session_id is not None:
             validation.validate_session_id(session_id)

@@ -187,7 +187,14 @@ footer { display: none !important; }
 .adgen-step i { display: inline-grid; place-items: center; width: 26px; height: 26px; margin-bottom: 8px; border-radius: 8px;
   background: #ede9fe; color: #5423cc; font-style: normal; font-weight: 800; font-size: 13px; }
 @media (max-width: 720px) { .adgen-steps { grid-template-columns: 1fr; } }
+#adgen-gallery .grid-wrap.fixed-height { min-height: 0; height: auto; max-height: none; }
+#adgen-gallery .gallery-container, #adgen-gallery .wrap { height: auto !important; }
 .adgen-pager { align-items: center; }
+/* Toast titles come untranslated from Gradio ("Error"): say it in Korean. */
+.toast-title.error, .toast-title.warning, .toast-title.info, .toast-title.success { font-size: 0 !important; }
+.toast-title.error::before { content: "확인해 주세요"; font-size: 14px; }
+.toast-title.warning::before { content: "알림"; font-size: 14px; }
+.toast-title.info::before, .toast-title.success::before { content: "안내"; font-size: 14px; }
 .adgen-pager p { text-align: center; margin: 0; }
 @media (max-width: 720px) {
   .adgen-hero { padding: 16px 18px; border-radius: 16px; }
@@ -430,6 +437,7 @@ class AdGenUI:
         return demo
 
     def _build_login_tab(self) -> None:
+        self.auth_msg = gr.Markdown("", elem_classes="adgen-status", elem_id="auth-msg")
         with gr.Column(visible=True) as self.signed_out:
             with gr.Row(equal_height=False):
                 with gr.Column(elem_classes="adgen-card", min_width=300):
@@ -461,7 +469,6 @@ class AdGenUI:
             with gr.Row():
                 self.go_generate_btn = gr.Button("광고 만들러 가기", variant="primary", scale=2)
                 self.logout_btn = gr.Button("로그아웃", variant="secondary", scale=1, elem_id="logout-btn")
-        self.auth_msg = gr.Markdown("", elem_classes="adgen-status")
 
     def _build_generate_tab(self) -> None:
         self.guest_hint = gr.Markdown(
@@ -556,7 +563,7 @@ class AdGenUI:
         with gr.Column(elem_classes="adgen-card"):
             gr.Markdown("### 내가 만든 광고", elem_classes="adgen-section-title")
             self.ads_gallery = gr.Gallery(
-                label="내가 만든 광고", show_label=False, columns=4, fit_columns=False, height="auto", object_fit="cover",
+                label="내가 만든 광고", show_label=False, columns=4, fit_columns=False, height=None, object_fit="cover",
                 buttons=["download", "fullscreen"], elem_id="adgen-gallery",
             )  # fmt: skip
             with gr.Row(elem_classes="adgen-pager", equal_height=True):

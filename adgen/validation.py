@@ -27,6 +27,12 @@ STYLE_MAX: Final = 50
 _CONTROL_RE: Final = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+def quoted(value: object, limit: int = 30) -> str:
+    """The refused value as the message quotes it; cut short, so a 1 MB value never travels back whole."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def validate_login_id(login_id: object) -> str:
     if not isinstance(login_id, str) or not LOGIN_ID_RE.fullmatch(login_id):
         raise ValidationError("ID는 3-20자의 영문/숫자만 가능합니다.", code="invalid_login_id")
@@ -59,7 +65,7 @@ def validate_input_text(text: object) -> str:
 def validate_aspect_ratio(ratio: object) -> str:
     if ratio not in ASPECT_RATIOS:
         raise ValidationError(
-            f"화면 비율은 1:1, 4:3, 3:4 중 하나여야 합니다. (입력값: {ratio!r})", code="invalid_aspect_ratio"
+            f"화면 비율은 1:1, 4:3, 3:4 중 하나여야 합니다. (입력값: {quoted(ratio)})", code="invalid_aspect_ratio"
         )
     return ratio  # type: ignore[return-value]
 
@@ -67,7 +73,7 @@ def validate_aspect_ratio(ratio: object) -> str:
 def validate_content_type(content_type: object) -> str:
     if content_type not in CONTENT_TYPES:
         raise ValidationError(
-            f"결과 종류는 image, text, both 중 하나여야 합니다. (입력값: {content_type!r})",
+            f"결과 종류는 image, text, both 중 하나여야 합니다. (입력값: {quoted(content_type)})",
             code="invalid_content_type",
         )
     return content_type  # type: ignore[return-value]
@@ -91,5 +97,5 @@ def validate_tone(tone: object) -> str | None:
     if tone is None:
         return None
     if tone not in TONES:
-        raise ValidationError(f"말투는 존댓말 또는 반말 중 하나여야 합니다. (입력값: {tone!r})", code="invalid_tone")
+        raise ValidationError(f"말투는 존댓말 또는 반말 중 하나여야 합니다. (입력값: {quoted(tone)})", code="invalid_tone")
     return tone  # type: ignore[return-value]

@@ -1,4 +1,4 @@
-"""Reading the owner's sentence: industry, intent, products, deal, season.
+"""Reading the owner's sentence: industry, intent, products, deal, timing, season, tone.
 
 Korean glues particles onto nouns ("딸기라떼를"), so words are scanned left to right for the
 longest known term at each position instead of being split on spaces alone. English words are
@@ -29,7 +29,7 @@ _NON_PRODUCTS: Final = frozenset(
     {"카페", "베이커리", "학원", "미용실", "네일샵", "헬스장", "부동산", "음식", "요리", "음료", "아이스", "수제", "한식", "양식",
      "중식", "일식", "공부", "운동", "다이어트", "헬스", "인테리어", "반려동물", "애견", "책",
      # Pets are who the ad is for, not what it sells ("강아지 간식": the product is 간식).
-     "강아지", "고양이", "댕댕이", "냥이", "반려견", "반려묘"}
+     "강아지", "고양이", "댕댕이", "냥이", "반려견", "반려묘", "수분", "보습"}
 )  # fmt: skip
 _PETS: Final = frozenset({"강아지", "고양이", "댕댕이", "냥이", "반려견", "반려묘"})
 
@@ -37,18 +37,58 @@ _PETS: Final = frozenset({"강아지", "고양이", "댕댕이", "냥이", "반�
 # product on their own.
 _MODIFIERS: Final = frozenset({"아이스", "수제"})
 
+# Words that describe the product written after them, with a space: "수분 세럼", "비건 케이크".
+_SPACE_MODIFIERS: Final = frozenset(
+    {"수분", "보습", "미백", "진정", "탄력", "비건", "천연", "유기농", "수제", "저당", "무설탕", "촉촉", "생", "통", "우리밀"}
+)  # fmt: skip
+
+# An unknown noun right before one of these is what the owner sells ("텀블러 출시", "유자청 판매").
+_PRODUCT_CUES: Final = ("출시", "판매", "할인", "예약", "입고", "증정", "특가", "세일", "런칭", "론칭")
+# Words that may stand before a cue but name no product.
+_NOT_A_PRODUCT: Final = frozenset(
+    {"신메뉴", "신제품", "신상", "신상품", "신규", "오픈", "리뉴얼", "출시", "예약", "이벤트", "기념", "할인", "특가", "세일", "한정",
+     "선착순", "무료", "증정", "사은품", "행사", "판매", "수량", "기간", "전체", "모든", "메뉴", "전메뉴", "상품", "제품", "가게",
+     "매장", "우리", "동네", "특별", "깜짝", "대박", "최대", "단독", "일부", "사전", "조기", "당일", "현장", "온라인", "오프라인",
+     "매일", "시즌", "그랜드", "새로", "정식", "추가", "역대급", "파격", "초특가", "마감", "주문", "구매", "고객", "회원", "손님",
+     "방문", "오늘", "내일", "모레", "주말", "평일", "이번", "다음", "연휴", "월말", "연말", "연초", "기간한정", "수강", "등록",
+     "정기", "단체", "가족", "전품목", "품목", "재고", "창고", "오프", "오늘만", "주말만", "동안", "동시", "연속", "진행",
+     # words of a refinement ("가격 할인 강조해줘")
+     "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
+)  # fmt: skip
+_LOOSE_PARTICLES: Final = ("이", "가", "의", "와", "과", "로", "랑", "에", "도", "만", "은", "는", "을", "를")
+_PARTICLE_ENDINGS: Final = ("을", "를", "은", "는", "도", "만")
+_ADJECTIVE_ENDINGS: Final = ("한", "운", "는", "된", "던", "적")
 MAX_PRODUCTS: Final = 3
 # A product typed as a sentence fragment would not fit a headline; longer spans are ignored.
 MAX_PRODUCT_CHARS: Final = 8
 
-_PERCENT_RE: Final = re.compile(r"(\d{1,2})\s*(?:%|퍼센트|프로)")
+_PERCENT_RE: Final = re.compile(r"(최대\s*)?(\d{1,2})\s*(?:%|퍼센트|프로)")
 _PRICE_RE: Final = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})\s*원")
+_WON_OFF_RE: Final = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})\s*원\s*(?:할인|DC|off)", re.IGNORECASE)
+_BOOKING_OFF_RE: Final = re.compile(r"(사전\s*|조기\s*)?예약\s*(?:시\s*)?할인")
+_FIRST_COME_RE: Final = re.compile(r"선착순\s*(\d{1,4}\s*(?:명|분|개))?")
+_LIMITED_RE: Final = re.compile(r"한정\s*(수량|판매)?|수량\s*한정")
 _BUNDLE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러스\s*원|2\s*\+\s*1")
 _FREE_RE: Final = re.compile(r"무료\s*(체험|상담|시식|수업|배송|증정)?")
 _GIFT_RE: Final = re.compile(r"증정|사은품|서비스로")
 _HALF_RE: Final = re.compile(r"반값|반\s*가격")
 
 INTENT_ORDER: Final = ("opening", "new", "event", "season")
+
+# When the offer runs: a date, a day, a week. Longest alternatives first.
+_DATE_RE: Final = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일(?:\s*\(?[월화수목금토일]\)?)?(\s*까지)?")
+_DAY_RE: Final = re.compile(
+    r"(이번\s*주말|다음\s*주말|이번\s*주|다음\s*주|이번\s*달|다음\s*달|이달|주말|평일|오늘\s*하루|오늘|내일|모레|금주"
+    r"|[월화수목금토일]요일|연휴|월말|주중)(\s*까지)?"
+)
+# The event an offer celebrates, as copy says it ("출시 기념 1+1"); first match wins.
+_LAUNCH_CUES: Final = (
+    ("리뉴얼", "리뉴얼 오픈"), ("신규 오픈", "신규 오픈"), ("신규오픈", "신규 오픈"), ("그랜드 오픈", "그랜드 오픈"), ("오픈런", None),
+    ("오픈", "오픈"), ("개업", "개업"), ("출시", "출시"), ("런칭", "출시"), ("론칭", "출시"), ("신제품", "출시"), ("신메뉴", "출시"),
+)  # fmt: skip
+# A sentence that ends like this is 반말; the owner wrote the ad's voice themselves.
+_CASUAL_END_RE: Final = re.compile(r"(었어|았어|였어|했어|할게|줄게|하자|가자|보자|이야|거야|왔어|났어|있어|없어|[가-힣](해|봐|와|돼|야))$")
+_POLITE_END_RE: Final = re.compile(r"(요|니다|세요|십시오|까요)(?=\s*(?:[.!?~)]|$))", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -64,6 +104,14 @@ class Brief:
     price: str | None  # "4,500원"
     season: str | None  # the season word for copy ("크리스마스")
     season_scene: str | None  # its English scene
+    timing: str | None = None  # when the offer runs, as copy says it ("이번 주", "5월 8일까지")
+    launch: str | None = None  # the event an offer celebrates ("오픈", "출시")
+    casual: bool = False  # the owner wrote in 반말
+
+    @property
+    def when(self) -> str | None:
+        """The time the copy should name: the stated days, else the occasion."""
+        return self.timing or self.season
 
 
 @dataclass(frozen=True)
@@ -129,6 +177,7 @@ def detect_industry(text: str) -> tuple[str, str | None]:
     """The industry with the most evidence (ties: the one mentioned first) and its place noun."""
     terms, max_len = _industry_terms()
     scores: dict[str, int] = {}
+    weak: dict[str, int] = {}
     first_seen: dict[str, int] = {}
     place: dict[str, str] = {}
     for position, word in enumerate(words(text)):
@@ -137,10 +186,13 @@ def detect_industry(text: str) -> tuple[str, str | None]:
             if hit is None:
                 continue
             industry, weight = hit
-            scores[industry] = scores.get(industry, 0) + weight
+            target = weak if match.term in lexicon.WEAK_TERMS else scores
+            target[industry] = target.get(industry, 0) + weight
             first_seen.setdefault(industry, position)
             if weight == lexicon.PLACE_WEIGHT and not match.term.isascii():
                 place.setdefault(industry, match.term)
+    if not scores:
+        scores = weak
     if not scores:
         return "general", None
     best = max(scores, key=lambda ind: (scores[ind], -first_seen[ind]))
@@ -149,15 +201,85 @@ def detect_industry(text: str) -> tuple[str, str | None]:
 
 def extract_products(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """Product words as typed ("딸기라떼") and their English ("strawberry latte"), in order."""
+    found = _product_pairs(text)
+    named = [f for f in found if f.typed and not f.pet]
+    # "빵" inside "빵집" names the shop; it is the product only when nothing else is.
+    strong = [f for f in named if not f.weak] or named
+    products = tuple(dict.fromkeys(f.typed for f in strong))[:MAX_PRODUCTS]
+    subjects = tuple(dict.fromkeys(f.english for f in found if f.english))[:MAX_PRODUCTS]
+    return products, subjects
+
+
+def extract_product_pairs(text: str) -> list[tuple[str, str]]:
+    """(as typed, English) for each product; either side may be "" (an English word, an unknown noun)."""
+    return [(f.typed, f.english) for f in _product_pairs(text) if not f.pet]
+
+
+@dataclass
+class _Found:
+    index: int  # which word
+    typed: str
+    english: str
+    whole: bool  # the product is the whole word (particles aside)
+    at_start: bool  # the product starts the word
+    weak: bool  # found inside a place noun ("빵" in "빵집"): listed after the others
+    pet: bool = False
+
+
+def _spans(text: str) -> list[tuple[str, int, int]]:
+    return [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(text)]
+
+
+def _strip_particle(word: str) -> str:
+    if len(word) >= 3 and word.endswith(_PARTICLE_ENDINGS):
+        return word[:-1]
+    if len(word) >= 4 and word.endswith(("이랑", "으로", "에서")):
+        return word[:-2]
+    return word
+
+
+def _is_place(word: str) -> bool:
+    return any(word.startswith(place) for places in lexicon.INDUSTRY_PLACES.values() for place in places if not place.isascii())
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> frozenset[str]:
+    known: set[str] = set(lexicon.KO_EN) | set(_STOP_TERMS) | set(lexicon.SEASONS) | _NOT_A_PRODUCT
+    for table in (lexicon.INDUSTRY_TERMS, lexicon.INDUSTRY_PLACES, lexicon.INTENT_CUES):
+        for items in table.values():
+            known.update(items)
+    return frozenset(known)
+
+
+def _unknown_noun(word: str) -> str | None:
+    """``word`` as a product name when it is an unknown Korean noun, else None."""
+    if not re.fullmatch(r"[가-힣]+", word):
+        return None
+    noun = _strip_particle(word)
+    if not 2 <= len(noun) <= 6 or noun.endswith(_ADJECTIVE_ENDINGS) or _DAY_RE.fullmatch(noun):
+        return None
+    known = _known_words()
+    if noun in known or word in known or _is_place(noun) or any(noun.startswith(cue) for cue in _PRODUCT_CUES):
+        return None
+    return noun
+
+
+def _before_cue(spans: list[tuple[str, int, int]], index: int) -> bool:
+    return index + 1 < len(spans) and spans[index + 1][0].startswith(_PRODUCT_CUES)
+
+
+def _product_pairs(text: str) -> list[_Found]:
     terms, max_len = _subject_terms()
-    products: list[str] = []
-    subjects: list[str] = []
-    for word in words(text):
+    spans = _spans(text)
+    found: list[_Found] = []
+    for index, (word, _, _) in enumerate(spans):
+        place = _is_place(word)
+        core = _strip_particle(word)
         matches = [m for m in _scan_word(word, terms, max_len) if terms[m.term]]
         for run in _contiguous_runs(matches):
             if all(m.term in _PETS for m in run):
                 # "강아지" sells nothing, but the picture should still show one.
-                subjects.append(" ".join(str(terms[m.term]) for m in run))
+                found.append(_Found(index, "", " ".join(str(terms[m.term]) for m in run), False, False, False, pet=True))
                 continue
             # Leading/trailing places and categories are not part of the product ("크루아상맛집").
             while run and run[-1].term in _NON_PRODUCTS:
@@ -169,11 +291,53 @@ def extract_products(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
             typed = word[run[0].start : run[-1].end]
             english = " ".join(str(terms[m.term]) for m in run)
             if word.isascii():
-                typed = ""  # copy stays Korean; the English word still feeds the image prompt
-            if typed and len(typed) <= MAX_PRODUCT_CHARS and typed not in products:
-                products.append(typed)
-            subjects.append(english)
-    return tuple(products[:MAX_PRODUCTS]), tuple(dict.fromkeys(subjects))[:MAX_PRODUCTS]
+                # Copy stays Korean; an abbreviation owners write in Latin letters ("PT") is kept.
+                typed = word if word.isupper() and 2 <= len(word) <= 4 else ""
+            rest = core[run[-1].end :] if core.startswith(typed) and run[0].start == 0 else ""
+            if typed and 1 <= len(rest) <= 2 and not rest.startswith(_LOOSE_PARTICLES) and _before_cue(spans, index):
+                typed = core  # "유자청 판매": a known word inside an unknown product name
+            if len(typed) > MAX_PRODUCT_CHARS:
+                typed = ""
+            whole = typed in (word, core)
+            found.append(_Found(index, typed, english, whole, run[0].start == 0, place and not whole))
+    # Unknown nouns right before a cue ("텀블러 출시").
+    taken = {f.index for f in found}
+    for index, (word, _, _) in enumerate(spans):
+        if index == 0 or not word.startswith(_PRODUCT_CUES) or index - 1 in taken:
+            continue
+        prev, prev_end = spans[index - 1][0], spans[index - 1][2]
+        if text[prev_end : spans[index][1]].strip():
+            continue  # punctuation between: not one phrase
+        noun = _unknown_noun(prev)
+        if noun:
+            found.append(_Found(index - 1, noun, "", True, True, False))
+            taken.add(index - 1)
+    found.sort(key=lambda f: f.index)
+    merged = _join_phrases(text, spans, found)
+    ordered = [f for f in merged if not f.weak] + [f for f in merged if f.weak]
+    return ordered
+
+
+def _join_phrases(text: str, spans: list[tuple[str, int, int]], found: list[_Found]) -> list[_Found]:
+    """Join a product with the product or modifier written right before it ("카네이션 꽃다발", "수분 세럼")."""
+    out: list[_Found] = []
+    for item in found:
+        index = item.index
+        gap_ok = index > 0 and not text[spans[index - 1][2] : spans[index][1]].strip()
+        prev = out[-1] if out else None
+        if gap_ok and item.at_start and item.typed:
+            if prev and prev.index == index - 1 and prev.whole and prev.typed and not prev.weak:
+                joined = f"{prev.typed} {item.typed}"
+                if len(joined) <= MAX_PRODUCT_CHARS:
+                    english = " ".join(e for e in (prev.english, item.english) if e)
+                    out[-1] = _Found(index, joined, english, item.whole, True, False)
+                    continue
+            modifier = spans[index - 1][0]
+            if modifier in _SPACE_MODIFIERS and len(f"{modifier} {item.typed}") <= MAX_PRODUCT_CHARS:
+                english = " ".join(e for e in (lexicon.KO_EN.get(modifier, ""), item.english) if e)
+                item = _Found(index, f"{modifier} {item.typed}", english, item.whole, True, item.weak)
+        out.append(item)
+    return out
 
 
 def _contiguous_runs(matches: list[_Match]) -> Iterable[list[_Match]]:
@@ -200,10 +364,14 @@ def detect_intent(text: str) -> str:
 
 
 def extract_deal(text: str) -> tuple[str | None, str | None]:
-    """A discount phrase for copy ("30% 할인", "1+1") and a price ("4,500원"), when stated."""
+    """A discount phrase for copy ("30% 할인", "1+1", "한정 판매") and a price ("4,500원"), when stated."""
     deal: str | None = None
+    priced = text
     if m := _PERCENT_RE.search(text):
-        deal = f"{int(m.group(1))}% 할인"
+        deal = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인"
+    elif m := _WON_OFF_RE.search(text):
+        deal = f"{int(m.group(1).replace(',', '')):,}원 할인"
+        priced = text[: m.start()] + text[m.end() :]
     elif m := _BUNDLE_RE.search(text):
         deal = "2+1" if m.group(0).startswith(("2", "투")) else "1+1"
     elif _HALF_RE.search(text):
@@ -212,10 +380,61 @@ def extract_deal(text: str) -> tuple[str | None, str | None]:
         deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
     elif _GIFT_RE.search(text):
         deal = "사은품 증정"
+    elif m := _BOOKING_OFF_RE.search(text):
+        deal = f"{m.group(1).strip()} 예약 할인" if m.group(1) else "예약 할인"
+    if m := _FIRST_COME_RE.search(text):
+        first_come = f"선착순 {m.group(1).replace(' ', '')}" if m.group(1) else "선착순"
+        deal = f"{first_come} {deal}" if deal else f"{first_come} 혜택" if not m.group(1) else first_come
+    elif deal is None and (m := _LIMITED_RE.search(text)):
+        deal = "한정 수량" if "수량" in m.group(0) else "한정 판매"
     price: str | None = None
-    if m := _PRICE_RE.search(text):
+    if m := _PRICE_RE.search(priced):
         price = f"{int(m.group(1).replace(',', '')):,}원"
     return deal, price
+
+
+def extract_timing(text: str) -> str | None:
+    """When the offer runs, as copy would say it: "5월 8일까지", "이번 주", "주말"."""
+    if m := _DATE_RE.search(text):
+        return f"{int(m.group(1))}월 {int(m.group(2))}일" + ("까지" if m.group(3) else "")
+    if m := _DAY_RE.search(text):
+        day = re.sub(r"\s+", "", m.group(1))
+        day = {"이번주말": "이번 주말", "다음주말": "다음 주말", "이번주": "이번 주", "다음주": "다음 주", "이번달": "이번 달",
+               "다음달": "다음 달", "오늘하루": "오늘 하루"}.get(day, day)  # fmt: skip
+        return day + ("까지" if m.group(2) else "")
+    return None
+
+
+def detect_launch(text: str) -> str | None:
+    """The event an offer celebrates, as copy says it ("오픈", "출시"), if the sentence names one."""
+    for cue, word in _LAUNCH_CUES:
+        if cue in text:
+            if word is None:
+                text = text.replace(cue, " ")
+                continue
+            return word
+    return None
+
+
+def is_casual(text: str) -> bool:
+    """Whether the owner wrote in 반말 ("딸기라떼 나왔어!"), which the ad then keeps.
+
+    A request to the tool ("만들어줘") says nothing about the ad's voice, and a sentence of
+    nouns ("주말 소금빵 한정 판매") is neither, so both leave the polite default.
+    """
+    if "반말" in text and "존댓말" not in text:
+        return True
+    if _POLITE_END_RE.search(text):
+        return False
+    known = _known_words()
+    for sentence in re.split(r"[.!?~\n]+", text):
+        last = words(sentence)[-1:] or [""]
+        word = last[0]
+        if len(word) < 2 or word in known or word.endswith(("줘", "주라", "줄래")):
+            continue
+        if _CASUAL_END_RE.search(word):
+            return True
+    return False
 
 
 def detect_season(text: str) -> tuple[str | None, str | None]:
@@ -241,4 +460,7 @@ def analyze(text: str) -> Brief:
         price=price,
         season=season,
         season_scene=season_scene,
+        timing=extract_timing(text),
+        launch=detect_launch(text),
+        casual=is_casual(text),
     )

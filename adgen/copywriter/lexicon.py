@@ -31,15 +31,19 @@ INDUSTRY_PLACES: Final[dict[str, tuple[str, ...]]] = {
 # Other words that point to an industry (products, services), weaker than a place noun.
 INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
     "cafe": ("커피", "아메리카노", "라떼", "카페라떼", "에스프레소", "콜드브루", "바닐라라떼", "딸기라떼", "녹차라떼", "말차",
-             "스무디", "에이드", "프라푸치노", "빙수", "음료", "밀크티", "홍차", "와플", "마카롱", "원두", "핸드드립", "브런치",
+             "스무디", "에이드", "프라푸치노", "빙수", "음료", "밀크티", "홍차", "와플", "마카롱", "아이스크림", "원두", "핸드드립",
+             "브런치",
              "coffee", "latte", "espresso"),
     "bakery": ("빵", "식빵", "크루아상", "크로와상", "바게트", "소금빵", "베이글", "케이크", "케익", "도넛", "스콘", "타르트", "쿠키",
-               "마들렌", "휘낭시에", "단팥빵", "모닝빵", "파이", "bread", "cake", "croissant"),
+               "마들렌", "휘낭시에", "단팥빵", "모닝빵", "파이", "생크림", "크림빵", "슈크림", "bread", "cake", "croissant"),
     "restaurant": ("점심", "저녁", "런치", "디너", "한식", "양식", "중식", "일식", "파스타", "피자", "치킨", "삼겹살", "고기", "갈비",
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
                    "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "pizza", "burger", "pasta", "steak"),
     "beauty": ("헤어", "커트", "컷트", "펌", "파마", "염색", "네일", "젤네일", "페디큐어", "피부", "피부관리", "마사지", "왁싱",
-               "메이크업", "화장품", "속눈썹", "두피", "hair", "nail", "beauty", "skincare"),
+               "메이크업", "화장품", "속눈썹", "두피", "세럼", "스킨케어", "수분크림", "아이크림", "핸드크림", "선크림", "토너", "앰플",
+               "에센스",
+               "로션", "립스틱", "립밤", "립글로스", "틴트", "쿠션팩트", "파운데이션", "마스크팩", "클렌징", "클렌저", "코스메틱",
+               "기초화장품", "향수", "크림", "립", "쿠션", "스킨", "hair", "nail", "beauty", "skincare", "serum"),
     "fitness": ("헬스", "요가", "PT", "퍼스널트레이닝", "운동", "다이어트", "근력", "바디프로필", "회원권", "복싱", "수영", "yoga",
                 "pilates", "workout"),
     "fashion": ("옷", "의류", "패션", "원피스", "니트", "코트", "자켓", "재킷", "셔츠", "티셔츠", "청바지", "바지", "스커트", "신발",
@@ -52,6 +56,10 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
             "puppy", "pet"),
     "realestate": ("아파트", "원룸", "투룸", "오피스텔", "매매", "전세", "월세", "분양", "매물", "상가", "임대", "입주", "apartment"),
 }  # fmt: skip
+
+# Beauty words that also name food or furniture ("딸기 크림 케이크", "쿠션"): they decide the
+# industry only when nothing else in the sentence points to one.
+WEAK_TERMS: Final = frozenset({"크림", "립", "쿠션", "스킨"})
 
 PLACE_WEIGHT: Final = 3
 TERM_WEIGHT: Final = 1
@@ -83,11 +91,11 @@ INDUSTRY_HASHTAGS: Final[dict[str, tuple[str, ...]]] = {
     "general": ("#우리동네", "#동네가게", "#추천", "#소상공인", "#이벤트"),
 }  # fmt: skip
 
-# Tone when the owner chose none: a friendly 반말 suits gyms, fashion and pet shops whose
-# customers are addressed as friends; everywhere else polite 해요체 is the safe default.
+# Tone when the owner chose none: polite 해요체 for every industry, because an ad speaks for a
+# business to strangers. 반말 only when asked for, or when the owner's own sentence is in 반말.
 DEFAULT_TONE: Final[dict[str, str]] = {
-    "cafe": "존댓말", "bakery": "존댓말", "restaurant": "존댓말", "beauty": "존댓말", "fitness": "반말",
-    "fashion": "반말", "academy": "존댓말", "flower": "존댓말", "pet": "반말", "realestate": "존댓말", "general": "존댓말",
+    "cafe": "존댓말", "bakery": "존댓말", "restaurant": "존댓말", "beauty": "존댓말", "fitness": "존댓말",
+    "fashion": "존댓말", "academy": "존댓말", "flower": "존댓말", "pet": "존댓말", "realestate": "존댓말", "general": "존댓말",
 }  # fmt: skip
 
 DEFAULT_STYLE: Final[dict[str, str]] = {
@@ -99,9 +107,10 @@ DEFAULT_STYLE: Final[dict[str, str]] = {
 # --- intents -------------------------------------------------------------------------------
 
 INTENT_CUES: Final[dict[str, tuple[str, ...]]] = {
-    "opening": ("오픈", "개업", "개점", "문을 열", "문 열", "새로 열", "그랜드", "open", "opening"),
+    "opening": ("오픈", "개업", "개점", "문을 열", "문 열", "새로 열", "그랜드", "리뉴얼", "open", "opening"),
     "new": ("신메뉴", "신상", "신제품", "출시", "새로 나온", "새로나온", "새 메뉴", "런칭", "론칭", "신규", "new"),
-    "event": ("할인", "세일", "이벤트", "특가", "1+1", "증정", "쿠폰", "무료", "사은품", "적립", "%", "sale", "event"),
+    "event": ("할인", "세일", "이벤트", "특가", "1+1", "2+1", "증정", "쿠폰", "무료", "사은품", "적립", "%", "한정", "선착순",
+              "sale", "event"),
     "season": ("봄", "여름", "가을", "겨울", "크리스마스", "성탄", "연말", "새해", "설날", "추석", "명절", "발렌타인", "화이트데이",
                "어버이날", "어린이날", "스승의날", "졸업", "입학", "시즌", "방학", "christmas"),
 }  # fmt: skip
@@ -152,6 +161,7 @@ KO_EN: Final[dict[str, str]] = {
     "소금빵": "salt butter roll", "베이글": "bagel", "케이크": "cake", "케익": "cake", "도넛": "donut", "스콘": "scone",
     "타르트": "tart", "쿠키": "cookies", "마들렌": "madeleine", "휘낭시에": "financier", "단팥빵": "red bean bun",
     "모닝빵": "dinner rolls", "파이": "pie", "베이커리": "bakery",
+    "생크림": "whipped cream", "크림빵": "cream bun", "슈크림": "cream puff", "아이스크림": "ice cream",
     # restaurant
     "파스타": "pasta", "피자": "pizza", "치킨": "fried chicken", "삼겹살": "grilled pork belly", "고기": "grilled meat",
     "갈비": "korean bbq ribs", "국밥": "korean soup with rice", "김치찌개": "kimchi stew", "김치": "kimchi",
@@ -166,6 +176,13 @@ KO_EN: Final[dict[str, str]] = {
     "염색": "dyed hair", "네일": "nail art", "젤네일": "gel nail art", "페디큐어": "pedicure", "피부": "skin care",
     "피부관리": "facial skin care", "마사지": "massage", "왁싱": "waxing", "메이크업": "makeup", "화장품": "cosmetics",
     "속눈썹": "eyelash extension", "두피": "scalp care", "미용실": "hair salon", "네일샵": "nail salon",
+    "세럼": "serum bottle", "수분": "hydrating", "보습": "moisturizing", "스킨케어": "skincare products",
+    "수분크림": "moisturizing cream jar",
+    "아이크림": "eye cream jar", "핸드크림": "hand cream tube", "선크림": "sunscreen tube", "토너": "toner bottle",
+    "앰플": "ampoule bottle", "에센스": "essence bottle", "로션": "lotion bottle", "립스틱": "lipstick", "립밤": "lip balm",
+    "립글로스": "lip gloss", "틴트": "lip tint", "립": "lipstick", "쿠션": "cushion compact", "쿠션팩트": "cushion compact",
+    "파운데이션": "foundation bottle", "마스크팩": "sheet mask", "클렌징": "cleansing foam", "클렌저": "cleanser",
+    "향수": "perfume bottle", "코스메틱": "cosmetics",
     # fitness
     "헬스": "gym workout", "헬스장": "gym", "요가": "yoga", "필라테스": "pilates", "운동": "workout",
     "다이어트": "healthy fitness", "크로스핏": "crossfit", "복싱": "boxing", "수영": "swimming", "클라이밍": "climbing",
@@ -178,7 +195,7 @@ KO_EN: Final[dict[str, str]] = {
     "학원": "classroom", "영어": "english study", "수학": "math study", "코딩": "coding class", "피아노": "piano",
     "미술": "art class", "책": "books", "공부": "studying",
     # flower
-    "꽃": "flowers", "꽃다발": "flower bouquet", "부케": "bouquet", "화분": "potted plant", "식물": "plants",
+    "꽃": "flowers", "꽃다발": "bouquet", "부케": "bouquet", "화분": "potted plant", "식물": "plants",
     "장미": "roses", "튤립": "tulips", "프리지아": "freesia", "카네이션": "carnations", "안개꽃": "baby's breath flowers",
     "작약": "peonies", "수국": "hydrangeas", "해바라기": "sunflowers", "화환": "flower wreath", "꽃바구니": "flower basket",
     "드라이플라워": "dried flowers",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import random
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from adgen import validation
@@ -57,6 +57,8 @@ def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) 
         "deal": deal,
         "price": brief.price,
         "season": brief.season,
+        "when": brief.when,
+        "launch": brief.launch,
         "perk": rng.choice(copy.perks),
         "try": copy.try_verb,
         "new": new_word,
@@ -73,6 +75,53 @@ def _render_all(items: Iterable[str], ctx: _Context, limit: int) -> list[str]:
     return out
 
 
+_CORE_RE = re.compile(r"\d[\d,]*\s*(?:%|원)|\d\+\d")
+
+
+def _core(deal: str) -> str:
+    """The part of an offer a customer must see: "20%" of "최대 20% 할인", "1+1"."""
+    m = _CORE_RE.search(deal)
+    return m.group(0) if m else deal
+
+
+def facts_of(brief: Brief) -> list[tuple[str, int]]:
+    """What the owner asked for, as (text the copy must contain, weight): offer > product > time."""
+    facts: list[tuple[str, int]] = []
+    if brief.deal:
+        facts.append((_core(brief.deal), 4))
+    if brief.products:
+        facts.append((brief.products[0], 2))
+    if brief.when:
+        facts.append((brief.when, 1))
+    return facts
+
+
+def _score(text: str, facts: Sequence[tuple[str, int]]) -> int:
+    return sum(weight for fact, weight in facts if fact in text)
+
+
+def _pick_best(candidates: Sequence[str], rng: random.Random, score: Callable[[str], int], exclude: Iterable[str] = ()) -> str | None:
+    """A random candidate among those that score best; with ``exclude``, the best tier that has a fresh one."""
+    excluded = set(exclude)
+    for tier in sorted({score(c) for c in candidates}, reverse=True):
+        pool = [c for c in candidates if score(c) == tier and c not in excluded]
+        if pool:
+            return rng.choice(pool)
+    return _pick(candidates, rng)
+
+
+def _headline_score(ctx: _Context) -> Callable[[str], int]:
+    """A headline carries the most important fact: the offer, else the product."""
+    facts = facts_of(ctx.brief)
+    primary = facts[:1]
+    return lambda text: _score(text, primary)
+
+
+def _body_score(ctx: _Context) -> Callable[[str], int]:
+    facts = facts_of(ctx.brief)
+    return lambda text: _score(text, facts)
+
+
 def _pick(candidates: Sequence[str], rng: random.Random, exclude: Iterable[str] = ()) -> str | None:
     excluded = set(exclude)
     fresh = [c for c in candidates if c not in excluded]
@@ -86,6 +135,7 @@ def headline_candidates(ctx: _Context) -> list[str]:
     generic = templates.HEADLINES[intent]
     extra = ("{new} {item} 출시!",) if intent == "new" else ()
     items = [*own, *generic] if intent == "promo" else [*generic, *extra]
+    items += templates.FACT_HEADLINES
     found = _render_all(items, ctx, ctx.budget.headline)
     if len(found) < 3:  # e.g. "season" without a product: borrow the industry's own lines
         found += [h for h in _render_all(own, ctx, ctx.budget.headline) if h not in found]
@@ -96,7 +146,7 @@ def body_candidates(ctx: _Context) -> list[str]:
     own = templates.INDUSTRY_COPY[ctx.brief.industry].bodies
     generic = templates.BODIES[ctx.brief.intent]
     # The intent's own bodies say what the ad is about; the industry's give it its voice.
-    return _render_all([*generic, *own], ctx, ctx.budget.body)
+    return _render_all([*templates.FACT_BODIES, *generic, *own], ctx, ctx.budget.body)
 
 
 def cta_candidates(ctx: _Context) -> list[str]:
@@ -106,13 +156,14 @@ def cta_candidates(ctx: _Context) -> list[str]:
 
 def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     brief = ctx.brief
-    first: list[str] = [f"#{p}" for p in brief.products]
+    first: list[str] = [f"#{p.replace(' ', '')}" for p in brief.products[:1]]
+    if brief.season:
+        first.append(f"#{brief.season}")
+    first += [f"#{p.replace(' ', '')}" for p in brief.products[1:]]
     if brief.intent == "new":
         first.append("#신메뉴" if brief.industry in _FOOD_INDUSTRIES else "#신상")
     elif brief.intent in _INTENT_TAGS:
         first.append(rng.choice(_INTENT_TAGS[brief.intent]))
-    if brief.season:
-        first.append(f"#{brief.season}")
     if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
         first.append(f"#{brief.place}")
     rest = list(lexicon.INDUSTRY_HASHTAGS[brief.industry])
@@ -127,8 +178,8 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
 def compose_copy(ctx: _Context, rng: random.Random, *, exclude: AdCopy | None = None) -> AdCopy:
     """A fresh ad copy; with ``exclude``, one whose fields differ from it where possible."""
     avoid = (exclude.headline, exclude.body, exclude.cta) if exclude else ()
-    headline = _pick(headline_candidates(ctx), rng, avoid) or _SAFE_HEADLINE[ctx.tone]
-    body = _pick(body_candidates(ctx), rng, avoid) or _SAFE_BODY[ctx.tone]
+    headline = _pick_best(headline_candidates(ctx), rng, _headline_score(ctx), avoid) or _SAFE_HEADLINE[ctx.tone]
+    body = _pick_best(body_candidates(ctx), rng, _body_score(ctx), avoid) or _SAFE_BODY[ctx.tone]
     cta = _pick(cta_candidates(ctx), rng, avoid) or _SAFE_CTA
     return AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags_for(ctx, rng))
 
@@ -150,7 +201,8 @@ class LocalCopywriter:
             return self.refine(request, budget, rng)
 
         brief = analysis.analyze(request.input_text)
-        tone = requested_tone or lexicon.DEFAULT_TONE[brief.industry]
+        # Polite unless asked otherwise, or unless the owner wrote in 반말 themselves.
+        tone = requested_tone or ("반말" if brief.casual else lexicon.DEFAULT_TONE[brief.industry])
         style, style_extras = image_prompt.style_for(request.style, brief.industry)
         ctx = _context(brief, tone, budget, rng)
         ad_copy = compose_copy(ctx, rng)

@@ -152,11 +152,14 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     specific_image = style != previous.style or bool(extras)
 
     # --- products the last ad did not show ----------------------------------------------
-    products, subjects = analysis.extract_products(text)
     shown = previous.image_prompt.lower() + " " + previous.ad_copy.as_text()
-    new = [(p, s) for p, s in zip(products, subjects, strict=False) if s.lower() not in shown and p not in shown]
+    new = [
+        (p, s)
+        for p, s in analysis.extract_product_pairs(text)[: analysis.MAX_PRODUCTS]
+        if p and p not in shown and not (s and s.lower() in shown)
+    ]
     new_products = tuple(p for p, _ in new)
-    new_subjects = tuple(s for _, s in new)
+    new_subjects = tuple(s for _, s in new if s)
     if new_products:
         edits.add("content")
 

@@ -1,7 +1,7 @@
 """Korean ad-copy templates, their rendering, and tone conversion.
 
 Template syntax:
-    {place} {product} {item} {deal} {price} {season} {perk} {try}
+    {place} {product} {item} {deal} {price} {season} {when} {launch} {perk} {try}
         slots. ``{product}`` falls back to the industry's default product; ``{item}`` only
         renders when the sentence named a product, so "NEW {item}" never reads "NEW 상품".
     {product|을}
@@ -118,6 +118,41 @@ CTAS: Final[dict[str, tuple[str, ...]]] = {
     "season": ("지금 확인하기", "혜택 보러 가기", "예약하기"),
     "promo": ("지금 방문하기", "자세히 보기", "[놀러 오세요|놀러 와]"),
 }
+
+# Templates that say what the owner asked for, in their words: the product ({item}), the offer
+# ({deal}) and when it runs ({when}: "이번 주", "어버이날"). Used for every intent; the copywriter
+# prefers, among those that fit, the ones that carry the most of these facts.
+FACT_HEADLINES: Final = (
+    "{item} {deal}!",
+    "{item}, {deal}!",
+    "{when} {deal}!",
+    "{when}만 {deal}!",
+    "{launch} 기념 {deal}!",
+    "{deal} 찬스!",
+    "{deal} 진행 중!",
+    "{when} 한정 {item}",
+    "{when} {item} {deal}",
+)
+FACT_BODIES: Final = (
+    # product, offer and time
+    "{when} {item} {deal}! 지금 {try}.",
+    "{item} {deal}, {when} [진행해요|진행해]. 지금 {try}!",
+    "{when} {deal} {item}! 이번 기회 [놓치지 마세요|놓치지 마].",
+    "{item}, {when} {deal}! 놓치면 [아쉬워요|아쉬워].",
+    "{when} {launch} 기념 {item} {deal}! 지금 {try}.",
+    "{item} {deal}! {when} {place|에서} [기다릴게요|기다릴게].",
+    # product and offer
+    "{item} {deal}! 지금 {try}.",
+    "{launch} 기념 {item} {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
+    "{item} {deal} 소식! {place|에서} [기다릴게요|기다릴게].",
+    "지금 {item} {deal} [진행해요|진행해]. 서둘러 [주세요|줘]!",
+    # offer and time
+    "{when} {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
+    "{when} {deal} 진행 중! 지금 {try}.",
+    # product and time
+    "{when} {item|을} [만나 보세요|만나 봐]!",
+    "{when} 한정 {item}! 지금 {try}.",
+)
 
 # Short sentences for "문구를 짧게" when no template is shorter, and to extend a body for "더 길게".
 SHORT_BODIES: Final = (
@@ -343,7 +378,7 @@ _SENTENCE_END: Final = r"(?=\s*(?:[.!?~]|$))"
 
 
 def _all_templates() -> list[str]:
-    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES]
+    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES, *FACT_HEADLINES, *FACT_BODIES]
     for table in (HEADLINES, BODIES, CTAS):
         for items in table.values():
             texts.extend(items)

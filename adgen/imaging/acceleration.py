@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 DTYPES: dict[str, torch.dtype] = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
 AttentionBackend = Literal["auto", "cudnn", "flash", "efficient", "math"]
+COMPILE_MODES = ("default", "reduce-overhead", "max-autotune-no-cudagraphs", "max-autotune")  # torch.compile's modes
 
 # Inductor settings from PyTorch's "diffusion-fast" work (SDXL on A100/H100). conv_1x1_as_mm lowers 1x1
 # convolutions to matmuls; epilogue_fusion=False keeps pointwise ops out of autotuned matmul templates (it was
@@ -89,6 +90,8 @@ class AccelerationOptions:
             raise ValueError(f"`dtype` must be one of {sorted(DTYPES)} but is {self.dtype!r}.")
         if self.deepcache_interval < 0:
             raise ValueError(f"`deepcache_interval` must be >= 0 (0 and 1 = off) but is {self.deepcache_interval}.")
+        if self.compile_mode not in COMPILE_MODES:
+            raise ValueError(f"`compile_mode` must be one of {', '.join(COMPILE_MODES)} but is {self.compile_mode!r}.")
         if self.attention_backend not in ("auto", "cudnn", "flash", "efficient", "math"):
             raise ValueError(f"`attention_backend` must be auto, cudnn, flash, efficient or math but is {self.attention_backend!r}.")
         if self.cache_dir is not None:

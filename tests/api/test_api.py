@@ -182,15 +182,15 @@ def test_bad_uploads(api: httpx.Client, files: dict[str, Any], code: str) -> Non
 @pytest.mark.parametrize(
     ("body", "code"),
     [
-        ({"input_text": "", "aspect_ratio": "1:1"}, "invalid_input_text"),
-        ({"input_text": "   ", "aspect_ratio": "1:1"}, "invalid_input_text"),
-        ({"input_text": "가" * 501, "aspect_ratio": "1:1"}, "invalid_input_text"),
+        ({"input_text": "", "aspect_ratio": "1:1"}, "empty_input"),
+        ({"input_text": "   ", "aspect_ratio": "1:1"}, "empty_input"),
+        ({"input_text": "가" * 501, "aspect_ratio": "1:1"}, "input_too_long"),
         ({"input_text": "카페", "aspect_ratio": "16:9"}, "invalid_aspect_ratio"),
         ({"input_text": "카페", "aspect_ratio": "1:1", "content_type": "video"}, "invalid_content_type"),
         ({"input_text": "카페", "aspect_ratio": "1:1", "variants": 5}, "invalid_variants"),
         ({"input_text": "카페", "aspect_ratio": "1:1", "session_id": "../../x"}, "invalid_session_id"),
         ({"input_text": "카페", "aspect_ratio": "1:1", "user_id": 1}, "unknown_field"),
-        ({"aspect_ratio": "1:1"}, "invalid_input_text"),
+        ({"aspect_ratio": "1:1"}, "empty_input"),
     ],
 )
 def test_ad_request_validation(api: httpx.Client, body: dict[str, Any], code: str) -> None:

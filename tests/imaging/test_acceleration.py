@@ -155,7 +155,7 @@ def test_options_from_settings(imaging_settings: Any, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("dtype", "float8"), ("deepcache_interval", -1), ("attention_backend", "xformers")],
+    [("dtype", "float8"), ("deepcache_interval", -1), ("attention_backend", "xformers"), ("compile_mode", "fastest")],
 )
 def test_invalid_options_are_refused(field: str, value: Any) -> None:
     with pytest.raises(ValueError, match=field):

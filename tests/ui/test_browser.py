@@ -75,9 +75,9 @@ def page(browser_url: str) -> Iterator[Any]:
         assert errors == [], errors
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, *, full_page: bool = True) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / name), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
 def field(page: Any, elem_id: str) -> Any:
@@ -165,12 +165,20 @@ def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> N
     expect(field(page, "login-id")).to_be_visible()
 
 
-def test_bad_signup_shows_the_korean_message(page: Any) -> None:
+def test_mistakes_are_explained_in_korean(page: Any) -> None:
     from playwright.sync_api import expect
 
+    # sign-up form: the seed's message next to the form
     field(page, "signup-id").fill("ab")
     field(page, "signup-pw").fill(PASSWORD)
     field(page, "signup-pw2").fill(PASSWORD)
     page.locator("#signup-btn").click()
-    expect(page.get_by_text("ID는 3-20자의 영문/숫자만 가능합니다.").first).to_be_visible()
+    expect(page.locator("#auth-msg")).to_contain_text("ID는 3-20자의 영문/숫자만 가능합니다.")
     expect(page.locator("#adgen-header")).to_contain_text("게스트 모드")
+
+    # generation (a guest): an empty request gets a Korean error toast, no traceback
+    page.get_by_role("tab", name="광고 생성").click()
+    page.locator("#adgen-send").click()
+    expect(page.get_by_text("광고 요청 내용을 입력해 주세요.").first).to_be_visible()
+    assert "Traceback" not in page.content()
+    shot(page, "error-toast.png", full_page=False)  # the toast is fixed to the viewport
