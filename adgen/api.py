@@ -315,7 +315,8 @@ def create_api(runtime: Runtime) -> FastAPI:
         return services.get_chat_history(ctx, user_id, session_id)
 
     @api.get("/images/{filename}", tags=["images"], response_class=FileResponse,
-             responses={200: {"content": {"image/png": {}}}, 404: {"model": ErrorResponse, "description": "Not found or not yours"}})
+             responses={200: {"content": {"image/png": {}}}, 401: ERROR_RESPONSES[401],
+                        404: {"model": ErrorResponse, "description": "Not found or not yours"}})
     def image(filename: str, user_id: CurrentUser) -> FileResponse:
         # Only "<64 hex>.png" can name a file; everything else is the same 404.
         if not filename.endswith(".png"):

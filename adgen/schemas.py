@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from adgen import validation
 
@@ -13,6 +13,15 @@ AspectRatio = Literal["1:1", "4:3", "3:4"]
 ContentType = Literal["image", "text", "both"]
 Tone = Literal["존댓말", "반말"]
 TaskState = Literal["pending", "processing", "completed", "failed"]
+
+
+def _as_utc(value: datetime) -> datetime:
+    # The database holds naive UTC; a timestamp without an offset is not an RFC 3339 date-time,
+    # and a client would read it as its own local time.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_as_utc)]
 
 
 def _check(fn, value):  # type: ignore[no-untyped-def]
@@ -106,7 +115,7 @@ class GenerationHistoryItem(BaseModel):
     id: int
     output_url: str | None
     bare_image_url: str | None = None
-    created_at: datetime
+    created_at: UtcDatetime
     style: str | None
     aspect_ratio: str
     input_text: str
@@ -119,12 +128,12 @@ class GenerationHistoryItem(BaseModel):
 class ChatSessionItem(BaseModel):
     session_id: str
     first_message: str
-    created_at: datetime
-    last_activity: datetime | None = None
+    created_at: UtcDatetime
+    last_activity: UtcDatetime | None = None
 
 
 class ChatMessageItem(BaseModel):
     role: Literal["user", "assistant"]
     content: str
     gen_image_url: str | None
-    created_at: datetime
+    created_at: UtcDatetime

@@ -244,8 +244,8 @@ def format_kst(moment: datetime | None, fmt: str = "%Y.%m.%d %H:%M") -> str:
 
 def session_label(item: dict[str, Any]) -> str:
     first = " ".join(str(item.get("first_message") or "").split())
-    if len(first) > 34:
-        first = first[:33] + "…"
+    if len(first) > 30:
+        first = first[:29] + "…"
     when = format_kst(item.get("last_activity") or item.get("created_at"), "%m.%d %H:%M")
     return f"{first} · {when}" if when else first
 
@@ -510,7 +510,7 @@ class AdGenUI:
                         self.style = gr.Dropdown(
                             [("자동", AUTO)] + [(STYLE_LABELS.get(s, s), s) for s in STYLES], value=AUTO, label="스타일"
                         )
-                        self.tone = gr.Radio(TONE_CHOICES, value=AUTO, label="말투")
+                        self.tone = gr.Radio(TONE_CHOICES, value=AUTO, label="말투", min_width=250)
                         self.variants = gr.Slider(1, self.settings.max_variants, value=1, step=1, label="시안 개수")
                     with gr.Row():
                         self.photo = gr.File(
@@ -553,6 +553,7 @@ class AdGenUI:
                 self.history_chat = gr.Chatbot(
                     label="대화 내용",
                     elem_id="history-chat",
+                    autoscroll=False,  # a stored conversation reads from its beginning
                     height=460,
                     layout="bubble",
                     placeholder="왼쪽에서 대화를 고르면 내용이 여기에 보여요.",
