@@ -72,7 +72,7 @@ class AccelerationOptions:
     channels_last: bool = True
     fuse_qkv: bool = True
     compile: bool = False
-    compile_mode: str = "max-autotune-no-cudagraphs"
+    compile_mode: str = "default"
     compile_dynamic: bool = False
     compile_fullgraph: bool = False
     compile_backend: str = "inductor"
