@@ -21,7 +21,7 @@ from adgen.api import create_api
 from adgen.errors import AdGenError
 from adgen.runtime import Runtime
 from adgen.settings import get_settings
-from adgen.ui import build_ui
+from adgen.ui import build_ui, ui_options
 
 log = logging.getLogger("app")
 
@@ -41,7 +41,8 @@ def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
         )
 
     demo = build_ui(runtime)
-    app = gr.mount_gradio_app(app, demo, path="/", show_error=False)
+    # Gradio 6 takes the theme and CSS at mount/launch time, not in Blocks().
+    app = gr.mount_gradio_app(app, demo, path="/", show_error=False, **ui_options(runtime.settings))
     return app, demo
 
 
@@ -83,7 +84,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.share:
             # Gradio's share tunnel needs its own launch; the REST API is mounted onto that server.
-            demo.launch(server_name=args.host, server_port=args.port, share=True, prevent_thread_lock=True, show_error=False)
+            demo.launch(
+                server_name=args.host, server_port=args.port, share=True, prevent_thread_lock=True, show_error=False,
+                **ui_options(settings),
+            )
             demo.server_app.router.routes.insert(0, app.router.routes[0])
             demo.block_thread()
         else:
