@@ -374,7 +374,9 @@ def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_
     first = generated[0]
     accent = getattr(first.palette, "accent", None) if first.palette is not None else None
     method = first.metadata.get("method", "t2i")
-    return [g.image for g in generated], accent, first.product_box, method, ctx.image_generator.name, False
+    # Text must not cover the product photo, nor the template's motif (same rule, smaller box).
+    keep_clear = first.product_box or first.metadata.get("motif_box")
+    return [g.image for g in generated], accent, keep_clear, method, ctx.image_generator.name, False
 
 
 @contextmanager

@@ -442,7 +442,7 @@ class TemplateImageGenerator:
         results = []
         for i in range(num_images):
             started = time.perf_counter()
-            image, palette, product_box, layout = self.render(size, seed + i, industry_key, style_key, photo)
+            image, palette, product_box, layout, motif_box = self.render(size, seed + i, industry_key, style_key, photo)
             metadata = {
                 "seed": seed + i,
                 "style": style_key,
@@ -457,6 +457,8 @@ class TemplateImageGenerator:
                 "height": size[1],
                 "layout": layout.name,
                 "text_area": _abs_box(layout.text, *size),
+                # The industry motif drawn on the hero shape: text laid over it would be hard to read.
+                "motif_box": motif_box,
                 "product_photo": photo is not None,
                 "palette": palette.to_dict(),
                 "elapsed_s": round(time.perf_counter() - started, 3),
@@ -467,8 +469,8 @@ class TemplateImageGenerator:
 
     def render(
         self, size: tuple[int, int], seed: int, industry: str, style: str, photo: Image.Image | None = None
-    ) -> tuple[Image.Image, Palette, Box | None, Layout]:
-        """One background: (image, palette, product_box, layout). Deterministic for its arguments."""
+    ) -> tuple[Image.Image, Palette, Box | None, Layout, Box | None]:
+        """One background: (image, palette, product_box, layout, motif_box). Deterministic for its arguments."""
         w, h = size
         # Mix the industry and style into the stream: seed 7 for a cafe and for a gym should differ.
         rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), zlib.crc32(style.encode()), w, h])
@@ -555,6 +557,7 @@ class TemplateImageGenerator:
 
         card_box: Box | None = None
         product_box: Box | None = None
+        motif_box: Box | None = None
         scaled_photo: Image.Image | None = None
         if photo is not None:
             scaled_photo, product_box, card_box = self._product_card(canvas, c, photo, hero, short)
@@ -564,6 +567,7 @@ class TemplateImageGenerator:
             m = np.asarray(motif_mask(industry, msize), dtype=np.float32) / 255.0
             ink = mix(c.shape, c.text, 0.55) if not is_dark(c.shape) else mix(c.shape, (255, 255, 255), 0.75)
             canvas.mask(int(hcx - msize / 2), int(hcy - msize / 2), m, ink, 0.55 if style != "premium" else 0.6)
+            motif_box = (int(hcx - msize / 2), int(hcy - msize / 2), int(hcx + msize / 2), int(hcy + msize / 2))
 
         # 6. Fine accents: a few dots and small rings orbiting the hero (and, for busy styles, in
         # the open corners), never on the text area, the hero shape or the product.
@@ -612,7 +616,7 @@ class TemplateImageGenerator:
         if scaled_photo is not None and product_box is not None:
             mask = scaled_photo.getchannel("A") if scaled_photo.mode == "RGBA" else None
             image.paste(scaled_photo.convert("RGB") if mask is not None else scaled_photo, product_box[:2], mask)
-        return image, palette, product_box, layout
+        return image, palette, product_box, layout, motif_box
 
     @staticmethod
     def _choose_layout(rng: np.random.Generator, size: tuple[int, int], photo: Image.Image | None) -> Layout:
