@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     sdxl_channels_last: bool = Field(True, description="UNet/VAE in channels_last memory format.")
     sdxl_fuse_qkv: bool = Field(True, description="Fuse attention QKV projections.")
     sdxl_compile: bool = Field(False, description="torch.compile the UNet (long first call; cached in DATA_DIR/inductor).")
-    sdxl_compile_mode: str = Field("default", description="torch.compile mode (measured: `default` + CUDA graphs, see docs/performance.md).")
+    sdxl_compile_mode: str = Field("default", description="torch.compile mode (`default` + CUDA graphs was measured; docs/performance.md).")
     sdxl_deepcache_interval: int = Field(0, ge=0, le=10, description="DeepCache-style feature reuse every N steps (0 = off).")
     sdxl_cuda_graphs: bool = Field(True, description="With SDXL_COMPILE: CUDA graphs on top of the compile mode (cuts launch gaps).")
     sdxl_compile_vae: bool = Field(True, description="With SDXL_COMPILE: also compile the VAE decoder.")
