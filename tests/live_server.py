@@ -21,7 +21,9 @@ def free_port() -> int:
 @contextmanager
 def serve(app: Any) -> Iterator[str]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # Streaming clients (Gradio's event stream) hold connections open: don't wait long for them at exit.
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
@@ -33,4 +35,7 @@ def serve(app: Any) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True
-        thread.join(timeout=10)
+        thread.join(timeout=2)
+        if thread.is_alive():
+            server.force_exit = True
+            thread.join(timeout=5)

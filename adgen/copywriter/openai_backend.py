@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 import openai
 from openai import OpenAI
+from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adgen import validation
@@ -318,6 +319,9 @@ class OpenAICopywriter:
                 continue
             except openai.OpenAIError as exc:  # a reply the client could not read
                 raise _CopyFailure(f"{type(exc).__name__}: {exc}", attempts=attempt + 1) from None
+            if not isinstance(response, ChatCompletion):
+                # A 200 that is not JSON (a proxy's page, raw bytes): the client hands back the text as is.
+                raise _CopyFailure(f"the endpoint answered {type(response).__name__}, not a chat completion", attempts=attempt + 1)
             choices = response.choices or []
             content = choices[0].message.content if choices else None
             return content or "", attempt + 1
