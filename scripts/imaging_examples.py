@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image, ImageDraw, ImageFilter
+from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT)]
+sys.path[:0] = [str(ROOT), str(ROOT / "scripts")]
 
 from adgen.imaging.template import INDUSTRIES, STYLES, TemplateImageGenerator  # noqa: E402
 from adgen.settings import Settings  # noqa: E402
@@ -34,22 +34,10 @@ CASES = [  # (industry, style or None for the industry's default, ratio, seed, w
 
 
 def bottle_photo() -> Image.Image:
-    """A synthetic studio shot of a cosmetics bottle: 900x1200 on a light backdrop, with a floor shadow."""
-    w, h = 900, 1200
-    img = Image.new("RGB", (w, h))
-    d = ImageDraw.Draw(img)
-    for y in range(h):
-        v = int(244 - 30 * y / h)
-        d.line([(0, y), (w, y)], fill=(v, v - 2, v - 6))
-    shadow = Image.new("L", (w, h), 0)
-    ImageDraw.Draw(shadow).ellipse([250, 1010, 650, 1080], fill=120)
-    img.paste((90, 80, 70), (0, 0), shadow.filter(ImageFilter.GaussianBlur(18)))
-    d.rounded_rectangle([300, 380, 600, 1050], radius=60, fill=(214, 120, 96))
-    d.rounded_rectangle([330, 400, 380, 1020], radius=25, fill=(232, 160, 138))
-    d.rectangle([390, 250, 510, 385], fill=(60, 52, 48))
-    d.rounded_rectangle([340, 600, 560, 840], radius=12, fill=(250, 244, 236))
-    d.text((380, 690), "SERUM", fill=(80, 60, 50), font_size=48)
-    return img
+    """A synthetic studio shot of a cosmetics bottle (the one the README examples use)."""
+    from example_photos import serum
+
+    return serum()
 
 
 def contact_sheet(out: Path, generator: TemplateImageGenerator) -> None:
