@@ -342,6 +342,9 @@ def _price_first(ctx: _Context, rng: random.Random, headline: str, body: str) ->
     return new_headline or headline, body
 
 
+_OFFER_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|원|만원)|\d\+\d")
+
+
 def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tuple[str, str]:
     """A headline and body that are together shorter, keeping as much of the message as possible."""
     sentences = _SENTENCE_RE.split(body.strip())
@@ -355,7 +358,11 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
         new_body = _pick([c for c in shorter if len(c) <= shortest + 6], rng) or body
     new_headline = headline
     if len(headline) > 8 or new_body == body:
-        shorter_headlines = [c for c in headline_candidates(ctx) if len(c) < len(headline)]
+        # "Shorter" must not drop the offer the headline carried ("20%", "1+1", "5,000원").
+        kept_facts = _OFFER_TOKEN_RE.findall(headline)
+        shorter_headlines = [
+            c for c in headline_candidates(ctx) if len(c) < len(headline) and all(f in c for f in kept_facts)
+        ]
         shortest = min((len(c) for c in shorter_headlines), default=0)
         new_headline = _pick([c for c in shorter_headlines if len(c) <= shortest + 3], rng) or headline
     return new_headline, new_body
