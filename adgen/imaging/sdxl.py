@@ -270,33 +270,26 @@ class SdxlImageGenerator:
 
         with self._lock:
             pipe = self._controlnet_pipeline() if control_image is not None else self._pipe
-            try:
-                images, product_box = self._run(pipe, prompt, negative_prompt, size, seed, num_images, control_image, report)
-                downscaled = False
-            except torch.OutOfMemoryError:
-                log.warning("CUDA out of memory at %sx%s x%d; retrying smaller", *size, num_images)
-                images = None
-            except AdGenError:
-                raise
-            except Exception as exc:
-                raise ImageGenerationError(**context, size=size, reason=f"{type(exc).__name__}: {exc}") from exc
-            if images is None:
-                # Outside the except block: the exception's frames (holding activations) are gone now.
-                _free_cuda_memory()
-                size = self._shrunk(size)
-                report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
+            images = None
+            # First at the requested size; after an out-of-memory error once more, smaller.
+            for downscaled, attempt_size in ((False, size), (True, self._shrunk(size))):
+                if downscaled:
+                    report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
                 try:
-                    images, product_box = self._run(pipe, prompt, negative_prompt, size, seed, num_images, control_image, report)
-                    downscaled = True
+                    images, product_box = self._run(pipe, prompt, negative_prompt, attempt_size, seed, num_images, control_image, report)
                 except torch.OutOfMemoryError:
-                    images = None
+                    log.warning("CUDA out of memory at %sx%s x%d%s", *attempt_size, num_images, "" if downscaled else "; retrying smaller")
                 except AdGenError:
                     raise
                 except Exception as exc:
-                    raise ImageGenerationError(**context, size=size, reason=f"{type(exc).__name__}: {exc}") from exc
-                if images is None:
-                    _free_cuda_memory()
-                    raise GpuOutOfMemoryError(**context, size=size)
+                    raise ImageGenerationError(**context, size=attempt_size, reason=f"{type(exc).__name__}: {exc}") from exc
+                else:
+                    size = attempt_size
+                    break
+                # Outside the except block: the exception's frames (holding activations) are gone now.
+                _free_cuda_memory()
+            if images is None:
+                raise GpuOutOfMemoryError(**context, size=size)
 
         elapsed = round(time.perf_counter() - started, 3)
         results = []
