@@ -39,7 +39,7 @@ from PIL import Image
 
 from adgen import auth, services, storage, validation
 from adgen.copywriter import STYLES
-from adgen.errors import AdGenError, InvalidTokenError, ValidationError
+from adgen.errors import AdGenError, InvalidTokenError, QueueFullError, ValidationError
 from adgen.runtime import Runtime
 from adgen.settings import Settings
 from adgen.uploads import load_upload
@@ -433,6 +433,7 @@ class AdGenUI:
                     self._build_history_tab()
             self._wire(demo)
         demo.queue(max_size=settings.queue_max_size, default_concurrency_limit=4)
+        _korean_queue_full_message(demo)
         self.demo = demo
         return demo
 
@@ -1048,6 +1049,26 @@ class AdGenUI:
             self.prev_btn: gr.Button(interactive=page > 0),
             self.next_btn: gr.Button(interactive=has_next),
         }
+
+
+def _korean_queue_full_message(demo: gr.Blocks) -> None:
+    """Gradio answers a full queue with an English sentence; users of this app read Korean.
+
+    Gradio has no setting for that text, so the queue's ``push`` is wrapped to swap only the message
+    of a "queue_full" answer (the same words the REST API's 503 ``busy`` uses).
+    """
+    queue = getattr(demo, "_queue", None)
+    push = getattr(queue, "push", None)
+    if queue is None or push is None:  # a Gradio without the internal queue: keep its message
+        return
+
+    async def push_in_korean(*args: Any, **kwargs: Any) -> Any:
+        ok, message, kind = await push(*args, **kwargs)
+        if kind == "queue_full":
+            message = QueueFullError.default_message
+        return ok, message, kind
+
+    queue.push = push_in_korean
 
 
 def _client_of(request: gr.Request | None) -> str | None:

@@ -317,3 +317,16 @@ def test_stored_images_reach_gradio_only_through_the_owner(driver: Driver, make_
     assert ui._stored_path(bob_id, url) is None
     assert ui._stored_path(_user_id(engine, "alice02"), url) == storage.path_for(ui.settings.images_dir, storage.hash_from_url(url))
     assert bob.call("history", bob_token)[ui.ads_gallery] == []
+
+
+def test_full_queue_answers_in_korean(ui: AdGenUI) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from adgen.errors import QueueFullError
+
+    demo = ui.build()
+    demo._queue.max_size = 0  # every push now finds the queue full
+    ok, message, kind = asyncio.run(demo._queue.push(SimpleNamespace(fn_index=0), None, None))
+    assert (ok, kind) == (False, "queue_full")
+    assert message == QueueFullError.default_message
