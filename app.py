@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from adgen.api import create_api
 from adgen.errors import AdGenError
 from adgen.runtime import Runtime
-from adgen.settings import get_settings
+from adgen.settings import Settings, get_settings
 from adgen.ui import build_ui, ui_options
 
 log = logging.getLogger("app")
@@ -44,6 +44,20 @@ def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
     # Gradio 6 takes the theme and CSS at mount/launch time, not in Blocks().
     app = gr.mount_gradio_app(app, demo, path="/", show_error=False, **ui_options(runtime.settings))
     return app, demo
+
+
+def launch_on_gradio_server(app: FastAPI, demo: gr.Blocks, settings: Settings, *, host: str, port: int, share: bool) -> str:
+    """Serve through Gradio's own launch (needed for a share link), with the REST API mounted onto it.
+
+    Returns the local URL. Gradio builds its server app inside ``launch``; ``app``'s own routes (the
+    ``/api/v1`` mount, ``/healthz``) are put in front of Gradio's so its catch-all never shadows them.
+    """
+    demo.launch(
+        server_name=host, server_port=port, share=share, prevent_thread_lock=True, show_error=False, **ui_options(settings)
+    )
+    own = [r for r in app.router.routes if getattr(r, "path", None) not in ("", "/")]  # all but the UI mount
+    demo.server_app.router.routes[:0] = own
+    return demo.local_url
 
 
 def _warm_up(runtime: Runtime) -> None:
@@ -83,12 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.share:
-            # Gradio's share tunnel needs its own launch; the REST API is mounted onto that server.
-            demo.launch(
-                server_name=args.host, server_port=args.port, share=True, prevent_thread_lock=True, show_error=False,
-                **ui_options(settings),
-            )
-            demo.server_app.router.routes.insert(0, app.router.routes[0])
+            launch_on_gradio_server(app, demo, runtime.settings, host=args.host, port=args.port, share=True)
             demo.block_thread()
         else:
             uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)

@@ -1,0 +1,61 @@
+"""app.py wiring: the UI at "/", the REST API at "/api/v1" and /healthz, on uvicorn and on Gradio's own server."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+import app as app_module
+from adgen.runtime import Runtime, TaskStore
+from adgen.services import AdGenContext
+from tests.live_server import free_port, serve
+
+
+@pytest.fixture
+def runtime(settings, engine) -> Runtime:  # type: ignore[no-untyped-def]
+    s = settings.model_copy(update={"copywriter_backend": "local", "image_backend": "template"})
+    return Runtime(settings=s, ctx=AdGenContext.from_settings(s, engine), tasks=TaskStore(s.data_dir / "tasks"))
+
+
+def check_server(base: str) -> None:
+    with httpx.Client(base_url=base, timeout=30) as client:
+        health = client.get("/healthz").json()
+        assert health == {"status": "ok", "copy_backend": "local", "image_backend": "template"}
+        doc = client.get("/api/v1/openapi.json").json()
+        assert "/ads" in doc["paths"] and doc["info"]["title"] == "AdGen API"
+        page = client.get("/")
+        assert page.status_code == 200 and "AdGen" in page.text
+        r = client.post("/api/v1/auth/signup", json={"login_id": "wire01", "login_pw": "password123"})
+        assert r.status_code == 201
+        r = client.get("/api/v1/history/generations")
+        assert r.status_code == 401 and r.json()["error"]["code"] == "auth_required"
+
+
+def test_create_app_serves_ui_api_and_health(runtime: Runtime) -> None:
+    fastapi_app, _ = app_module.create_app(runtime)
+    with serve(fastapi_app) as base:
+        check_server(base)
+
+
+def test_gradio_server_path_used_by_share_mounts_the_api(runtime: Runtime) -> None:
+    fastapi_app, demo = app_module.create_app(runtime)
+    # The --share path without the tunnel (no internet here): Gradio's own server with /api/v1 on it.
+    url = app_module.launch_on_gradio_server(fastapi_app, demo, runtime.settings, host="127.0.0.1", port=free_port(), share=False)
+    try:
+        check_server(url.rstrip("/"))
+    finally:
+        demo.close()
+
+
+def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/none")
+    monkeypatch.setenv("DB_CONNECT_RETRIES", "1")
+    monkeypatch.setenv("DB_CONNECT_RETRY_DELAY_S", "0.1")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
+    app_module.get_settings.cache_clear()
+    try:
+        assert app_module.main(["--port", str(free_port())]) == 2
+    finally:
+        app_module.get_settings.cache_clear()
+    assert "AdGen could not start" in capsys.readouterr().err
