@@ -7,6 +7,7 @@ database per run) and benchmarks/db_bench.py (a fresh database per run).
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import psycopg2
@@ -98,13 +99,22 @@ def create_database(admin_dsn: dict[str, Any], name: str, *, if_missing: bool = 
 def drop_database(admin_dsn: dict[str, Any], name: str) -> None:
     """``DROP DATABASE IF EXISTS name WITH (FORCE)``: connections left behind do not keep it alive."""
     _check_name(name)
-    conn = psycopg2.connect(connect_timeout=CONNECT_TIMEOUT_S, **admin_dsn)
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        conn.close()
+    # A busy server has been seen to drop the admin connection while FORCE ends the others' sessions;
+    # the DROP is idempotent (IF EXISTS), so a couple of retries make it dependable.
+    for attempt in range(3):
+        try:
+            conn = psycopg2.connect(connect_timeout=CONNECT_TIMEOUT_S, **admin_dsn)
+            try:
+                conn.autocommit = True
+                with conn.cursor() as cur:
+                    cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                conn.close()
+            return
+        except psycopg2.OperationalError:
+            if attempt == 2:
+                raise
+            time.sleep(1.0 + attempt)
 
 
 def _check_name(name: str) -> None:
