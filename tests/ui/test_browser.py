@@ -50,7 +50,8 @@ class PacedImages:
 
 @pytest.fixture
 def browser_url(runtime: Runtime, ui: AdGenUI, ui_settings: Settings) -> Iterator[str]:
-    runtime.ctx.image_generator = PacedImages(runtime.ctx.image_generator, 0.6)
+    # Slow enough that the in-progress state is on screen for seconds even on a loaded machine.
+    runtime.ctx.image_generator = PacedImages(runtime.ctx.image_generator, 1.5)
     with serve(ui_app(ui, ui_settings)) as base:
         yield base
 
