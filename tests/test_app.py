@@ -53,6 +53,8 @@ def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatc
     monkeypatch.setenv("DB_CONNECT_RETRY_DELAY_S", "0.1")
     monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
+    # Keep the process-wide log handlers off pytest's captured (later closed) stderr.
+    monkeypatch.setattr("adgen.runtime.configure_logging", lambda *a, **k: None)
     app_module.get_settings.cache_clear()
     try:
         assert app_module.main(["--port", str(free_port())]) == 2
