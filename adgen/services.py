@@ -94,7 +94,7 @@ class AdResult:
     # Where the compositor must not put text / which accent it used: kept so a text-only turn
     # lays the new words out the same way on the reused image.
     accent: tuple[int, int, int] | None = None
-    product_box: tuple[int, int, int, int] | None = None
+    keep_clear: tuple[int, int, int, int] | None = None
 
     @property
     def primary(self) -> AdVariant:
@@ -228,7 +228,7 @@ def create_advertisement(
         )
         mark(40)
 
-        bare_images, palette_accent, product_box, method, image_backend, reused = _make_images(
+        bare_images, palette_accent, keep_clear, method, image_backend, reused = _make_images(
             ctx, copy, aspect_ratio, seed, variants, content_type, control_image, prev_row, previous, mark
         )
         mark(70)
@@ -240,7 +240,7 @@ def create_advertisement(
                 from adgen.compositor import compose
 
                 final = compose(
-                    bare, copy.ad_copy, aspect_ratio, avoid=product_box, accent=palette_accent, font_path=ctx.settings.font_path
+                    bare, copy.ad_copy, aspect_ratio, avoid=keep_clear, accent=palette_accent, font_path=ctx.settings.font_path
                 ).image
             ad_variants.append(AdVariant(image=final, bare_image=bare, seed=seed + i))
         if not ad_variants:  # text only
@@ -257,7 +257,7 @@ def create_advertisement(
             reused_image=reused,
             elapsed_s=0.0,
             accent=palette_accent,
-            product_box=product_box,
+            keep_clear=keep_clear,
         )
         if user_id is not None:
             _persist(ctx, task_id, user_id, input_text, image, result)
@@ -350,7 +350,7 @@ def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_
             mark(70, "기존 이미지를 그대로 쓰고 문구만 바꿨어요")
             layout = (prev_row.ad_copy or {}).get("layout") or {}
             accent = tuple(layout["accent"]) if layout.get("accent") else None
-            box = tuple(layout["product_box"]) if layout.get("product_box") else None
+            box = tuple(layout["keep_clear"]) if layout.get("keep_clear") else None
             return [bare], accent, box, prev_row.generation_method, prev_row.image_backend, True
         except NotFoundError:
             log.warning("bare image %s missing; regenerating", prev_row.bare_image_hash)
@@ -412,7 +412,7 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
         "tone": copy.tone,
         "layout": {
             "accent": list(result.accent) if result.accent else None,
-            "product_box": list(result.product_box) if result.product_box else None,
+            "keep_clear": list(result.keep_clear) if result.keep_clear else None,
         },
     }
     session_id = result.session_id

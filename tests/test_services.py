@@ -106,7 +106,7 @@ def test_product_photo_is_recorded_as_input(ctx: AdGenContext, user_id: int, eng
     with engine.connect() as conn:
         row = conn.execute(text("SELECT input_image_hash FROM generation_history")).one()
     assert row.input_image_hash and len(row.input_image_hash) == 64
-    assert result.product_box is not None
+    assert result.keep_clear is not None
 
 
 def test_session_continuation_text_change_reuses_image(ctx: AdGenContext, user_id: int, engine) -> None:  # type: ignore[no-untyped-def]
