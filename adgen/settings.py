@@ -83,6 +83,10 @@ class Settings(BaseSettings):
     sdxl_fuse_qkv: bool = Field(True, description="Fuse attention QKV projections.")
     sdxl_compile: bool = Field(False, description="torch.compile the UNet (long first call; cached in DATA_DIR/inductor).")
     sdxl_compile_mode: str = Field("default", description="torch.compile mode (`default` + CUDA graphs was measured; docs/performance.md).")
+    sdxl_controlnet_guidance_end: float = Field(
+        0.5, gt=0, le=1,
+        description="Fraction of the steps the product-photo ControlNet guides (it sets the layout early; the later steps skip it).",
+    )
     sdxl_deepcache_interval: int = Field(0, ge=0, le=10, description="DeepCache-style feature reuse every N steps (0 = off).")
     sdxl_cuda_graphs: bool = Field(True, description="With SDXL_COMPILE: CUDA graphs on top of the compile mode (cuts launch gaps).")
     sdxl_compile_vae: bool = Field(True, description="With SDXL_COMPILE: also compile the VAE decoder.")

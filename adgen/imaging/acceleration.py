@@ -12,12 +12,18 @@ the CPU with a log line, so the same code runs in the CPU tests.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import functools
+import itertools
 import logging
 import os
+import queue
+import threading
 import time
 import weakref
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -40,9 +46,10 @@ DIFFUSION_INDUCTOR_OPTIONS: dict[str, Any] = {
     "epilogue_fusion": False,
     "coordinate_descent_check_all_directions": True,
 }
-# One compiled graph per (batch, size, CFG on/off, ControlNet or not): 3 aspect ratios x 2 x 2 x 2 needs more
+# One compiled graph per (batch, size, CFG on/off, ControlNet residuals or not, ControlNet itself); diffusers decorates
+# the UNet and ControlNet forwards with one wrapper, whose code object holds all their graphs: far more
 # than dynamo's default of 8 before it silently falls back to eager.
-RECOMPILE_LIMIT = 64
+RECOMPILE_LIMIT = 128
 _DEFAULT_SDP_ORDER: list[int] | None = None  # PyTorch's SDPA kernel order, remembered before we change it
 
 
@@ -214,6 +221,58 @@ def _unwrap(module: Any) -> Any:
     return getattr(module, "_orig_mod", module)
 
 
+_EAGER = threading.local()  # set by `eager_modules`: compiled wrappers call their eager twin instead
+
+
+def _eager_forced() -> bool:
+    return getattr(_EAGER, "depth", 0) > 0
+
+
+class _CompiledOrEager:
+    """A compiled callable with its eager twin: `eager_modules` makes every such wrapper use the eager one."""
+
+    def __init__(self, compiled: Callable[..., Any], eager: Callable[..., Any]) -> None:
+        self.compiled, self.eager = compiled, eager
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return (self.eager if _eager_forced() else self.compiled)(*args, **kwargs)
+
+
+class _SkipUnscaledControlNet:
+    """A ControlNet's `forward` that is not run at all when its conditioning scale is 0.
+
+    diffusers still calls the ControlNet after `control_guidance_end` (with the scale multiplied by 0) and adds its
+    zeroed residuals to the UNet's skips: the same image as not calling it, at the ControlNet's full cost. Returning
+    no residuals instead sends the UNet down its plain path (x + 0 * r == x for finite r: exact), so a shortened
+    guidance window saves the ControlNet's share of those steps.
+    """
+
+    def __init__(self, forward: Callable[..., Any]) -> None:
+        self.forward = forward
+        self.skipped = 0
+        self.run = 0
+
+    def __call__(self, *args: Any, conditioning_scale: Any = 1.0, return_dict: bool = True, **kwargs: Any) -> Any:
+        if not return_dict and not isinstance(conditioning_scale, (list, tuple)) and float(conditioning_scale) == 0.0:
+            self.skipped += 1
+            return None, None
+        self.run += 1
+        return self.forward(*args, conditioning_scale=conditioning_scale, return_dict=return_dict, **kwargs)
+
+
+def _install_controlnet_forward(controlnet: nn.Module, compiled: Callable[..., Any] | None) -> _SkipUnscaledControlNet:
+    """The ControlNet's forward: zero-scale steps skipped; compiled (with an eager twin) or eager."""
+    eager = type(controlnet).forward.__get__(controlnet)
+    forward = _SkipUnscaledControlNet(_CompiledOrEager(compiled, eager) if compiled is not None else eager)
+    controlnet.__dict__["forward"] = forward
+    return forward
+
+
+def _remove_controlnet_forward(controlnet: nn.Module) -> None:
+    if isinstance(controlnet.__dict__.get("forward"), _SkipUnscaledControlNet):
+        del controlnet.__dict__["forward"]
+
+
 def _attention_modules(model: nn.Module) -> list[nn.Module]:
     from diffusers.models.attention_processor import Attention
 
@@ -284,8 +343,21 @@ def _compile_vae_decoder(vae: nn.Module, options: AccelerationOptions, on_cuda: 
     key = options.compile_key(on_cuda)
     if key not in cache:
         original = type(vae)._decode.__get__(vae)
-        cache[key] = _torch_compile(original, options, on_cuda=on_cuda, cuda_graphs=False)
+        cache[key] = _CompiledOrEager(_torch_compile(original, options, on_cuda=on_cuda, cuda_graphs=False), original)
     vae.__dict__["_decode"] = cache[key]
+
+
+def _compiled_controlnet_forward(controlnet: nn.Module, options: AccelerationOptions, on_cuda: bool) -> Callable[..., Any]:
+    """The ControlNet's bound `forward`, compiled (kept per compile options, like the UNet's wrapper).
+
+    The bound method rather than the module: the pipeline keeps the ControlNet module itself (its isinstance checks),
+    and the zero-scale skip stays outside the compiled region (no guard on the scale, no graph for "skipped").
+    """
+    cache: dict[tuple[Any, ...], Any] = controlnet.__dict__.setdefault("_adgen_compiled_forward", {})
+    key = options.compile_key(on_cuda)
+    if key not in cache:
+        cache[key] = _torch_compile(type(controlnet).forward.__get__(controlnet), options, on_cuda=on_cuda)
+    return cache[key]
 
 
 def _uncompile_vae_decoder(vae: nn.Module) -> None:
@@ -342,6 +414,7 @@ class DeepCache:
         self._fallback_step = 0
         self._fallback_last_t: float | None = None
         full: Callable[..., Any] = type(unet).forward.__get__(unet)
+        self._eager = full
         shallow: Callable[..., Any] = functools.partial(_shallow_unet_forward, unet)
         if compile_fn is not None:
             full, shallow = compile_fn(full), compile_fn(shallow)
@@ -381,6 +454,8 @@ class DeepCache:
         return self._fallback_step
 
     def __call__(self, sample: torch.Tensor, timestep: Any, encoder_hidden_states: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+        if _eager_forced():  # `eager_modules`: the exact, uncompiled UNet
+            return self._eager(sample, timestep, encoder_hidden_states, *args, **kwargs)
         key = (tuple(sample.shape), sample.dtype, sample.device)
         step = self._step_index(timestep)
         reusable = (
@@ -541,6 +616,9 @@ def prepare_pipeline(pipe: Any, options: AccelerationOptions | None = None) -> A
         vae.register_to_config(force_upcast=wanted_upcast)
     applied.append(f"vae_force_upcast={wanted_upcast}")
 
+    if controlnet is not None and getattr(controlnet, "nets", None) is None:  # one ControlNet (a Multi one stays eager)
+        _install_controlnet_forward(controlnet, _compiled_controlnet_forward(controlnet, options, on_cuda) if options.compile else None)
+
     if options.compile:
         configure_compile_caches(options.cache_dir)
         if options.cuda_graphs and not on_cuda:
@@ -565,8 +643,6 @@ def prepare_pipeline(pipe: Any, options: AccelerationOptions | None = None) -> A
         pipe.unet = _compiled(unet, options, on_cuda)
 
     if options.compile:
-        if controlnet is not None:
-            pipe.controlnet = _compiled(controlnet, options, on_cuda)
         if options.compile_vae:
             _compile_vae_decoder(vae, options, on_cuda)
             applied.append("compile_vae")
@@ -591,6 +667,8 @@ def restore_pipeline(pipe: Any) -> Any:
         pipe.controlnet = controlnet
     _uncompile_vae_decoder(pipe.vae)
     controlnets = [m for m in (getattr(controlnet, "nets", None) or [controlnet]) if m is not None]
+    for net in controlnets:
+        _remove_controlnet_forward(net)
     for model in (unet, *controlnets, pipe.vae):
         unfuse_qkv(model)
         _set_memory_format(model, channels_last=False)
@@ -634,6 +712,8 @@ def warmup(
     """Run the pipeline once per (width x height, guidance, batch) so every graph is compiled (and CUDA graphs
     recorded) before real requests come. Returns seconds per combination ("1024x1024/cfg5.0/b1").
 
+    Runs on the calling thread; with CUDA graphs that must be the thread later calls run on (`PipelineRunner.warm`).
+
     Two steps suffice: graphs depend on shapes and on CFG being on (batch doubled), not on the step count.
     Pipelines without text encoders get zero prompt embeddings; ControlNet pipelines a blank control image.
     """
@@ -655,11 +735,307 @@ def warmup(
                 if is_controlnet and "image" not in kwargs:
                     kwargs["image"] = Image.new("RGB", (width, height), "white")
                 started = time.perf_counter()
-                pipe(width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
-                     num_images_per_prompt=batch, output_type="pil", **kwargs)
+                call_pipeline(pipe, width=width, height=height, num_inference_steps=steps, guidance_scale=guidance,
+                              num_images_per_prompt=batch, output_type="pil", **kwargs)
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)
                 key = f"{width}x{height}/cfg{guidance}/b{batch}"
                 timings[key] = time.perf_counter() - started
                 log.info("warm-up %s: %.1fs", key, timings[key])
     return timings
+
+
+# --------------------------------------------------------------------------------------------------------------
+# running the pipelines: one thread, CUDA-graph steps, compiled only once warm
+
+
+def adopt_cudagraph_thread_state() -> None:
+    """Let CUDA graphs (inductor's cudagraph trees) run on the calling thread.
+
+    The tree managers live in thread-local storage that torch <= 2.11 sets up only on the thread that imported
+    `torch._inductor.cudagraph_trees` (later versions set it up on demand); on any other thread a compiled call with
+    CUDA graphs dies with a bare `AssertionError` in `cudagraph_trees.get_obj`. Graphs recorded on one thread are
+    not replayed on another either: the trees are per thread. Hence `PipelineRunner`'s single thread.
+    """
+    try:
+        from torch._inductor import cudagraph_trees as trees
+    except ImportError:  # a torch without inductor: nothing to set up
+        return
+    if hasattr(trees.local, "tree_manager_containers") or torch._C._is_key_in_tls("tree_manager_containers"):
+        return
+    initialize = getattr(trees, "_initialize_tls", None)
+    if initialize is not None:
+        initialize(trees.local)
+        return
+    trees.local.tree_manager_containers = {}
+    trees.local.tree_manager_locks = collections.defaultdict(threading.Lock)
+    torch._C._stash_obj_in_tls("tree_manager_containers", trees.local.tree_manager_containers)
+    torch._C._stash_obj_in_tls("tree_manager_locks", trees.local.tree_manager_locks)
+
+
+def _uses_cuda_graphs(pipe: Any) -> bool:
+    options = pipe.__dict__.get("_adgen_acceleration")
+    return bool(options and options.compile and options.cuda_graphs and _device_of(pipe).type == "cuda")
+
+
+def _mark_cuda_graph_step() -> None:
+    torch.compiler.cudagraph_mark_step_begin()
+
+
+def call_pipeline(pipe: Any, **kwargs: Any) -> Any:
+    """`pipe(**kwargs)`, telling CUDA graphs where every denoising step begins when the pipeline uses them.
+
+    Without the marks, cudagraph trees start a new "generation" on every compiled call - until anything in the
+    process calls `cudagraph_mark_step_begin` once (diffusers' ControlNet pipeline does, when UNet and ControlNet are
+    both compiled modules): from then on only marks do, and a pipeline that never marks keeps extending one path of
+    graphs, step after step. Marking every step in every pipeline keeps one generation = one step everywhere.
+    """
+    if not _uses_cuda_graphs(pipe):
+        return pipe(**kwargs)
+    user_callback = kwargs.pop("callback_on_step_end", None)
+
+    def on_step_end(p: Any, step: int, timestep: Any, callback_kwargs: dict[str, Any]) -> dict[str, Any]:
+        out = user_callback(p, step, timestep, callback_kwargs) if user_callback is not None else callback_kwargs
+        _mark_cuda_graph_step()  # the step's graph outputs have been consumed by the scheduler
+        return out
+
+    _mark_cuda_graph_step()
+    return pipe(callback_on_step_end=on_step_end, **kwargs)
+
+
+@contextlib.contextmanager
+def eager_modules(pipe: Any) -> Iterator[None]:
+    """Within the block the pipeline runs its uncompiled modules (same math; no compiling, no graph recording).
+
+    The UNet's compiled wrapper is swapped for the module; the ControlNet's and VAE decoder's wrappers and DeepCache
+    call their eager twins (`_EAGER` is per thread, so another thread's calls are unaffected).
+    """
+    unet = pipe.unet
+    raw = _unwrap(unet)
+    if raw is not unet:
+        pipe.unet = raw
+    _EAGER.depth = getattr(_EAGER, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _EAGER.depth -= 1
+        if raw is not unet:
+            pipe.unet = unet
+
+
+@dataclass(frozen=True)
+class CallSignature:
+    """What decides which compiled graphs a pipeline call needs (each signature compiles and records its own)."""
+
+    pipeline: int  # id() of the pipeline object: plain and ControlNet pipelines share modules, not graphs
+    controlnet: bool
+    width: int
+    height: int
+    cfg: bool  # classifier-free guidance doubles the UNet batch
+    batch: int
+    controlnet_window: bool  # a ControlNet switched off part of the way: its steps use the plain UNet graph too
+    compile_key: tuple[Any, ...]
+
+    def label(self) -> str:
+        kind = "controlnet" if self.controlnet else "t2i"
+        return f"{kind}/{self.width}x{self.height}/{'cfg' if self.cfg else 'nocfg'}/b{self.batch}"
+
+
+def call_signature(pipe: Any, kwargs: dict[str, Any]) -> CallSignature:
+    options = pipe.__dict__.get("_adgen_acceleration")
+    unet = _unwrap(pipe.unet)
+    default = unet.config.sample_size * pipe.vae_scale_factor
+    controlnet = getattr(pipe, "controlnet", None) is not None
+    end = kwargs.get("control_guidance_end", 1.0)
+    window = controlnet and any(float(e) < 1.0 for e in (end if isinstance(end, (list, tuple)) else [end]))
+    prompts = kwargs.get("prompt")
+    n_prompts = len(prompts) if isinstance(prompts, list) else 1
+    embeds = kwargs.get("prompt_embeds")
+    if embeds is not None:
+        n_prompts = int(embeds.shape[0])
+    return CallSignature(
+        pipeline=id(pipe),
+        controlnet=controlnet,
+        width=int(kwargs.get("width") or default),
+        height=int(kwargs.get("height") or default),
+        cfg=float(kwargs.get("guidance_scale", 5.0)) > 1.0,
+        batch=n_prompts * int(kwargs.get("num_images_per_prompt") or 1),
+        controlnet_window=window,
+        compile_key=options.compile_key(_device_of(pipe).type == "cuda") if options is not None and options.compile else (),
+    )
+
+
+_WARMUP_KEYS = ("width", "height", "guidance_scale", "num_images_per_prompt", "control_guidance_start", "control_guidance_end",
+                "controlnet_conditioning_scale")
+
+
+class PipelineRunner:
+    """Runs every call of a set of SDXL pipelines on one dedicated thread, and compiles off the request path.
+
+    One thread because CUDA graphs are per thread (see `adopt_cudagraph_thread_state`): graphs recorded while
+    warming up must be the ones requests replay, and pipelines keep per-call state anyway (one call at a time).
+    Requests go before background work (warm-ups) in the queue.
+
+    With compilation on, a request whose `CallSignature` has not been warmed up yet runs the same modules eagerly
+    (`eager_modules`: same math, eager speed, no minute-long compile in a user's request) and its warm-up is queued
+    behind the requests; once warm, calls with that signature run compiled. `warm` warms signatures up front.
+    """
+
+    REQUEST, BACKGROUND = 0, 1
+
+    def __init__(self, name: str = "adgen-gpu") -> None:
+        self.name = name
+        self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._order = itertools.count()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
+        self._warm: set[CallSignature] = set()
+        self._warming: set[CallSignature] = set()
+        self.counts: collections.Counter[str] = collections.Counter()  # "compiled", "eager", "plain", "warmup"
+
+    # --- the thread ------------------------------------------------------------------------------
+    def _ensure_thread(self) -> None:
+        with self._start_lock:
+            if self._closed:
+                raise RuntimeError(f"{self.name} is closed")
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+                self._thread.start()
+
+    def _loop(self) -> None:
+        adopt_cudagraph_thread_state()
+        while True:
+            _, _, item = self._queue.get()
+            if item is None:
+                return
+            fn, future = item
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                future.set_result(fn())
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller, who re-raises it
+                future.set_exception(exc)
+
+    @property
+    def on_worker(self) -> bool:
+        return self._thread is not None and threading.current_thread() is self._thread
+
+    def submit(self, fn: Callable[[], Any], *, background: bool = False) -> Future[Any]:
+        """Queue `fn` for the runner's thread (requests before background work, FIFO within each)."""
+        self._ensure_thread()
+        future: Future[Any] = Future()
+        self._queue.put((self.BACKGROUND if background else self.REQUEST, next(self._order), (fn, future)))
+        return future
+
+    def run(self, fn: Callable[[], Any]) -> Any:
+        """`fn()` on the runner's thread, waiting for it (directly when already there)."""
+        if self.on_worker:
+            return fn()
+        return self.submit(fn).result()
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        with self._start_lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None and thread.is_alive():
+            self._queue.put((self.BACKGROUND + 1, next(self._order), None))
+            thread.join(timeout)
+
+    # --- pipeline calls --------------------------------------------------------------------------
+    def is_warm(self, pipe: Any, **kwargs: Any) -> bool:
+        options = pipe.__dict__.get("_adgen_acceleration")
+        return not (options and options.compile) or call_signature(pipe, kwargs) in self._warm
+
+    def call(self, pipe: Any, *, allow_compile: bool = False, **kwargs: Any) -> Any:
+        """One pipeline call on the runner's thread: compiled when its signature is warm (or `allow_compile`),
+        otherwise eager with a warm-up of the signature queued."""
+        if not self.on_worker:
+            return self.run(lambda: self.call(pipe, allow_compile=allow_compile, **kwargs))
+        with torch.inference_mode():  # per thread: the caller's mode does not come along
+            return self._call_here(pipe, allow_compile, kwargs)
+
+    def _call_here(self, pipe: Any, allow_compile: bool, kwargs: dict[str, Any]) -> Any:
+        options = pipe.__dict__.get("_adgen_acceleration")
+        if not (options and options.compile):
+            self.counts["plain"] += 1
+            return call_pipeline(pipe, **kwargs)
+        signature = call_signature(pipe, kwargs)
+        if signature in self._warm or allow_compile:
+            output = call_pipeline(pipe, **kwargs)
+            self._warm.add(signature)
+            self.counts["compiled"] += 1
+            return output
+        with eager_modules(pipe):
+            output = call_pipeline(pipe, **kwargs)
+        self.counts["eager"] += 1
+        self._queue_warmup(pipe, signature, {k: kwargs[k] for k in _WARMUP_KEYS if k in kwargs})
+        return output
+
+    def _warm_one(self, pipe: Any, signature: CallSignature, call_kwargs: dict[str, Any], steps: int,
+                  extra: dict[str, Any]) -> float:
+        if signature in self._warm:
+            return 0.0
+        started = time.perf_counter()
+        kwargs = dict(extra)
+        kwargs.update({k: v for k, v in call_kwargs.items() if k not in ("width", "height", "guidance_scale", "num_images_per_prompt")})
+        # A ControlNet switched off part of the way needs steps on both sides of the switch, two each (the first
+        # call of a graph warms up, the second records it).
+        if signature.controlnet_window:
+            steps = max(steps, 4)
+            kwargs["control_guidance_end"] = 0.5
+        try:
+            with torch.inference_mode():
+                warmup(pipe, [(signature.width, signature.height)], guidance_scales=(float(call_kwargs.get("guidance_scale", 5.0)),),
+                       batch_sizes=(signature.batch,), steps=steps, **kwargs)
+        finally:
+            self._warming.discard(signature)
+        self._warm.add(signature)
+        self.counts["warmup"] += 1
+        elapsed = time.perf_counter() - started
+        log.info("%s: %s warm in %.1fs", self.name, signature.label(), elapsed)
+        return elapsed
+
+    def _queue_warmup(self, pipe: Any, signature: CallSignature, call_kwargs: dict[str, Any]) -> None:
+        if signature in self._warm or signature in self._warming:
+            return
+        self._warming.add(signature)
+        extra = {"prompt": "warm-up"} if getattr(pipe, "text_encoder_2", None) is not None else {}
+
+        def task() -> float:
+            try:
+                return self._warm_one(pipe, signature, call_kwargs, 2, extra)
+            except Exception:  # noqa: BLE001 - a failed warm-up only means the next call runs eager again
+                log.exception("%s: warm-up of %s failed", self.name, signature.label())
+                return -1.0
+
+        self.submit(task, background=True)
+
+    def warm(
+        self,
+        pipe: Any,
+        sizes: Iterable[tuple[int, int]],
+        *,
+        guidance_scales: Iterable[float] = (5.0,),
+        batch_sizes: Iterable[int] = (1,),
+        steps: int = 2,
+        wait: bool = True,
+        **call_kwargs: Any,
+    ) -> dict[str, Any]:
+        """Warm the given signatures on the runner's thread, one background task each (requests arriving meanwhile
+        go first, between two of them). Returns seconds per signature label, or with `wait=False` at once, a
+        future of those seconds per label."""
+        futures: dict[str, Future[Any]] = {}
+        for width, height in sizes:
+            for guidance in guidance_scales:
+                for batch in batch_sizes:
+                    shape = {"width": width, "height": height, "guidance_scale": guidance, "num_images_per_prompt": batch}
+                    kwargs = {**{k: v for k, v in call_kwargs.items() if k in _WARMUP_KEYS}, **shape}
+                    extra = {k: v for k, v in call_kwargs.items() if k not in _WARMUP_KEYS}
+                    signature = call_signature(pipe, kwargs)
+                    self._warming.add(signature)
+                    futures[signature.label()] = self.submit(
+                        functools.partial(self._warm_one, pipe, signature, kwargs, steps, extra), background=True)
+        if not wait:
+            return dict(futures)
+        return {label: future.result() for label, future in futures.items()}

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import gc
 import logging
-import threading
 import time
 from typing import Any, Final
 
@@ -22,8 +21,7 @@ import torch
 from PIL import Image
 
 from adgen.errors import AdGenError, ConfigurationError, GpuOutOfMemoryError, ImageGenerationError
-from adgen.imaging.acceleration import AccelerationOptions, fast_mode_scheduler, prepare_pipeline
-from adgen.imaging.acceleration import warmup as warmup_pipeline
+from adgen.imaging.acceleration import AccelerationOptions, PipelineRunner, fast_mode_scheduler, prepare_pipeline
 from adgen.imaging.base import SIZES, GeneratedImage, MonotonicProgress, ProgressCallback, check_request
 from adgen.imaging.palette import palette_from_image
 from adgen.imaging.template import fit_size
@@ -140,9 +138,11 @@ class SdxlImageGenerator:
         self._size_multiple = 32 if render_edge is None else 16
         self._accelerate = accelerate
         self._acceleration_options = AccelerationOptions.from_settings(settings) if accelerate else None
-        # One pipeline call at a time: diffusers pipelines keep per-call state (scheduler timesteps,
-        # step index) on shared objects, so two threads in one pipeline corrupt each other.
-        self._lock = threading.Lock()
+        # Every pipeline call runs on this runner's one thread: diffusers pipelines keep per-call state
+        # (scheduler timesteps, step index) on shared objects, and CUDA graphs are recorded and replayed
+        # per thread. With compilation on it also keeps compiling off the request path (see PipelineRunner).
+        self._runner = PipelineRunner(name=f"adgen-{name}-gpu")
+        self._controlnet_guidance_end = settings.sdxl_controlnet_guidance_end
         self._fast = settings.sdxl_fast_mode
         self._steps = settings.sdxl_fast_steps if self._fast else settings.sdxl_steps
         # Few-step (Lightning/LCM-style) weights are distilled without classifier-free guidance.
@@ -268,28 +268,10 @@ class SdxlImageGenerator:
         started = time.perf_counter()
         context = {"backend": self.name, "model": self._model, "aspect_ratio": aspect_ratio, "seed": seed, "num_images": num_images}
 
-        with self._lock:
-            pipe = self._controlnet_pipeline() if control_image is not None else self._pipe
-            images = None
-            # First at the requested size; after an out-of-memory error once more, smaller.
-            for downscaled, attempt_size in ((False, size), (True, self._shrunk(size))):
-                if downscaled:
-                    report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
-                try:
-                    images, product_box = self._run(pipe, prompt, negative_prompt, attempt_size, seed, num_images, control_image, report)
-                except torch.OutOfMemoryError:
-                    log.warning("CUDA out of memory at %sx%s x%d%s", *attempt_size, num_images, "" if downscaled else "; retrying smaller")
-                except AdGenError:
-                    raise
-                except Exception as exc:
-                    raise ImageGenerationError(**context, size=attempt_size, reason=f"{type(exc).__name__}: {exc}") from exc
-                else:
-                    size = attempt_size
-                    break
-                # Outside the except block: the exception's frames (holding activations) are gone now.
-                _free_cuda_memory()
-            if images is None:
-                raise GpuOutOfMemoryError(**context, size=size)
+        def on_gpu_thread() -> tuple[Any, list[Image.Image], tuple[int, int, int, int] | None, tuple[int, int], bool]:
+            return self._generate_here(prompt, negative_prompt, size, seed, num_images, control_image, report, context)
+
+        pipe, images, product_box, size, downscaled = self._runner.run(on_gpu_thread)
 
         elapsed = round(time.perf_counter() - started, 3)
         results = []
@@ -320,10 +302,46 @@ class SdxlImageGenerator:
             }
             if control_image is not None:
                 metadata["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
+                metadata["control_guidance_end"] = self._controlnet_guidance_end
             box = _scale_box(product_box, size, target) if product_box is not None else None
             results.append(GeneratedImage(image=image, metadata=metadata, palette=palette_from_image(image), product_box=box))
         report(1.0, "이미지 완성")
         return results
+
+    def _generate_here(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        size: tuple[int, int],
+        seed: int,
+        num_images: int,
+        control_image: Image.Image | None,
+        report: MonotonicProgress,
+        context: dict[str, Any],
+    ) -> tuple[Any, list[Image.Image], tuple[int, int, int, int] | None, tuple[int, int], bool]:
+        """The pipeline part of `generate`, on the runner's thread: the call, and one smaller retry after running out of memory."""
+        pipe = self._controlnet_pipeline() if control_image is not None else self._pipe
+        images = None
+        # First at the requested size; after an out-of-memory error once more, smaller.
+        for downscaled, attempt_size in ((False, size), (True, self._shrunk(size))):
+            if downscaled:
+                report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
+            try:
+                images, product_box = self._run(pipe, prompt, negative_prompt, attempt_size, seed, num_images, control_image, report)
+            except torch.OutOfMemoryError:
+                log.warning("CUDA out of memory at %sx%s x%d%s", *attempt_size, num_images, "" if downscaled else "; retrying smaller")
+            except AdGenError:
+                raise
+            except Exception as exc:
+                raise ImageGenerationError(**context, size=attempt_size, reason=f"{type(exc).__name__}: {exc}") from exc
+            else:
+                size = attempt_size
+                break
+            # Outside the except block: the exception's frames (holding activations) are gone now.
+            _free_cuda_memory()
+        if images is None:
+            raise GpuOutOfMemoryError(**context, size=size)
+        return pipe, images, product_box, size, downscaled
 
     def _shrunk(self, size: tuple[int, int]) -> tuple[int, int]:
         return _round_to(size[0] * OOM_RETRY_SCALE, self._size_multiple), _round_to(size[1] * OOM_RETRY_SCALE, self._size_multiple)
@@ -351,6 +369,7 @@ class SdxlImageGenerator:
         if control_image is not None:
             kwargs["image"], product_box = canny_control_image(control_image, size)
             kwargs["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
+            kwargs["control_guidance_end"] = self._controlnet_guidance_end
         # One CPU generator per image: image i is the same whether made alone with seed + i or in a
         # batch, and CPU generators give the same noise on every GPU model.
         generators = [torch.Generator("cpu").manual_seed(seed + i) for i in range(num_images)]
@@ -361,7 +380,8 @@ class SdxlImageGenerator:
         vae_dtype = getattr(vae, "dtype", None)
         try:
             with torch.inference_mode():
-                output = pipe(
+                output = self._runner.call(
+                    pipe,
                     prompt=prompt,
                     negative_prompt=negative_prompt or None,
                     width=width,
@@ -384,9 +404,16 @@ class SdxlImageGenerator:
         """Run the pipeline briefly at the sizes requests will use, so the first user does not pay for
         CUDA start-up (and, with compilation on, for compiling: every aspect ratio is a new graph).
 
+        Runs on the generator's GPU thread, one shape at a time: a request arriving meanwhile goes
+        before the next shape (and, with compilation on, runs eagerly until its shape is warm).
         Returns seconds per warmed-up shape.
         """
         ratios = list(SIZES) if self._settings.sdxl_compile else ["1:1"]
         sizes = [render_size(r, self._render_edge, self._size_multiple) for r in ratios]
-        with self._lock, torch.inference_mode():
-            return warmup_pipeline(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")
+
+        with torch.inference_mode():
+            return self._runner.warm(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")
+
+    def close(self) -> None:
+        """Stop the GPU thread (after the call it is running)."""
+        self._runner.close()

@@ -238,7 +238,7 @@ def test_acceleration_is_applied_and_images_still_come(imaging_settings: Any) ->
 
 def test_warmup_runs_the_pipeline(tiny: SdxlImageGenerator) -> None:
     timings = tiny.warmup()
-    assert list(timings) == ["64x64/cfg5.0/b1"] and all(t > 0 for t in timings.values())
+    assert list(timings) == ["t2i/64x64/cfg/b1"] and all(t > 0 for t in timings.values())
 
 
 @pytest.mark.slow
