@@ -10,7 +10,7 @@ from the same initial latents.
     python benchmarks/gpu_bench.py --tiny --device cpu                           # end-to-end check on a CPU
 
 Configurations (default order = priority; `--only a,b` picks and orders them; the vanilla reference always runs
-first): vanilla, project_eager, project_eager_cudnn_attn, project_compiled, controlnet_vanilla,
+first): vanilla, vanilla_batch4, project_eager, project_eager_cudnn_attn, project_compiled, interleaved, controlnet_vanilla,
 controlnet_project_eager, controlnet_project_compiled, fast_compiled, batch4, deepcache2, deepcache3, cold_start.
 A configuration that would not fit in --time-budget-s (by an estimate from what was measured so far) prints a
 `"status": "skipped"` line instead; compiled variants fall back to eager when only eager fits.
@@ -48,6 +48,7 @@ CONFIGS = [
     "project_eager",
     "project_eager_cudnn_attn",
     "project_compiled",
+    "interleaved",
     "controlnet_vanilla",
     "controlnet_project_eager",
     "controlnet_project_compiled",
@@ -527,6 +528,36 @@ class Bench:
             extra["vae_compile_s"] = round(time.perf_counter() - t, 2)
         self.plain_config("project_compiled", options, **extra)
 
+    def run_interleaved(self) -> None:
+        """Vanilla and the compiled project pipeline alternating, call by call (eager vanilla's time swings with the
+        machine's CPU load: alternating puts both under the same conditions). Vanilla runs on a second, untouched
+        pipeline built from the same seed (same weights)."""
+        a = self.args
+        compiled = self.results.get("project_compiled")
+        if not compiled or not compiled.get("compiled"):
+            return self.skip("interleaved", "needs project_compiled in this run")
+        vanilla_pipe = build_pipeline(a)
+        vanilla_call = self.call(vanilla_pipe, steps=a.steps, cfg=a.cfg)
+        project_call = self.call(self.pipe, steps=a.steps, cfg=a.cfg)
+        vanilla_call()  # its first call (cuDNN, allocator) is not timed
+        pairs = max(5, a.runs)
+        vanilla_times, project_times = [], []
+        for _ in range(pairs):
+            for call, times in ((vanilla_call, vanilla_times), (project_call, project_times)):
+                sync(a.device)
+                t = time.perf_counter()
+                call()
+                sync(a.device)
+                times.append(round(time.perf_counter() - t, 4))
+        v, pr = statistics.median(vanilla_times), statistics.median(project_times)
+        rec = self.header("interleaved", steps=a.steps, cfg=a.cfg, batch=1)
+        rec.update({"vanilla_median_s": round(v, 4), "project_median_s": round(pr, 4), "speedup_vs_vanilla": round(v / pr, 3),
+                    "vanilla_times_s": vanilla_times, "project_times_s": project_times,
+                    "pairwise_speedups": [round(x / y, 3) for x, y in zip(vanilla_times, project_times, strict=True)]})
+        del vanilla_pipe, vanilla_call
+        gc.collect()
+        self.emit(rec)
+
     def run_controlnet_project(self, compiled: bool) -> None:
         """The ControlNet pipeline guiding every step (`control_guidance_end` 1.0, what vanilla does), then guiding the
         first `--control-end` of them (the project's setting; the ControlNet is skipped, not zero-scaled, after it)."""
@@ -600,6 +631,8 @@ class Bench:
         extra: dict[str, Any] = {"compiled": compiled, "note": "diff is image 0 (same latents as the single image)"}
         if single:
             extra["ratio_vs_single"] = round(m.median / single["warm_median_s"], 3)
+        if "vanilla_batch4" in self.results:
+            extra["speedup_vs_vanilla_batch4"] = round(self.results["vanilla_batch4"]["warm_median_s"] / m.median, 3)
         self.emit(self.record("batch4", m, steps=a.steps, cfg=a.cfg, batch=4, reference="vanilla", baseline="vanilla",
                               options=options, **extra))
 
@@ -691,6 +724,7 @@ class Bench:
             "project_eager": self.runs_estimate(eager),
             "project_eager_cudnn_attn": self.runs_estimate(eager),
             "project_compiled": self.compile_estimate() + self.runs_estimate(compiled),
+            "interleaved": self.setup_s + 6 * (self.call_estimate("vanilla") + compiled),
             "controlnet_vanilla": 15.0 + self.runs_estimate(1.6 * self.call_estimate("vanilla")),
             "controlnet_project_eager": 10.0 + self.runs_estimate(cn),
             # the UNet compiles again (ControlNet residual inputs) and the ControlNet (half a UNet) for the first time
@@ -704,6 +738,7 @@ class Bench:
             "project_eager": self.run_project_eager,
             "project_eager_cudnn_attn": self.run_project_eager_cudnn_attn,
             "project_compiled": self.run_project_compiled,
+            "interleaved": self.run_interleaved,
             "controlnet_project_eager": lambda: self.run_controlnet_project(compiled=False),
             "controlnet_project_compiled": lambda: self.run_controlnet_project(compiled=True),
             "fast_compiled": self.run_fast,
