@@ -81,7 +81,11 @@ class Settings(BaseSettings):
     sdxl_fast_steps: int = Field(4, ge=1, le=12, description="Steps in fast mode.")
     sdxl_channels_last: bool = Field(True, description="UNet/VAE in channels_last memory format.")
     sdxl_fuse_qkv: bool = Field(True, description="Fuse attention QKV projections.")
-    sdxl_compile: bool = Field(False, description="torch.compile the UNet (long first call; cached in DATA_DIR/inductor).")
+    sdxl_compile: bool = Field(
+        True,
+        description="On CUDA: torch.compile UNet, ControlNet and VAE decoder, in the background at start-up (requests run eagerly until "
+        "their shape is compiled; cached in DATA_DIR/inductor). Ignored on the CPU.",
+    )
     sdxl_compile_mode: str = Field("default", description="torch.compile mode (`default` + CUDA graphs was measured; docs/performance.md).")
     sdxl_controlnet_guidance_end: float = Field(
         0.5, gt=0, le=1,

@@ -253,7 +253,9 @@ class _SkipUnscaledControlNet:
         self.run = 0
 
     def __call__(self, *args: Any, conditioning_scale: Any = 1.0, return_dict: bool = True, **kwargs: Any) -> Any:
-        if not return_dict and not isinstance(conditioning_scale, (list, tuple)) and float(conditioning_scale) == 0.0:
+        # guess_mode: the pipeline pads the residuals with zeros itself, so it needs them (rarely used: run it).
+        if (not return_dict and not kwargs.get("guess_mode") and not isinstance(conditioning_scale, (list, tuple))
+                and float(conditioning_scale) == 0.0):
             self.skipped += 1
             return None, None
         self.run += 1
@@ -799,6 +801,10 @@ def call_pipeline(pipe: Any, **kwargs: Any) -> Any:
         _mark_cuda_graph_step()  # the step's graph outputs have been consumed by the scheduler
         return out
 
+    # A diffusers PipelineCallback names the tensors it needs; wrapped in a function it would get only the latents.
+    tensor_inputs = getattr(user_callback, "tensor_inputs", None)
+    if tensor_inputs is not None and "callback_on_step_end_tensor_inputs" not in kwargs:
+        kwargs["callback_on_step_end_tensor_inputs"] = list(tensor_inputs)
     _mark_cuda_graph_step()
     return pipe(callback_on_step_end=on_step_end, **kwargs)
 
@@ -865,6 +871,22 @@ def call_signature(pipe: Any, kwargs: dict[str, Any]) -> CallSignature:
     )
 
 
+def _generator_states(generators: Any) -> list[torch.Tensor] | None:
+    if generators is None:
+        return None
+    items = generators if isinstance(generators, (list, tuple)) else [generators]
+    return [g.get_state() for g in items]
+
+
+def _restore_generator_states(generators: Any, states: list[torch.Tensor] | None) -> None:
+    """Rewind the call's random generators, so that a retried call draws the same noise (same seed, same image)."""
+    if generators is None or states is None:
+        return
+    items = generators if isinstance(generators, (list, tuple)) else [generators]
+    for g, state in zip(items, states, strict=True):
+        g.set_state(state)
+
+
 _WARMUP_KEYS = ("width", "height", "guidance_scale", "num_images_per_prompt", "control_guidance_start", "control_guidance_end",
                 "controlnet_conditioning_scale")
 
@@ -892,6 +914,7 @@ class PipelineRunner:
         self._closed = False
         self._warm: set[CallSignature] = set()
         self._warming: set[CallSignature] = set()
+        self._broken: set[CallSignature] = set()  # failed to compile or to run compiled: eager for good
         self.counts: collections.Counter[str] = collections.Counter()  # "compiled", "eager", "plain", "warmup"
 
     # --- the thread ------------------------------------------------------------------------------
@@ -961,8 +984,28 @@ class PipelineRunner:
             self.counts["plain"] += 1
             return call_pipeline(pipe, **kwargs)
         signature = call_signature(pipe, kwargs)
+        if signature in self._broken and not allow_compile:
+            self.counts["eager"] += 1
+            with eager_modules(pipe):
+                return call_pipeline(pipe, **kwargs)
         if signature in self._warm or allow_compile:
-            output = call_pipeline(pipe, **kwargs)
+            rng_states = _generator_states(kwargs.get("generator"))
+            try:
+                output = call_pipeline(pipe, **kwargs)
+            except torch.OutOfMemoryError:
+                raise  # the caller's smaller retry handles it; eager would need the same memory
+            except Exception:
+                if allow_compile:
+                    raise
+                # A compiled graph that fails (a driver or Triton problem, a bad cache entry) must not fail every
+                # request with its shape: this signature runs eagerly from now on, starting with this request.
+                log.exception("%s: compiled %s failed; running it eagerly from now on", self.name, signature.label())
+                self._warm.discard(signature)
+                self._broken.add(signature)
+                _restore_generator_states(kwargs.get("generator"), rng_states)
+                self.counts["eager"] += 1
+                with eager_modules(pipe):
+                    return call_pipeline(pipe, **kwargs)
             self._warm.add(signature)
             self.counts["compiled"] += 1
             return output
@@ -991,25 +1034,32 @@ class PipelineRunner:
         finally:
             self._warming.discard(signature)
         self._warm.add(signature)
+        self._broken.discard(signature)
         self.counts["warmup"] += 1
         elapsed = time.perf_counter() - started
         log.info("%s: %s warm in %.1fs", self.name, signature.label(), elapsed)
         return elapsed
 
     def _queue_warmup(self, pipe: Any, signature: CallSignature, call_kwargs: dict[str, Any]) -> None:
-        if signature in self._warm or signature in self._warming:
+        if signature in self._warm or signature in self._warming or signature in self._broken:
             return
         self._warming.add(signature)
         extra = {"prompt": "warm-up"} if getattr(pipe, "text_encoder_2", None) is not None else {}
+        self.submit(functools.partial(self._warm_or_give_up, pipe, signature, call_kwargs, 2, extra), background=True)
 
-        def task() -> float:
-            try:
-                return self._warm_one(pipe, signature, call_kwargs, 2, extra)
-            except Exception:  # noqa: BLE001 - a failed warm-up only means the next call runs eager again
-                log.exception("%s: warm-up of %s failed", self.name, signature.label())
-                return -1.0
-
-        self.submit(task, background=True)
+    def _warm_or_give_up(self, pipe: Any, signature: CallSignature, call_kwargs: dict[str, Any], steps: int,
+                         extra: dict[str, Any]) -> float:
+        """`_warm_one`; a failure (no Triton for this GPU, a compiler error) is logged and the signature stays eager
+        for good (-1.0), rather than failing again in every later warm-up."""
+        try:
+            return self._warm_one(pipe, signature, call_kwargs, steps, extra)
+        except torch.OutOfMemoryError:
+            log.warning("%s: out of memory warming up %s; it runs eagerly until a later warm-up", self.name, signature.label())
+            return -1.0
+        except Exception:  # noqa: BLE001 - see above
+            log.exception("%s: warm-up of %s failed; it runs eagerly", self.name, signature.label())
+            self._broken.add(signature)
+            return -1.0
 
     def warm(
         self,
@@ -1023,8 +1073,8 @@ class PipelineRunner:
         **call_kwargs: Any,
     ) -> dict[str, Any]:
         """Warm the given signatures on the runner's thread, one background task each (requests arriving meanwhile
-        go first, between two of them). Returns seconds per signature label, or with `wait=False` at once, a
-        future of those seconds per label."""
+        go first, between two of them). Returns seconds per signature label (-1.0: it failed and stays eager), or
+        with `wait=False` at once, a future of those seconds per label."""
         futures: dict[str, Future[Any]] = {}
         for width, height in sizes:
             for guidance in guidance_scales:
@@ -1034,8 +1084,12 @@ class PipelineRunner:
                     extra = {k: v for k, v in call_kwargs.items() if k not in _WARMUP_KEYS}
                     signature = call_signature(pipe, kwargs)
                     self._warming.add(signature)
+                    if self.on_worker and wait:  # queued behind the running task, it would wait for itself forever
+                        futures[signature.label()] = Future()
+                        futures[signature.label()].set_result(self._warm_or_give_up(pipe, signature, kwargs, steps, extra))
+                        continue
                     futures[signature.label()] = self.submit(
-                        functools.partial(self._warm_one, pipe, signature, kwargs, steps, extra), background=True)
+                        functools.partial(self._warm_or_give_up, pipe, signature, kwargs, steps, extra), background=True)
         if not wait:
             return dict(futures)
         return {label: future.result() for label, future in futures.items()}

@@ -200,6 +200,10 @@ class SdxlImageGenerator:
                 reason=str(exc),
             ) from exc
         log.info("SDXL %s loaded on %s (%s) in %.1fs", settings.sdxl_model, device, dtype, time.perf_counter() - started)
+        if device.type == "cpu" and settings.sdxl_compile:
+            # Inductor on the CPU compiles C++ for many minutes to win little on a model that takes minutes per image.
+            log.info("SDXL on the CPU: SDXL_COMPILE ignored")
+            settings = settings.model_copy(update={"sdxl_compile": False})
         return cls(
             pipe,
             settings=settings,

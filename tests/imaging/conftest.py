@@ -15,7 +15,9 @@ def imaging_settings(tmp_path) -> Callable[..., Settings]:  # type: ignore[no-un
     """Settings that read nothing from the environment; few steps so the tiny model stays fast."""
 
     def make(**overrides: Any) -> Settings:
-        values: dict[str, Any] = {"data_dir": tmp_path, "log_dir": tmp_path / "logs", "sdxl_steps": 3, "tiny_sdxl_size": 64} | overrides
+        values: dict[str, Any] = {"data_dir": tmp_path, "log_dir": tmp_path / "logs", "sdxl_steps": 3, "tiny_sdxl_size": 64,
+                                  # inductor on a 2-core CPU takes minutes; tests that compile ask for it
+                                  "sdxl_compile": False} | overrides
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
