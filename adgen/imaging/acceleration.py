@@ -322,13 +322,18 @@ def _set_memory_format(model: nn.Module, channels_last: bool) -> None:
     model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
 
-def _compiled(module: nn.Module, options: AccelerationOptions, on_cuda: bool) -> nn.Module:
-    """A `torch.compile` wrapper of `module`, reused for the same compile options (dynamo keeps its code)."""
-    cache: dict[tuple[Any, ...], nn.Module] = module.__dict__.setdefault("_adgen_compiled", {})
+def _kept(owner: nn.Module, slot: str, options: AccelerationOptions, on_cuda: bool, make: Callable[[], Any]) -> Any:
+    """`make()` once per compile options, kept on `owner` (dynamo keeps its code, so switching back costs nothing)."""
+    cache: dict[tuple[Any, ...], Any] = owner.__dict__.setdefault(slot, {})
     key = options.compile_key(on_cuda)
     if key not in cache:
-        cache[key] = _torch_compile(module, options, on_cuda=on_cuda)
+        cache[key] = make()
     return cache[key]
+
+
+def _compiled(module: nn.Module, options: AccelerationOptions, on_cuda: bool) -> nn.Module:
+    """A `torch.compile` wrapper of `module`, reused for the same compile options."""
+    return _kept(module, "_adgen_compiled", options, on_cuda, lambda: _torch_compile(module, options, on_cuda=on_cuda))
 
 
 def _torch_compile(fn: Any, options: AccelerationOptions, *, on_cuda: bool, cuda_graphs: bool | None = None) -> Any:
@@ -341,12 +346,9 @@ def _torch_compile(fn: Any, options: AccelerationOptions, *, on_cuda: bool, cuda
 def _compile_vae_decoder(vae: nn.Module, options: AccelerationOptions, on_cuda: bool) -> None:
     # `_decode` (one latent batch through post_quant_conv + decoder) rather than `decode`: with slicing on,
     # `decode` loops over the batch in Python and every batch size reuses the batch-1 graph.
-    cache: dict[tuple[Any, ...], Any] = vae.__dict__.setdefault("_adgen_compiled_decode", {})
-    key = options.compile_key(on_cuda)
-    if key not in cache:
-        original = type(vae)._decode.__get__(vae)
-        cache[key] = _CompiledOrEager(_torch_compile(original, options, on_cuda=on_cuda, cuda_graphs=False), original)
-    vae.__dict__["_decode"] = cache[key]
+    original = type(vae)._decode.__get__(vae)
+    vae.__dict__["_decode"] = _kept(vae, "_adgen_compiled_decode", options, on_cuda, lambda: _CompiledOrEager(
+        _torch_compile(original, options, on_cuda=on_cuda, cuda_graphs=False), original))
 
 
 def _compiled_controlnet_forward(controlnet: nn.Module, options: AccelerationOptions, on_cuda: bool) -> Callable[..., Any]:
@@ -355,11 +357,8 @@ def _compiled_controlnet_forward(controlnet: nn.Module, options: AccelerationOpt
     The bound method rather than the module: the pipeline keeps the ControlNet module itself (its isinstance checks),
     and the zero-scale skip stays outside the compiled region (no guard on the scale, no graph for "skipped").
     """
-    cache: dict[tuple[Any, ...], Any] = controlnet.__dict__.setdefault("_adgen_compiled_forward", {})
-    key = options.compile_key(on_cuda)
-    if key not in cache:
-        cache[key] = _torch_compile(type(controlnet).forward.__get__(controlnet), options, on_cuda=on_cuda)
-    return cache[key]
+    return _kept(controlnet, "_adgen_compiled_forward", options, on_cuda,
+                 lambda: _torch_compile(type(controlnet).forward.__get__(controlnet), options, on_cuda=on_cuda))
 
 
 def _uncompile_vae_decoder(vae: nn.Module) -> None:

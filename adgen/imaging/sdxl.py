@@ -414,9 +414,7 @@ class SdxlImageGenerator:
         """
         ratios = list(SIZES) if self._settings.sdxl_compile else ["1:1"]
         sizes = [render_size(r, self._render_edge, self._size_multiple) for r in ratios]
-
-        with torch.inference_mode():
-            return self._runner.warm(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")
+        return self._runner.warm(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")
 
     def close(self) -> None:
         """Stop the GPU thread (after the call it is running)."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+import torch
 
 from adgen.settings import Settings
 
@@ -21,3 +22,15 @@ def imaging_settings(tmp_path) -> Callable[..., Settings]:  # type: ignore[no-un
         return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
     return make
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Toy-sized tensors gain nothing from threads, and on a shared 2-core machine extra threads only thrash.
+
+    Modules of the tiny SDXL use it with `pytestmark = pytest.mark.usefixtures("one_torch_thread")`.
+    """
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

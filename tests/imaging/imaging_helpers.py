@@ -1,8 +1,11 @@
-"""Helpers of the imaging tests: a synthetic product photo and image checks."""
+"""Helpers of the imaging tests: a synthetic product photo, image checks, a forward-call counter."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+import torch
 from PIL import Image, ImageDraw
 
 
@@ -24,3 +27,17 @@ def assert_not_flat(image: Image.Image, min_std: float = 4.0) -> None:
     pixels = np.asarray(image, dtype=np.float32)
     assert pixels.std() > min_std, f"image is (nearly) one colour: std {pixels.std():.2f}"
     assert len(np.unique(pixels.reshape(-1, 3)[::97], axis=0)) > 20
+
+
+class CallCounter:
+    """Counts forward calls of one module (e.g. the UNet's mid block, which runs only on full UNet passes)."""
+
+    def __init__(self, module: torch.nn.Module) -> None:
+        self.calls = 0
+        self._handle = module.register_forward_hook(self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.calls += 1
+
+    def remove(self) -> None:
+        self._handle.remove()

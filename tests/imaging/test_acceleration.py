@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
+from imaging_helpers import CallCounter
 
 from adgen.imaging.acceleration import (
     AccelerationOptions,
@@ -37,18 +38,6 @@ def render(pipe: Any, steps: int = STEPS, **kwargs: Any) -> np.ndarray:
     return out.images
 
 
-class CallCounter:
-    """Counts forward calls of one module (the UNet's mid block: it runs only on full UNet passes)."""
-
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.calls = 0
-        self._handle = module.register_forward_hook(self._count)
-
-    def _count(self, *_: Any) -> None:
-        self.calls += 1
-
-    def remove(self) -> None:
-        self._handle.remove()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import torch
-from imaging_helpers import product_photo
+from imaging_helpers import CallCounter, product_photo
 from PIL import Image, ImageDraw
 
 from adgen.imaging import acceleration
@@ -56,13 +56,7 @@ COMPILED_OPTIONS = {**EXACT_OPTIONS, "compile": True, "compile_backend": RECORDI
 _names = itertools.count()
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Toy-sized tensors gain nothing from threads, and on a shared 2-core machine extra threads only thrash."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture
@@ -113,18 +107,6 @@ def render(pipe: Any, **kwargs: Any) -> np.ndarray:
         return pipe(**call_kwargs(**kwargs)).images
 
 
-class CallCounter:
-    """Counts forward calls of one module (the ControlNet's last zero convolution: it runs only when the ControlNet does)."""
-
-    def __init__(self, module: torch.nn.Module) -> None:
-        self.calls = 0
-        self._handle = module.register_forward_hook(self._count)
-
-    def _count(self, *_: Any) -> None:
-        self.calls += 1
-
-    def remove(self) -> None:
-        self._handle.remove()
 
 
 def in_new_thread(fn: Callable[[], Any]) -> Any:
