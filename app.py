@@ -21,7 +21,7 @@ from adgen.api import create_api
 from adgen.errors import AdGenError
 from adgen.runtime import Runtime
 from adgen.settings import Settings, get_settings
-from adgen.ui import build_ui, ui_options
+from adgen.ui import build_ui, mount_ui, ui_options
 
 log = logging.getLogger("app")
 
@@ -42,7 +42,7 @@ def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
 
     demo = build_ui(runtime)
     # Gradio 6 takes the theme and CSS at mount/launch time, not in Blocks().
-    app = gr.mount_gradio_app(app, demo, path="/", show_error=False, **ui_options(runtime.settings))
+    app = mount_ui(app, demo, runtime.settings, show_error=False)
     return app, demo
 
 
@@ -50,7 +50,7 @@ def launch_on_gradio_server(app: FastAPI, demo: gr.Blocks, settings: Settings, *
     """Serve through Gradio's own launch (needed for a share link), with the REST API mounted onto it.
 
     Returns the local URL. Gradio builds its server app inside ``launch``; ``app``'s own routes (the
-    ``/api/v1`` mount, ``/healthz``) are put in front of Gradio's so its catch-all never shadows them.
+    ``/api/v1`` mount, ``/healthz``, the UI's ``/fonts``) are put in front of Gradio's so its catch-all never shadows them.
     """
     demo.launch(
         server_name=host, server_port=port, share=share, prevent_thread_lock=True, show_error=False, **ui_options(settings)

@@ -1,7 +1,7 @@
 """The Gradio UI: 로그인, 광고 생성, 채팅 기록.
 
-``build_ui(runtime)`` returns the Blocks; ``app.py`` mounts it with ``mount_ui`` (or passes
-``ui_options(settings)`` to ``gr.mount_gradio_app`` / ``launch``): Gradio 6 takes the theme and the
+``build_ui(runtime)`` returns the Blocks; ``app.py`` mounts it with ``mount_ui`` (or, for a share link, passes
+``ui_options(settings)`` to ``launch``): Gradio 6 takes the theme and the
 CSS at mount/launch time, not in ``gr.Blocks``.
 
 Who the user is comes from one place: the session token kept in a ``gr.BrowserState`` (browser
@@ -117,10 +117,17 @@ BRAND = gr.themes.Color(
     c900="#3b1d85",
     c950="#22105a",
 )
-# Local fonts only: the app must look right offline (no web-font downloads).
+# The Korean fonts a visitor's system has come first; "AdGen Nanum" is the app's own copy of NanumSquare, served by
+# this server (``/fonts/...``, see ``add_font_routes``) for a browser with none of them - the app must read right
+# offline and on a bare Linux desktop, where Hangul would otherwise be empty boxes. The browser fetches it only for
+# characters in its unicode-range that no earlier font in the stack has.
+WEB_FONT: Final = "AdGen Nanum"
+WEB_FONT_FILES: Final = {"NanumSquareR.ttf": "100 500", "NanumSquareB.ttf": "600 900"}  # file -> CSS weight range
 FONT_STACK: Final = ("Pretendard", "Apple SD Gothic Neo", "Malgun Gothic", "NanumSquare", "NanumBarunGothic", "NanumGothic",
-                     "Noto Sans KR", "system-ui", "sans-serif")  # fmt: skip
-MONO_STACK: Final = ("D2Coding", "NanumGothicCoding", "ui-monospace", "monospace")
+                     "Noto Sans KR", WEB_FONT, "system-ui", "sans-serif")  # fmt: skip
+MONO_STACK: Final = ("D2Coding", "NanumGothicCoding", "ui-monospace", WEB_FONT, "monospace")
+# Hangul Jamo, CJK symbols and punctuation, compatibility Jamo, Jamo extended A/B, syllables, full-width forms.
+HANGUL_RANGE: Final = "U+1100-11FF, U+3000-303F, U+3130-318F, U+A960-A97F, U+AC00-D7AF, U+D7B0-D7FF, U+FF00-FFEF"
 
 
 def build_theme() -> gr.themes.Base:
@@ -144,7 +151,13 @@ def build_theme() -> gr.themes.Base:
     )
 
 
-CSS: Final = """
+FONT_FACES: Final = "".join(
+    f'@font-face {{ font-family: "{WEB_FONT}"; src: url("fonts/{name}") format("truetype"); font-weight: {weights}; '
+    f"font-style: normal; font-display: swap; unicode-range: {HANGUL_RANGE}; }}\n"
+    for name, weights in WEB_FONT_FILES.items()
+)
+
+CSS: Final = FONT_FACES + """
 .gradio-container { max-width: 1240px !important; width: 100% !important; margin: 0 auto !important; }
 footer { display: none !important; }
 #adgen-header { margin-bottom: 4px; }
@@ -220,9 +233,23 @@ def ui_options(settings: Settings) -> dict[str, Any]:
     }
 
 
-def mount_ui(app: fastapi.FastAPI, runtime: Runtime, path: str = "/") -> fastapi.FastAPI:
-    """Mount the UI on ``app`` at ``path`` with the theme and options it needs."""
-    return gr.mount_gradio_app(app, build_ui(runtime), path=path, **ui_options(runtime.settings))
+def add_font_routes(app: fastapi.FastAPI) -> None:
+    """``GET /fonts/{name}``: the bundled web font (``WEB_FONT_FILES`` only), cacheable for a week."""
+    from fastapi.responses import FileResponse
+
+    from adgen.compositor.fonts import FONTS_DIR
+
+    @app.get("/fonts/{name}", include_in_schema=False)
+    def font(name: str) -> FileResponse:
+        if name not in WEB_FONT_FILES:  # a fixed list: no path from the request reaches the file system
+            raise fastapi.HTTPException(status_code=404)
+        return FileResponse(FONTS_DIR / name, media_type="font/ttf", headers={"Cache-Control": "public, max-age=604800"})
+
+
+def mount_ui(app: fastapi.FastAPI, demo: gr.Blocks, settings: Settings, **launch_options: Any) -> fastapi.FastAPI:
+    """Mount ``demo`` on ``app`` at "/" with the theme, CSS and options it needs, and the font its CSS loads."""
+    add_font_routes(app)
+    return gr.mount_gradio_app(app, demo, path="/", **ui_options(settings), **launch_options)
 
 
 # --- helpers without Gradio state (unit-tested directly) ----------------------------------

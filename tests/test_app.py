@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 import pytest
 
 import app as app_module
+from adgen.compositor.fonts import FONTS_DIR
 from adgen.runtime import Runtime, TaskStore
 from adgen.services import AdGenContext
+from adgen.ui import FONT_FACES, WEB_FONT_FILES
 from tests.live_server import free_port, serve
 
 
@@ -29,6 +33,20 @@ def check_server(base: str) -> None:
         assert r.status_code == 201
         r = client.get("/api/v1/history/generations")
         assert r.status_code == 401 and r.json()["error"]["code"] == "auth_required"
+        check_fonts(client)
+
+
+def check_fonts(client: httpx.Client) -> None:
+    """The UI's web font is served (what its CSS asks for), and nothing else under /fonts."""
+    css_urls = set(re.findall(r'url\("([^"]+)"\)', FONT_FACES))
+    assert css_urls == {f"fonts/{name}" for name in WEB_FONT_FILES}
+    for url in css_urls:
+        r = client.get("/" + url)
+        assert r.status_code == 200 and r.headers["content-type"] == "font/ttf"
+        assert r.content == (FONTS_DIR / url.removeprefix("fonts/")).read_bytes()
+        assert "max-age" in r.headers["cache-control"]
+    for other in ("NanumGothic.ttf", "LICENSE-nanum.txt", "..%2Fsettings.py", "%2Fetc%2Fpasswd"):
+        assert client.get(f"/fonts/{other}").status_code == 404, other
 
 
 def test_create_app_serves_ui_api_and_health(runtime: Runtime) -> None:

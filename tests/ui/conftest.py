@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import gradio as gr
 import pytest
 from fastapi import FastAPI
 from gradio_client import Client
@@ -19,7 +18,7 @@ from sqlalchemy import Engine, text
 from adgen.runtime import Runtime, TaskStore
 from adgen.services import AdGenContext
 from adgen.settings import Settings
-from adgen.ui import AdGenUI, ui_options
+from adgen.ui import AdGenUI, mount_ui
 from tests.live_server import serve
 
 PASSWORD = "password123"
@@ -31,8 +30,7 @@ def make_runtime(settings: Settings, engine: Engine) -> Runtime:
 
 def ui_app(ui: AdGenUI, settings: Settings) -> FastAPI:
     """What app.py does: a FastAPI app with the UI mounted at "/"."""
-    app = FastAPI()
-    return gr.mount_gradio_app(app, ui.build(), path="/", **ui_options(settings))
+    return mount_ui(FastAPI(), ui.build(), settings)
 
 
 class Outputs(dict):  # type: ignore[type-arg]

@@ -81,6 +81,18 @@ def shot(page: Any, name: str, *, full_page: bool = True) -> None:
     page.screenshot(path=str(ARTIFACTS / name), full_page=full_page)
 
 
+def rendering_fonts(page: Any, selector: str) -> dict[str, int]:
+    """Glyphs per font family that Chromium actually used to draw the text of ``selector`` (DevTools protocol)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
+    fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+    cdp.detach()
+    return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
 def field(page: Any, elem_id: str) -> Any:
     return page.locator(f"#{elem_id} :is(input, textarea)").first
 
@@ -91,6 +103,13 @@ def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> N
     header = page.locator("#adgen-header")
     expect(header).to_contain_text("AdGen 광고 스튜디오")
     expect(header).to_contain_text("게스트 모드")
+    # Hangul is drawn with a Korean font (a system one, else the app's own web font), not as empty boxes.
+    page.wait_for_function("document.fonts.status === 'loaded'")
+    fonts = rendering_fonts(page, ".adgen-hero p")
+    korean = {"AdGen Nanum", "NanumSquare", "NanumBarunGothic", "NanumGothic", "Apple SD Gothic Neo", "Malgun Gothic",
+              "Noto Sans KR", "Noto Sans CJK KR", "Pretendard"}  # fmt: skip
+    hangul = sum(ch >= "가" and ch <= "힣" for ch in page.locator(".adgen-hero p").inner_text())
+    assert hangul > 10 and sum(n for name, n in fonts.items() if name in korean) >= hangul, fonts
     shot(page, "login.png")
 
     # sign up: logged in at once, taken to 광고 생성
