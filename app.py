@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import signal
 import sys
 import threading
 
@@ -95,17 +96,37 @@ def main(argv: list[str] | None = None) -> int:
         "serving on http://%s:%d (copy: %s, image: %s)",
         args.host, args.port, runtime.ctx.copywriter.name, runtime.ctx.image_generator.name,
     )
+    # SIGTERM (how a host stops a container) must end in the `finally` below like Ctrl-C does. uvicorn catches it,
+    # stops serving, puts the previous handler back and raises the signal again: with the default handler the
+    # process would die right there, the running generation and the embedded database cut off.
+    signal.signal(signal.SIGTERM, _stop)
     try:
         if args.share:
             launch_on_gradio_server(app, demo, runtime.settings, host=args.host, port=args.port, share=True)
             demo.block_thread()
         else:
             uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)
+    except Stopped:
+        pass
     finally:
         from db.engine import shutdown_db
 
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM stops at once
+        # The server has stopped taking requests: let the running REST generation finish (SHUTDOWN_GRACE_S) and
+        # fail what is still queued, before the database goes.
+        log.info("stopping: finishing the running generation (up to %.0f s)", runtime.settings.shutdown_grace_s)
+        runtime.shutdown()
         shutdown_db()
+        log.info("stopped")
     return 0
+
+
+class Stopped(Exception):
+    """SIGTERM arrived."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise Stopped()
 
 
 if __name__ == "__main__":

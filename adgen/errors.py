@@ -83,6 +83,14 @@ class QueueFullError(AdGenError):
     default_message = "지금은 요청이 많습니다. 잠시 후 다시 시도해 주세요."
 
 
+class ServerRestartingError(AdGenError):
+    """The server is stopping (or stopped while the task was queued or running): nothing of the task was kept."""
+
+    code = "server_restarting"
+    http_status = 503
+    default_message = "서버가 다시 시작되는 중이라 요청을 처리하지 못했습니다. 잠시 후 다시 요청해 주세요."
+
+
 class GpuOutOfMemoryError(AdGenError):
     code = "gpu_out_of_memory"
     http_status = 503

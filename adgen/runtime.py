@@ -12,6 +12,7 @@ import os
 import queue
 import tempfile
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
@@ -20,19 +21,25 @@ from typing import Any
 
 from PIL import Image
 
-from adgen.errors import AdGenError, QueueFullError
+from adgen.errors import AdGenError, QueueFullError, ServerRestartingError
 from adgen.logging_setup import configure_logging
-from adgen.services import AdGenContext, create_advertisement, init_task
+from adgen.services import AdGenContext, create_advertisement, fail_task, failure_fields, init_task
 from adgen.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-class TaskStore(MutableMapping[str, dict[str, Any]]):
-    """``task_storage`` for polling clients: in memory, finished tasks mirrored to disk.
+UNFINISHED: tuple[str, ...] = ("pending", "processing")
+FINISHED: tuple[str, ...] = ("completed", "failed")
 
-    A finished task is written to ``DATA_DIR/tasks/<id>.json`` so it is still found after it left
-    memory (memory keeps the most recent ``max_in_memory`` tasks) or after a restart.
+
+class TaskStore(MutableMapping[str, dict[str, Any]]):
+    """``task_storage`` for polling clients: in memory, mirrored to disk at every change of status.
+
+    Each task is written to ``DATA_DIR/tasks/<id>.json`` when its status changes (pending, processing,
+    completed or failed; progress updates stay in memory), so a finished task is still found after it
+    left memory (memory keeps the most recent ``max_in_memory`` tasks) or after a restart, and a task
+    the process died in is found too: ``fail_unfinished`` (at start-up) turns it into a failed one.
     """
 
     def __init__(self, directory: Path, max_in_memory: int = 1000) -> None:
@@ -60,20 +67,46 @@ class TaskStore(MutableMapping[str, dict[str, Any]]):
 
     def __setitem__(self, task_id: str, value: dict[str, Any]) -> None:
         with self._lock:
+            before = self._mem.get(task_id)
             self._mem[task_id] = value
             if len(self._mem) > self._max:
                 # Drop the oldest finished task from memory; it is on disk.
                 for key, entry in self._mem.items():
-                    if entry.get("status") in ("completed", "failed"):
+                    if entry.get("status") in FINISHED:
                         del self._mem[key]
                         break
-        if value.get("status") in ("completed", "failed"):
-            path = self._path(task_id)
-            if path is not None:
-                fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".tmp-")
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(value, fh, ensure_ascii=False, default=str)
-                os.replace(tmp, path)
+            if before is None or before.get("status") != value.get("status"):
+                self._write(task_id, value)
+
+    def _write(self, task_id: str, value: dict[str, Any]) -> None:
+        path = self._path(task_id)
+        if path is None:
+            return
+        fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".tmp-")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(value, fh, ensure_ascii=False, default=str)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def fail_unfinished(self, error: AdGenError) -> int:
+        """Mark every task on disk that never finished (the process stopped under it) as failed with ``error``.
+
+        For start-up, before any task of this process exists. Returns how many there were.
+        """
+        failed = 0
+        for path in sorted(self._dir.glob("*.json")):
+            try:
+                entry = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                log.warning("task file %s is unreadable; left as it is", path.name)
+                continue
+            if entry.get("status") in UNFINISHED:
+                self._write(path.stem, {**entry, **failure_fields(error)})
+                failed += 1
+        return failed
 
     def __delitem__(self, task_id: str) -> None:
         with self._lock:
@@ -117,6 +150,10 @@ class Runtime:
     tasks: TaskStore
     _queue: queue.Queue[GenerationJob] = field(init=False)
     _workers: list[threading.Thread] = field(default_factory=list, init=False)
+    # Submitted REST tasks whose job has not returned yet (queued or running), and whether new ones are refused.
+    _unfinished: set[str] = field(default_factory=set, init=False)
+    _state: threading.Condition = field(default_factory=threading.Condition, init=False)
+    _closing: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(maxsize=self.settings.queue_max_size)
@@ -140,31 +177,75 @@ class Runtime:
     ) -> str:
         """Queue a generation for the REST API; returns the task id at once (FIFO order)."""
         task_id = uuid.uuid4().hex
-        init_task(self.tasks, task_id, user_id)
         job = GenerationJob(task_id, user_id, input_text, aspect_ratio, {"image": image, **kwargs})
-        try:
-            self._queue.put_nowait(job)
-        except queue.Full:
-            del self.tasks[task_id]
-            raise QueueFullError() from None
+        with self._state:
+            if self._closing:
+                raise ServerRestartingError()
+            init_task(self.tasks, task_id, user_id)
+            try:
+                self._queue.put_nowait(job)
+            except queue.Full:
+                del self.tasks[task_id]
+                raise QueueFullError() from None
+            self._unfinished.add(task_id)
         return task_id
 
     def _work(self) -> None:
         while True:
             job = self._queue.get()
             try:
-                create_advertisement(
-                    job.task_id, job.user_id, job.input_text, job.aspect_ratio, self.tasks, ctx=self.ctx, **job.kwargs
-                )
+                if self._closing:  # taken from the queue as shutdown began: never started
+                    fail_task(self.tasks, job.task_id, ServerRestartingError())
+                else:
+                    create_advertisement(
+                        job.task_id, job.user_id, job.input_text, job.aspect_ratio, self.tasks, ctx=self.ctx, **job.kwargs
+                    )
             except AdGenError:
                 pass  # recorded in the task by the service
             except Exception:  # never let a worker die
                 log.exception("worker: unexpected failure in task %s", job.task_id)
             finally:
+                with self._state:
+                    self._unfinished.discard(job.task_id)
+                    self._state.notify_all()
                 self._queue.task_done()
 
     def wait_idle(self) -> None:
         self._queue.join()
+
+    def shutdown(self, grace_s: float | None = None) -> list[str]:
+        """Stop taking REST generations, give the running ones ``grace_s`` to finish, fail what is left.
+
+        New submissions get ``ServerRestartingError`` (503 ``server_restarting``) from here on. Jobs still queued
+        are failed at once, running ones after the grace period (``settings.shutdown_grace_s`` by default), so a
+        client polling across a restart gets a definite answer instead of a task that never ends. A job that
+        finishes after its task was failed (the process outlived the grace period) still records its result.
+        Returns the ids of the failed tasks.
+        """
+        grace_s = self.settings.shutdown_grace_s if grace_s is None else grace_s
+        error = ServerRestartingError()
+        deadline = time.monotonic() + grace_s
+        with self._state:
+            self._closing = True
+            queued = []
+            while True:
+                try:
+                    queued.append(self._queue.get_nowait().task_id)
+                except queue.Empty:
+                    break
+                self._queue.task_done()
+            self._unfinished.difference_update(queued)
+            for task_id in queued:  # never started: failed now, not after the grace period
+                fail_task(self.tasks, task_id, error)
+            while self._unfinished and (left := deadline - time.monotonic()) > 0:
+                self._state.wait(left)
+            running = set(self._unfinished)  # still running after the grace period
+            for task_id in sorted(running):
+                fail_task(self.tasks, task_id, error)
+        failed = [*queued, *sorted(running)]
+        if failed:
+            log.warning("shutdown: %d queued and %d running generations failed as %s", len(queued), len(running), error.code)
+        return failed
 
     @classmethod
     def create(cls, settings: Settings) -> Runtime:
@@ -173,4 +254,8 @@ class Runtime:
         configure_logging(settings.log_dir, settings.log_level)
         engine = init_db(settings)
         ctx = AdGenContext.from_settings(settings, engine)
-        return cls(settings=settings, ctx=ctx, tasks=TaskStore(settings.data_dir / "tasks"))
+        tasks = TaskStore(settings.data_dir / "tasks")
+        interrupted = tasks.fail_unfinished(ServerRestartingError())
+        if interrupted:
+            log.warning("%d generation tasks were cut off by the last stop; marked failed (server_restarting)", interrupted)
+        return cls(settings=settings, ctx=ctx, tasks=tasks)

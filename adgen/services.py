@@ -145,6 +145,15 @@ def _update_task(task_storage: TaskStorage, task_id: str, **fields: Any) -> None
         task_storage[task_id] = entry
 
 
+def failure_fields(error: AdGenError) -> dict[str, Any]:
+    """What a failed task holds besides its progress and owner."""
+    return {"status": "failed", "error": error.message, "error_code": error.code, "message": error.message}
+
+
+def fail_task(task_storage: TaskStorage, task_id: str, error: AdGenError) -> None:
+    _update_task(task_storage, task_id, **failure_fields(error))
+
+
 # --- the pipeline ------------------------------------------------------------------------
 
 
@@ -276,12 +285,12 @@ def create_advertisement(
         return result
     except AdGenError as exc:
         log.error("task %s failed [%s]: %s context=%s", task_id, exc.code, exc.message, exc.context, exc_info=exc.http_status >= 500)
-        _update_task(task_storage, task_id, status="failed", error=exc.message, error_code=exc.code, message=exc.message)
+        fail_task(task_storage, task_id, exc)
         raise
     except Exception as exc:
         log.error("task %s failed unexpectedly (user=%s, ratio=%s)", task_id, user_id, aspect_ratio, exc_info=True)
         wrapped = AdGenError(context=repr(exc))
-        _update_task(task_storage, task_id, status="failed", error=wrapped.message, error_code=wrapped.code, message=wrapped.message)
+        fail_task(task_storage, task_id, wrapped)
         raise wrapped from exc
 
 

@@ -103,6 +103,12 @@ class Settings(BaseSettings):
     # --- serving -------------------------------------------------------------------------
     gpu_concurrency: int = Field(1, ge=1, le=8, description="Generations running at once (one GPU queue).")
     queue_max_size: int = Field(16, ge=1, description="Requests waiting in the generation queue before 'busy'.")
+    shutdown_grace_s: float = Field(
+        8.0,
+        ge=0,
+        description="On shutdown, how long a running REST generation may take to finish; "
+        "what is still queued or running then fails as `server_restarting`.",
+    )
     max_variants: int = Field(4, ge=1, le=4, description="Most variants per request.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest product photo accepted.")
     max_upload_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb guard: most pixels in an upload.")

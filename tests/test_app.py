@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +21,8 @@ from adgen.runtime import Runtime, TaskStore
 from adgen.services import AdGenContext
 from adgen.ui import FONT_FACES, WEB_FONT_FILES
 from tests.live_server import free_port, serve
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -79,3 +89,51 @@ def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatc
     finally:
         app_module.get_settings.cache_clear()
     assert "AdGen could not start" in capsys.readouterr().err
+
+
+def test_python_app_py_recovers_cut_off_tasks_serves_and_stops_cleanly(settings, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`python app.py` as `make run` starts it, in its own process, stopped with SIGTERM as a host stops it.
+
+    `engine`: the rows the process writes are wiped after the test like every other test's.
+    """
+    data = tmp_path / "data"
+    cut_off = uuid.uuid4().hex  # a task the previous process died in
+    (data / "tasks").mkdir(parents=True)
+    (data / "tasks" / f"{cut_off}.json").write_text(json.dumps({"status": "processing", "progress": 40, "user_id": 1}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "GRADIO_", "SDXL_", "OPENAI_"))} | {
+        "DATABASE_URL": settings.database_url, "DATA_DIR": str(data), "LOG_DIR": str(tmp_path / "logs"),
+        "COPYWRITER_BACKEND": "local", "IMAGE_BACKEND": "template", "BCRYPT_ROUNDS": "4", "ENVIRONMENT": "development",
+    }  # fmt: skip
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            deadline = time.monotonic() + 120
+            while True:
+                assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                assert time.monotonic() < deadline, "app.py did not come up"
+                time.sleep(0.2)
+            entry = json.loads((data / "tasks" / f"{cut_off}.json").read_text())
+            assert entry["status"] == "failed" and entry["error_code"] == "server_restarting"
+            client.post("/api/v1/auth/signup", json={"login_id": "proc01", "login_pw": "password123"}).raise_for_status()
+            token = client.post("/api/v1/auth/login", json={"login_id": "proc01", "login_pw": "password123"}).json()["session_token"]
+            h = {"Authorization": f"Bearer {token}"}
+            ad = {"input_text": "카페 신메뉴 홍보", "aspect_ratio": "1:1"}
+            task_id = client.post("/api/v1/ads", json=ad, headers=h).json()["task_id"]
+            while (body := client.get(f"/api/v1/tasks/{task_id}", headers=h).json())["status"] not in ("completed", "failed"):
+                assert time.monotonic() < deadline + 60
+                time.sleep(0.1)
+            assert body["status"] == "completed", body
+            assert client.get(body["result"]["image_url"], headers=h).headers["content-type"] == "image/png"
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
