@@ -429,6 +429,14 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
 
     def write() -> None:
         with session_scope(ctx.engine) as s:
+            written = {row.seed: row.id for row in crud.generations_of_task(s, task_id)}
+            if written:
+                # An earlier attempt committed and only its acknowledgement was lost: the turn is stored, whole
+                # (one transaction), so it is not written a second time.
+                log.warning("task %s: already stored by an earlier attempt; not written again", task_id)
+                for v in result.variants:
+                    v.history_id = written[v.seed]
+                return
             # Extra variants first and the primary last, so "the session's latest generation" is the
             # one the conversation shows and continues from.
             for v in reversed(result.variants):
@@ -449,6 +457,7 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
                     ad_copy=ad_copy,
                     copy_backend=copy.backend,
                     image_backend=result.image_backend,
+                    task_id=task_id,
                 )
                 v.history_id = row.id
             user_msg_id = crud.next_message_id(s, session_id)

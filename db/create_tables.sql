@@ -70,10 +70,12 @@ CREATE TABLE generation_history (
 	ad_copy JSONB,
 	copy_backend VARCHAR(20),
 	image_backend VARCHAR(20),
+	task_id VARCHAR(32),
 	CONSTRAINT generation_history_pkey PRIMARY KEY (id),
 	CONSTRAINT generation_history_content_type_check CHECK (content_type IN ('image', 'text', 'both')),
 	CONSTRAINT generation_history_generation_method_check CHECK (generation_method IN ('t2i', 'controlnet')),
 	CONSTRAINT generation_history_aspect_ratio_check CHECK (aspect_ratio IN ('1:1', '4:3', '3:4')),
+	CONSTRAINT generation_history_task_id_seed_key UNIQUE (task_id, seed),
 	CONSTRAINT generation_history_user_id_fkey FOREIGN KEY(user_id) REFERENCES "user" (user_id) ON DELETE SET NULL
 );
 

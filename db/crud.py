@@ -106,6 +106,7 @@ def save_generation_history(
     ad_copy: dict[str, Any] | None = None,
     copy_backend: str | None = None,
     image_backend: str | None = None,
+    task_id: str | None = None,
 ) -> GenerationHistory:
     row = GenerationHistory(
         user_id=user_id,
@@ -123,10 +124,17 @@ def save_generation_history(
         ad_copy=ad_copy,
         copy_backend=copy_backend,
         image_backend=image_backend,
+        task_id=task_id,
     )
     session.add(row)
     session.flush()
     return row
+
+
+@_db_call
+def generations_of_task(session: Session, task_id: str) -> list[GenerationHistory]:
+    """The rows one generation task wrote (one per variant), by seed."""
+    return list(session.exec(select(GenerationHistory).where(GenerationHistory.task_id == task_id).order_by(col(GenerationHistory.seed))))
 
 
 def generation_history_query(user_id: int, limit: int = 20, offset: int = 0) -> Select[Any]:

@@ -24,13 +24,15 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Column, Connection, Engine, Table, UniqueConstraint, create_engine, inspect, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.schema import AddConstraint, ExecutableDDLElement
 from sqlmodel import Session, SQLModel
 
 import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
-from adgen.errors import DatabaseError
+from adgen.errors import ConfigurationError, DatabaseError
 from adgen.settings import Settings
 from db.admin import CONNECT_TIMEOUT_S, create_database
 
@@ -149,11 +151,59 @@ def wait_for_database(engine: Engine, *, retries: int, delay_s: float) -> None:
 
 
 def create_schema(engine: Engine) -> None:
-    """``CREATE TABLE``/``INDEX`` for what is missing; two processes starting together take turns."""
+    """``CREATE TABLE``/``INDEX`` for what is missing, then ``upgrade_schema``; two processes starting together take turns."""
     with translate_db_errors(), engine.begin() as conn:
         # DDL is transactional in PostgreSQL: the second process waits here, then finds the tables.
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
         SQLModel.metadata.create_all(conn)
+        for change in upgrade_schema(conn):
+            logger.warning("schema upgraded: %s", change)
+
+
+def upgrade_schema(conn: Connection) -> list[str]:
+    """Bring tables made by an earlier version up to the models, for additive changes only.
+
+    Adds the nullable columns, unique constraints and indexes a table lacks (an addition is always nullable,
+    see docs/schema.md, so existing rows stay valid). A missing NOT NULL column cannot be added this way:
+    that is a ``ConfigurationError`` naming it, not a half-upgraded database. Returns what was done.
+    """
+    inspector = inspect(conn)
+    done: list[str] = []
+    for table in SQLModel.metadata.sorted_tables:
+        have = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in have:
+                continue
+            if not column.nullable:
+                raise ConfigurationError(
+                    "데이터베이스 구조가 이 버전과 맞지 않습니다. 관리자에게 문의해 주세요.", table=table.name, column=column.name
+                )
+            conn.execute(AddColumn(table, column))
+            done.append(f"{table.name}.{column.name} added")
+        uniques = {u["name"] for u in inspector.get_unique_constraints(table.name)}
+        for constraint in table.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.name not in uniques:
+                conn.execute(AddConstraint(constraint))
+                done.append(f"{table.name} constraint {constraint.name} added")
+        indexes = {i["name"] for i in inspector.get_indexes(table.name)}
+        for index in table.indexes:
+            if index.name not in indexes:
+                index.create(conn)
+                done.append(f"{table.name} index {index.name} added")
+    return done
+
+
+class AddColumn(ExecutableDDLElement):
+    """``ALTER TABLE ... ADD COLUMN ...`` for one column of the models (type, default, as ``CREATE TABLE`` has it)."""
+
+    def __init__(self, table: Table, column: Column[Any]) -> None:
+        self.table, self.column = table, column
+
+
+@compiles(AddColumn)
+def _add_column(element: AddColumn, compiler: Any, **kw: Any) -> str:
+    ddl = compiler.sql_compiler.preparer
+    return f"ALTER TABLE {ddl.format_table(element.table)} ADD COLUMN {compiler.get_column_specification(element.column)}"
 
 
 def dispose_engines(url: str | None = None, *, database: str | None = None) -> None:

@@ -47,6 +47,7 @@ CHAT_ROLES: Final = ("user", "assistant")
 FILE_TYPES: Final = ("input", "generated")
 HASH_LENGTH: Final = 64  # SHA-256 hex
 SESSION_ID_LENGTH: Final = 64
+TASK_ID_LENGTH: Final = 32  # uuid4 hex
 BACKEND_NAME_LENGTH: Final = 20
 
 
@@ -81,6 +82,8 @@ class GenerationHistory(SQLModel, table=True):
         _one_of("content_type", CONTENT_TYPES, name="generation_history_content_type_check"),
         _one_of("generation_method", GENERATION_METHODS, name="generation_history_generation_method_check"),
         _one_of("aspect_ratio", ASPECT_RATIOS, name="generation_history_aspect_ratio_check"),
+        # Addition: a task's rows are written once; the retry of a commit whose acknowledgement was lost finds them.
+        UniqueConstraint("task_id", "seed", name="generation_history_task_id_seed_key"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(Integer, autoincrement=True))
@@ -106,6 +109,8 @@ class GenerationHistory(SQLModel, table=True):
     ad_copy: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONB))
     copy_backend: str | None = Field(default=None, sa_column=Column(String(BACKEND_NAME_LENGTH)))
     image_backend: str | None = Field(default=None, sa_column=Column(String(BACKEND_NAME_LENGTH)))
+    # The generation task that wrote the row (one row per variant, told apart by seed).
+    task_id: str | None = Field(default=None, sa_column=Column(String(TASK_ID_LENGTH)))
 
 
 class ChatHistory(SQLModel, table=True):

@@ -128,7 +128,7 @@ def round_trip_and_catalog(backend_settings: Settings) -> None:
                 catalogs.append(read_catalog(c))
             reader.dispose()
         assert catalogs[0] == catalogs[1]
-        assert len(catalogs[0].columns) == 40
+        assert len(catalogs[0].columns) == 41
     finally:
         for name in names:
             drop_database(admin, name)

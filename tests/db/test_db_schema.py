@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg2
-from sqlalchemy import create_engine
+import pytest
+from sqlalchemy import create_engine, text
 
+from adgen.errors import ConfigurationError
 from adgen.settings import Settings
 from db.admin import url_as_dsn
 from db.engine import dispose_engines, init_db
@@ -71,6 +73,7 @@ EXPECTED_CONSTRAINTS = {
     "user_pkey", "user_login_id_key",
     "generation_history_pkey", "generation_history_user_id_fkey", "generation_history_content_type_check",
     "generation_history_generation_method_check", "generation_history_aspect_ratio_check",
+    "generation_history_task_id_seed_key",
     "chat_history_pkey", "chat_history_user_id_fkey", "chat_history_role_check", "chat_history_session_id_message_id_key",
     "image_matching_pkey", "image_matching_file_hash_key", "image_matching_file_type_check",
     "image_ownership_pkey", "image_ownership_file_hash_fkey", "image_ownership_user_id_fkey",
@@ -78,7 +81,7 @@ EXPECTED_CONSTRAINTS = {
 }  # fmt: skip
 EXPECTED_INDEXES = {
     "user_pkey", "user_login_id_key", "idx_user_login_id",
-    "generation_history_pkey", "idx_gen_user_id", "idx_gen_created_at", "idx_gen_user_created",
+    "generation_history_pkey", "idx_gen_user_id", "idx_gen_created_at", "idx_gen_user_created", "generation_history_task_id_seed_key",
     "chat_history_pkey", "chat_history_session_id_message_id_key", "idx_chat_user_session", "idx_chat_session",
     "image_matching_pkey", "image_matching_file_hash_key", "idx_img_file_hash",
     "image_ownership_pkey", "idx_img_owner_user_id",
@@ -123,7 +126,7 @@ def test_sql_file_and_models_give_the_same_catalog(make_database: Callable[[], s
     assert a.indexes == b.indexes
     # Not vacuous: six tables with all their keys, checks and indexes. (PostgreSQL 18 also lists
     # NOT NULL constraints, contype 'n', in pg_constraint; 15 does not.)
-    assert len(a.columns) == 40
+    assert len(a.columns) == 41
     assert {row[1] for row in a.constraints if row[2] != "n"} == EXPECTED_CONSTRAINTS
     assert {row[1] for row in a.indexes} == EXPECTED_INDEXES
 
@@ -157,7 +160,7 @@ def test_additions_are_nullable(make_database: Callable[[], str], tmp_path: Path
     """Rows written the seed's way (without the added columns) stay valid."""
     url = make_database()
     build_with_init_db(url, tmp_path)
-    added = {"session_id", "bare_image_hash", "ad_copy", "copy_backend", "image_backend"}
+    added = {"session_id", "bare_image_hash", "ad_copy", "copy_backend", "image_backend", "task_id"}
     columns = {row[2]: row for row in catalog_of(url).columns if row[0] == "generation_history"}
     assert added <= columns.keys()
     assert all(columns[name][5] == "YES" for name in added)
@@ -169,3 +172,43 @@ def test_sql_file_is_the_current_output_of_db_schema() -> None:
     assert out == render()
     assert SQL_FILE.read_text() == out, "db/create_tables.sql is stale: run `make schema`"
     assert 'CREATE TABLE "user"' in out and "CREATE INDEX idx_gen_user_created" in out
+
+
+def test_init_db_upgrades_a_database_made_by_an_earlier_version(make_database: Callable[[], str], tmp_path: Path) -> None:
+    """A database from before an addition (column, unique constraint, index) gets it at start-up; rows stay."""
+    url, reference = make_database(), make_database()
+    run_sql(reference, SQL_FILE.read_text())
+    build_with_init_db(url, tmp_path)
+    # What an earlier version built: no task_id (its unique constraint goes with it), no owner index.
+    run_sql(url, "ALTER TABLE generation_history DROP COLUMN task_id; DROP INDEX idx_img_owner_user_id;"
+                 "ALTER TABLE chat_history DROP CONSTRAINT chat_history_session_id_message_id_key;"
+                 "INSERT INTO generation_history (input_text, seed) VALUES ('카페 홍보', 7);")  # fmt: skip
+    assert catalog_of(url) != catalog_of(reference)
+
+    build_with_init_db(url, tmp_path)
+    upgraded, wanted = catalog_of(url), catalog_of(reference)
+    # Columns are compared by name (an added column is appended, so its position differs from a fresh table's).
+    assert {(t, name): rest for (t, _pos, name, *rest) in upgraded.columns} == {
+        (t, name): rest for (t, _pos, name, *rest) in wanted.columns
+    }
+    assert upgraded.constraints == wanted.constraints
+    assert upgraded.indexes == wanted.indexes
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT input_text, seed, task_id FROM generation_history")).all() == [("카페 홍보", 7, None)]
+    finally:
+        engine.dispose()
+    build_with_init_db(url, tmp_path)  # nothing left to do: a second start changes nothing
+    assert catalog_of(url) == upgraded
+
+
+def test_init_db_refuses_a_database_lacking_a_required_column(make_database: Callable[[], str], tmp_path: Path) -> None:
+    url = make_database()
+    build_with_init_db(url, tmp_path)
+    run_sql(url, "ALTER TABLE chat_history DROP COLUMN role")
+    with pytest.raises(ConfigurationError) as err:
+        build_with_init_db(url, tmp_path)
+    assert err.value.context == {"table": "chat_history", "column": "role"}
+    dispose_engines(url)
+    assert "role" not in {name for (t, _pos, name, *_rest) in catalog_of(url).columns if t == "chat_history"}

@@ -131,6 +131,50 @@ def test_connection_killed_in_the_middle_of_a_generation(
     assert img.status_code == 200 and img.content.startswith(b"\x89PNG")
 
 
+@pytest.mark.parametrize("variants", [1, 2])
+def test_commit_acknowledgement_lost_does_not_store_the_turn_twice(
+    api: httpx.Client, runtime: Runtime, engine: Engine, monkeypatch: pytest.MonkeyPatch, variants: int
+) -> None:
+    """PostgreSQL committed the turn, but the connection died before the client heard so: the retry finds the
+    task's rows (`generation_history.task_id`) and does not write them again."""
+    import db.engine
+
+    real_scope, real_save = db.engine.session_scope, crud.save_chat_message
+    lost = {"n": 0, "turn_in_scope": False}
+
+    def save_chat_message(*args: Any, **kwargs: Any) -> Any:
+        lost["turn_in_scope"] = True
+        return real_save(*args, **kwargs)
+
+    @contextmanager
+    def ack_lost_once(eng: Engine) -> Iterator[Any]:
+        lost["turn_in_scope"] = False
+        with real_scope(eng) as session:
+            yield session
+        # The transaction that wrote the turn committed above; the client now sees what a connection dropped
+        # during COMMIT raises.
+        if lost["turn_in_scope"] and lost["n"] == 0:
+            lost["n"] += 1
+            raise DatabaseError(reason="server closed the connection unexpectedly (after COMMIT)")
+
+    monkeypatch.setattr(db.engine, "session_scope", ack_lost_once)
+    monkeypatch.setattr(crud, "save_chat_message", save_chat_message)
+    h = signup_login(api, "ack01")["headers"]
+    r = api.post("/ads", json=AD | {"variants": variants}, headers=h)
+    task = poll(api, r.json()["task_id"], h)
+    assert lost["n"] == 1
+    assert task["status"] == "completed", task
+    counts = row_counts(engine)
+    assert counts["generation_history"] == variants and counts["chat_history"] == 2, counts
+    assert_consistent(engine, runtime.settings.images_dir)
+    # The ids the task reports are the rows stored by the first attempt.
+    history = api.get("/history/generations", headers=h).json()
+    assert task["result"]["history_id"] in {g["id"] for g in history}
+    assert sorted(v["history_id"] for v in task["result"]["variants"]) == sorted(g["id"] for g in history)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(DISTINCT task_id) FROM generation_history")).scalar_one() == 1
+
+
 def test_connection_killed_on_every_attempt_fails_cleanly(
     api: httpx.Client, runtime: Runtime, engine: Engine, killer: Killer, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -660,8 +660,9 @@ def owner(settings: Settings, engine: Engine) -> int:
 
 def _service(ctx: AdGenContext, user_id: int | None, input_text: Any = "카페 홍보", ratio: Any = "1:1", **kw: Any) -> dict[str, Any]:
     tasks: dict[str, dict[str, Any]] = {}
-    create_advertisement("t-service", user_id, input_text, ratio, tasks, ctx=ctx, **kw)
-    return tasks["t-service"]
+    task_id = uuid.uuid4().hex  # one per task, as the runtime and the UI make them: a task is stored once
+    create_advertisement(task_id, user_id, input_text, ratio, tasks, ctx=ctx, **kw)
+    return tasks[task_id]
 
 
 def _service_refuses(ctx: AdGenContext, engine: Engine, user_id: int | None, exc_type: type[AdGenError], code: str, **kw: Any) -> None:
