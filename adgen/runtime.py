@@ -29,6 +29,7 @@ from adgen.settings import Settings
 log = logging.getLogger(__name__)
 
 
+SWEEP_INTERVAL_S = 3600.0
 UNFINISHED: tuple[str, ...] = ("pending", "processing")
 FINISHED: tuple[str, ...] = ("completed", "failed")
 
@@ -90,6 +91,32 @@ class TaskStore(MutableMapping[str, dict[str, Any]]):
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def sweep(self, max_age_s: float) -> int:
+        """Delete the files of finished tasks not written for ``max_age_s`` seconds, and stray temp files.
+
+        Unfinished tasks are never deleted. Returns how many task files went.
+        """
+        cutoff = time.time() - max_age_s
+        removed = 0
+        for path in self._dir.iterdir():
+            try:
+                if path.stat().st_mtime >= cutoff:
+                    continue
+                if path.name.startswith(".tmp-"):  # a write cut off by a crash
+                    path.unlink(missing_ok=True)
+                    continue
+                if path.suffix != ".json":
+                    continue
+                if json.loads(path.read_text(encoding="utf-8")).get("status") not in FINISHED:
+                    continue
+            except (OSError, ValueError):
+                continue
+            with self._lock:
+                self._mem.pop(path.stem, None)
+            path.unlink(missing_ok=True)
+            removed += 1
+        return removed
 
     def fail_unfinished(self, error: AdGenError) -> int:
         """Mark every task on disk that never finished (the process stopped under it) as failed with ``error``.
@@ -154,6 +181,7 @@ class Runtime:
     _unfinished: set[str] = field(default_factory=set, init=False)
     _state: threading.Condition = field(default_factory=threading.Condition, init=False)
     _closing: bool = field(default=False, init=False)
+    _next_sweep: float = field(default=0.0, init=False)
 
     def __post_init__(self) -> None:
         self._queue = queue.Queue(maxsize=self.settings.queue_max_size)
@@ -209,6 +237,23 @@ class Runtime:
                     self._unfinished.discard(job.task_id)
                     self._state.notify_all()
                 self._queue.task_done()
+            self.sweep_tasks()
+
+    def sweep_tasks(self, *, force: bool = False) -> int:
+        """Forget finished tasks older than ``TASK_RETENTION_DAYS`` (at most hourly unless ``force``)."""
+        now = time.monotonic()
+        with self._state:
+            if not force and now < self._next_sweep:
+                return 0
+            self._next_sweep = now + SWEEP_INTERVAL_S
+        try:
+            removed = self.tasks.sweep(self.settings.task_retention_days * 86_400)
+        except OSError:
+            log.exception("sweeping %s failed", self.settings.data_dir / "tasks")
+            return 0
+        if removed:
+            log.info("removed %d task files older than %g days", removed, self.settings.task_retention_days)
+        return removed
 
     def wait_idle(self) -> None:
         self._queue.join()
@@ -258,4 +303,6 @@ class Runtime:
         interrupted = tasks.fail_unfinished(ServerRestartingError())
         if interrupted:
             log.warning("%d generation tasks were cut off by the last stop; marked failed (server_restarting)", interrupted)
-        return cls(settings=settings, ctx=ctx, tasks=tasks)
+        runtime = cls(settings=settings, ctx=ctx, tasks=tasks)
+        runtime.sweep_tasks(force=True)
+        return runtime

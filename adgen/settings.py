@@ -109,6 +109,9 @@ class Settings(BaseSettings):
         description="On shutdown, how long a running REST generation may take to finish; "
         "what is still queued or running then fails as `server_restarting`.",
     )
+    task_retention_days: float = Field(
+        7.0, gt=0, description="How long a finished REST task stays pollable (`DATA_DIR/tasks`); the ad itself stays in the history."
+    )
     max_variants: int = Field(4, ge=1, le=4, description="Most variants per request.")
     max_upload_mb: float = Field(10.0, gt=0, description="Largest product photo accepted.")
     max_upload_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb guard: most pixels in an upload.")

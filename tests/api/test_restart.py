@@ -7,6 +7,7 @@ by the test, which keeps a job in its `processing` state for as long as the test
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import uuid
@@ -152,3 +153,30 @@ def test_task_files_follow_each_change_of_status_not_each_progress_update(tmp_pa
     assert (tmp_path / f"{ids[3]}.json").read_text(encoding="utf-8") == "{not json"  # unreadable: left alone
     assert fresh.fail_unfinished(ServerRestartingError()) == 0
     assert not list(tmp_path.glob(".tmp-*"))
+
+
+def test_old_finished_task_files_are_swept_unfinished_and_recent_ones_stay(runtime: Runtime) -> None:
+    from adgen.services import _update_task, init_task
+
+    store = runtime.tasks
+    folder = runtime.settings.data_dir / "tasks"
+    days = runtime.settings.task_retention_days
+    old = time.time() - days * 86_400 - 60
+    ids = {name: uuid.uuid4().hex for name in ("old_done", "old_failed", "old_running", "recent_done")}
+    for name, task_id in ids.items():
+        init_task(store, task_id, 1)
+        if name != "old_running":
+            _update_task(store, task_id, status="failed" if name == "old_failed" else "completed", progress=100)
+        if name.startswith("old"):
+            os.utime(folder / f"{task_id}.json", (old, old))
+    stray = folder / ".tmp-crashed"
+    stray.write_text("{")
+    os.utime(stray, (old, old))
+    fresh_tmp = folder / ".tmp-being-written"
+    fresh_tmp.write_text("{")
+
+    assert runtime.sweep_tasks(force=True) == 2
+    assert ids["old_done"] not in store and ids["old_failed"] not in store
+    assert store[ids["old_running"]]["status"] == "pending" and store[ids["recent_done"]]["status"] == "completed"
+    assert not stray.exists() and fresh_tmp.exists()
+    assert runtime.sweep_tasks() == 0  # at most hourly unless forced
