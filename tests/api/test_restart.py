@@ -58,12 +58,13 @@ def test_shutdown_lets_the_running_job_finish_and_fails_the_queued_ones(api: htt
         failed: list[str] = []
         stopper = threading.Thread(target=lambda: failed.extend(runtime.shutdown(grace_s=60)))
         stopper.start()
-        # From the moment shutdown begins, new requests get a clear 503 and nothing is queued.
-        wait_until(lambda: post_ad(api, h, "늦은 요청").status_code == 503)
-        r = post_ad(api, h, "늦은 요청")
-        assert error_code(r) == RESTARTING and "다시 시작" in r.json()["error"]["message"]
+        # The queued tasks fail at once, not after the grace period (shutdown has begun by then) ...
+        wait_until(lambda: all(task(api, queued, h)["status"] == "failed" for queued in ids[1:]))
         for queued in ids[1:]:
-            assert_restarting(task(api, queued, h))  # failed at once, not after the grace period
+            assert_restarting(task(api, queued, h))
+        # ... and from then on a new request gets a clear 503 and nothing is queued.
+        r = post_ad(api, h, "늦은 요청")
+        assert r.status_code == 503 and error_code(r) == RESTARTING and "다시 시작" in r.json()["error"]["message"]
         assert task(api, ids[0], h)["status"] == "processing" and stopper.is_alive()
     finally:
         runtime.ctx.gpu_lock.release()
