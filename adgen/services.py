@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from PIL import Image
@@ -68,6 +68,24 @@ class AdGenContext:
         )
 
 
+@dataclass(frozen=True)
+class TextZones:
+    """What the compositor knows about one background: kept with the row, so a text-only turn lays
+    the new words out the same way on the reused image. Boxes are (left, top, right, bottom)."""
+
+    accent: tuple[int, int, int] | None = None  # the CTA colour the background suggests
+    keep_clear: tuple[int, int, int, int] | None = None  # the product photo (or a template's motif): no text on it
+    prefer_clear: tuple[int, int, int, int] | None = None  # a template's hero shape: text rather not on it
+
+    def to_json(self) -> dict[str, list[int] | None]:
+        return {f.name: list(getattr(self, f.name) or ()) or None for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any] | None) -> TextZones:
+        data = data or {}
+        return cls(**{f.name: tuple(data[f.name]) if data.get(f.name) else None for f in fields(cls)})
+
+
 @dataclass
 class AdVariant:
     image: Image.Image | None  # with text (or bare when content_type == 'image')
@@ -76,6 +94,7 @@ class AdVariant:
     image_url: str | None = None
     bare_image_url: str | None = None
     history_id: int | None = None
+    zones: TextZones = field(default_factory=TextZones)
 
 
 @dataclass
@@ -91,10 +110,6 @@ class AdResult:
     image_backend: str | None
     reused_image: bool
     elapsed_s: float
-    # Where the compositor must not put text / which accent it used: kept so a text-only turn
-    # lays the new words out the same way on the reused image.
-    accent: tuple[int, int, int] | None = None
-    keep_clear: tuple[int, int, int, int] | None = None
 
     @property
     def primary(self) -> AdVariant:
@@ -237,21 +252,27 @@ def create_advertisement(
         )
         mark(40)
 
-        bare_images, palette_accent, keep_clear, method, image_backend, reused = _make_images(
+        backgrounds, method, image_backend, reused = _make_images(
             ctx, copy, aspect_ratio, seed, variants, content_type, control_image, prev_row, previous, mark
         )
         mark(70)
 
         ad_variants: list[AdVariant] = []
-        for i, bare in enumerate(bare_images):
+        for i, (bare, zones) in enumerate(backgrounds):
             final = bare
-            if bare is not None and content_type == "both":
+            if content_type == "both":
                 from adgen.compositor import compose
 
                 final = compose(
-                    bare, copy.ad_copy, aspect_ratio, avoid=keep_clear, accent=palette_accent, font_path=ctx.settings.font_path
+                    bare,
+                    copy.ad_copy,
+                    aspect_ratio,
+                    avoid=zones.keep_clear,
+                    prefer_clear=zones.prefer_clear,
+                    accent=zones.accent,
+                    font_path=ctx.settings.font_path,
                 ).image
-            ad_variants.append(AdVariant(image=final, bare_image=bare, seed=seed + i))
+            ad_variants.append(AdVariant(image=final, bare_image=bare, seed=seed + i, zones=zones))
         if not ad_variants:  # text only
             ad_variants.append(AdVariant(image=None, bare_image=None, seed=seed))
 
@@ -265,22 +286,26 @@ def create_advertisement(
             image_backend=image_backend,
             reused_image=reused,
             elapsed_s=0.0,
-            accent=palette_accent,
-            keep_clear=keep_clear,
         )
         if user_id is not None:
             _persist(ctx, task_id, user_id, input_text, image, result)
         mark(80)
 
         result.elapsed_s = time.perf_counter() - started
-        _update_task(
-            task_storage, task_id, status="completed", progress=100, message=STAGES[100], result=result.public(), error=None
-        )
+        _update_task(task_storage, task_id, status="completed", progress=100, message=STAGES[100], result=result.public(), error=None)
         if progress is not None:
             progress(1.0, STAGES[100])
         log.info(
             "task %s completed: user=%s session=%s industry=%s copy=%s image=%s method=%s reused=%s %.2fs",
-            task_id, user_id, session_id, copy.industry, copy.backend, image_backend, method, reused, result.elapsed_s,
+            task_id,
+            user_id,
+            session_id,
+            copy.industry,
+            copy.backend,
+            image_backend,
+            method,
+            reused,
+            result.elapsed_s,
         )
         return result
     except AdGenError as exc:
@@ -323,9 +348,7 @@ def _copy_from_row(row: Any) -> CopyResult | None:
     data = row.ad_copy or {}
     try:
         return CopyResult(
-            ad_copy=AdCopy(
-                headline=data["headline"], body=data["body"], cta=data["cta"], hashtags=list(data.get("hashtags", []))
-            ),
+            ad_copy=AdCopy(headline=data["headline"], body=data["body"], cta=data["cta"], hashtags=list(data.get("hashtags", []))),
             image_prompt=data.get("image_prompt", ""),
             negative_prompt=data.get("negative_prompt", ""),
             industry=row.industry or "general",
@@ -339,9 +362,9 @@ def _copy_from_row(row: Any) -> CopyResult | None:
 
 
 def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_image, prev_row, previous, mark):  # type: ignore[no-untyped-def]
-    """Bare images for the ad (none for text-only), reusing the session's when only words changed."""
+    """Bare images with their text zones (none for text-only), reusing the session's when only words changed."""
     if content_type == "text":
-        return [], None, None, None, None, False
+        return [], None, None, False
     reusable = (
         prev_row is not None
         and previous is not None
@@ -357,10 +380,8 @@ def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_
         try:
             bare = storage.load_image(ctx.settings.images_dir, prev_row.bare_image_hash)
             mark(70, "기존 이미지를 그대로 쓰고 문구만 바꿨어요")
-            layout = (prev_row.ad_copy or {}).get("layout") or {}
-            accent = tuple(layout["accent"]) if layout.get("accent") else None
-            box = tuple(layout["keep_clear"]) if layout.get("keep_clear") else None
-            return [bare], accent, box, prev_row.generation_method, prev_row.image_backend, True
+            zones = TextZones.from_json((prev_row.ad_copy or {}).get("layout"))
+            return [(bare, zones)], prev_row.generation_method, prev_row.image_backend, True
         except NotFoundError:
             log.warning("bare image %s missing; regenerating", prev_row.bare_image_hash)
 
@@ -380,12 +401,20 @@ def _make_images(ctx, copy, aspect_ratio, seed, variants, content_type, control_
             num_images=variants,
             progress=image_progress,
         )
-    first = generated[0]
-    accent = getattr(first.palette, "accent", None) if first.palette is not None else None
-    method = first.metadata.get("method", "t2i")
-    # Text must not cover the product photo, nor the template's motif (same rule, smaller box).
-    keep_clear = first.product_box or first.metadata.get("motif_box")
-    return [g.image for g in generated], accent, keep_clear, method, ctx.image_generator.name, False
+    # Each variant has its own layout: text must not cover its product photo, nor a template's motif
+    # (same rule, smaller box), and should stay off a template's hero shape.
+    backgrounds = [
+        (
+            g.image,
+            TextZones(
+                accent=g.palette.accent if g.palette is not None else None,
+                keep_clear=g.product_box or g.metadata.get("motif_box"),
+                prefer_clear=g.metadata.get("hero_box"),
+            ),
+        )
+        for g in generated
+    ]
+    return backgrounds, generated[0].metadata.get("method", "t2i"), ctx.image_generator.name, False
 
 
 @contextmanager
@@ -419,10 +448,6 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
         "image_prompt": copy.image_prompt,
         "negative_prompt": copy.negative_prompt,
         "tone": copy.tone,
-        "layout": {
-            "accent": list(result.accent) if result.accent else None,
-            "keep_clear": list(result.keep_clear) if result.keep_clear else None,
-        },
     }
     session_id = result.session_id
     assert session_id is not None
@@ -454,7 +479,7 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
                     input_image_hash=input_hash,
                     session_id=session_id,
                     bare_image_hash=storage.hash_from_url(v.bare_image_url),
-                    ad_copy=ad_copy,
+                    ad_copy=ad_copy | {"layout": v.zones.to_json()},
                     copy_backend=copy.backend,
                     image_backend=result.image_backend,
                     task_id=task_id,
@@ -462,12 +487,22 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
                 v.history_id = row.id
             user_msg_id = crud.next_message_id(s, session_id)
             crud.save_chat_message(
-                s, user_id=user_id, session_id=session_id, message_id=user_msg_id, role="user", content=input_text,
+                s,
+                user_id=user_id,
+                session_id=session_id,
+                message_id=user_msg_id,
+                role="user",
+                content=input_text,
                 input_image_hash=input_hash,
             )
             crud.save_chat_message(
-                s, user_id=user_id, session_id=session_id, message_id=user_msg_id + 1, role="assistant",
-                content=copy.ad_copy.as_text(), gen_image_url=result.primary.image_url,
+                s,
+                user_id=user_id,
+                session_id=session_id,
+                message_id=user_msg_id + 1,
+                role="assistant",
+                content=copy.ad_copy.as_text(),
+                gen_image_url=result.primary.image_url,
             )
 
     _retry_db(write, task_id)

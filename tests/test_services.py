@@ -6,6 +6,7 @@ import threading
 import uuid
 from typing import Any
 
+import numpy as np
 import pytest
 from PIL import Image
 from sqlalchemy import text
@@ -106,7 +107,25 @@ def test_product_photo_is_recorded_as_input(ctx: AdGenContext, user_id: int, eng
     with engine.connect() as conn:
         row = conn.execute(text("SELECT input_image_hash FROM generation_history")).one()
     assert row.input_image_hash and len(row.input_image_hash) == 64
-    assert result.keep_clear is not None
+    assert result.primary.zones.keep_clear is not None
+
+
+def test_each_variant_keeps_its_copy_off_its_own_product_photo(ctx: AdGenContext, user_id: int, engine) -> None:  # type: ignore[no-untyped-def]
+    """Variants are different layouts (seed 5: product at the top in one, at the bottom in another); each
+    one's text must keep off its own photo, and its row must remember its own zones for later turns."""
+    photo = Image.new("RGB", (600, 400), (180, 40, 60))
+    result, _, _ = run(ctx, user_id, image=photo, variants=4, seed=5)
+    boxes = [v.zones.keep_clear for v in result.variants]
+    assert all(boxes) and len(set(boxes)) > 1, boxes
+    for v in result.variants:
+        x0, y0, x1, y1 = v.zones.keep_clear
+        assert v.zones.prefer_clear is not None
+        final, bare = np.asarray(v.image)[y0:y1, x0:x1], np.asarray(v.bare_image)[y0:y1, x0:x1]
+        assert np.array_equal(final, bare), f"text or scrim drawn over the product photo of seed {v.seed}"
+        assert not np.array_equal(np.asarray(v.image), np.asarray(v.bare_image)), "the copy was laid out"
+    with engine.connect() as conn:
+        stored = dict(conn.execute(text("SELECT seed, ad_copy->'layout'->'keep_clear' FROM generation_history")).all())
+    assert stored == {v.seed: list(v.zones.keep_clear) for v in result.variants}
 
 
 def test_session_continuation_text_change_reuses_image(ctx: AdGenContext, user_id: int, engine) -> None:  # type: ignore[no-untyped-def]
@@ -116,6 +135,8 @@ def test_session_continuation_text_change_reuses_image(ctx: AdGenContext, user_i
     assert second.reused_image is True
     assert second.primary.seed == first.primary.seed
     assert second.primary.bare_image_url == first.primary.bare_image_url
+    # Laid out by the same zones as the first turn (read back from its row), hero shape included.
+    assert second.primary.zones == first.primary.zones and first.primary.zones.prefer_clear is not None
     assert len(second.copy.ad_copy.body) <= len(first.copy.ad_copy.body)
     ids = [m["message_id"] for m in get_chat_history(ctx, user_id, first.session_id)]
     assert ids == [1, 2, 3, 4]

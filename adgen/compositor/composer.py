@@ -42,6 +42,7 @@ from adgen.compositor.layout import (
     Rect,
     Role,
     candidate_plans,
+    grow,
     intersection_area,
     place,
 )
@@ -105,6 +106,7 @@ def compose(
     aspect_ratio: str,
     *,
     avoid: tuple[int, int, int, int] | None = None,
+    prefer_clear: tuple[int, int, int, int] | None = None,
     accent: tuple[int, int, int] | None = None,
     font_path: Path | None = None,
 ) -> ComposedAd:
@@ -115,18 +117,24 @@ def compose(
         ad_copy: headline, body, CTA and hashtags.
         aspect_ratio: "1:1", "4:3" or "3:4"; picks the family of layouts.
         avoid: (left, top, right, bottom) of a product photo no text may cover.
+        prefer_clear: (left, top, right, bottom) of the picture's hero shape (a template's disc or
+            arch): text keeps off it whenever the copy fits elsewhere at its designed sizes, since
+            a shape's edge running through the letters looks accidental. Smaller-than-designed
+            type is never chosen just to keep off it.
         accent: a suggested colour for the CTA pill (darkened a little if white text needs it).
         font_path: a font to draw every role with (the bundled fonts still supply missing glyphs).
     """
     _check_inputs(image, aspect_ratio, avoid, accent)
+    if prefer_clear is not None:
+        _check_box(prefer_clear, image.size)
     base = image.convert("RGB") if image.mode != "RGB" else image.copy()
     width, height = base.size
     short = min(width, height)
     pixels = np.asarray(base)
 
     elements = _elements(ad_copy, font_path)
-    plans = candidate_plans(aspect_ratio, width, height, avoid, lambda rect: _busyness(pixels, rect))
-    layout = _choose(plans, elements, short, avoid)
+    plans = candidate_plans(aspect_ratio, width, height, avoid, lambda rect: _busyness(pixels, rect), prefer_clear=prefer_clear)
+    layout = _choose(plans, elements, short, avoid, prefer_clear)
     chains = {e.role: e.chain for e in elements}
 
     cta = next((p for p in layout.placed if p.role == "cta"), None)
@@ -172,10 +180,15 @@ def _check_inputs(image: Image.Image, aspect_ratio: str, avoid: Rect | None, acc
     if abs(width / height / _RATIOS[aspect_ratio] - 1) > _RATIO_TOLERANCE:
         raise ValidationError(f"이미지 크기 {width}x{height}가 화면 비율 {aspect_ratio}와 맞지 않습니다.", code="aspect_mismatch")
     if avoid is not None:
-        if len(avoid) != 4 or not (0 <= avoid[0] < avoid[2] <= width and 0 <= avoid[1] < avoid[3] <= height):
-            raise ValidationError(f"제품 영역 {avoid!r}이 이미지({width}x{height}) 안에 있지 않습니다.", code="invalid_avoid_box")
+        _check_box(avoid, image.size)
     if accent is not None and (len(accent) != 3 or not all(0 <= int(c) <= 255 for c in accent)):
         raise ValidationError(f"강조 색상은 0-255 사이의 RGB 값 세 개여야 합니다. (입력값: {accent!r})", code="invalid_accent")
+
+
+def _check_box(box: Rect, size: tuple[int, int]) -> None:
+    width, height = size
+    if len(box) != 4 or not (0 <= box[0] < box[2] <= width and 0 <= box[1] < box[3] <= height):
+        raise ValidationError(f"제품 영역 {box!r}이 이미지({width}x{height}) 안에 있지 않습니다.", code="invalid_avoid_box")
 
 
 def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
@@ -213,28 +226,42 @@ def _busyness(pixels: np.ndarray, rect: Rect) -> float:
     return float(luminance_map(_sample(pixels, rect)).std())
 
 
-def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect | None) -> Layout:
-    """The first plan (in the ratio's order of preference) that fits and keeps clear of ``avoid``.
+def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect | None, prefer_clear: Rect | None = None) -> Layout:
+    """The best plan for the copy, in this order:
 
-    Plans are first tried with type in its designed range only; smaller type is the last resort.
+    1. the first plan (in the ratio's order of preference) that fits at designed sizes and keeps
+       clear of both ``avoid`` and ``prefer_clear``;
+    2. at designed sizes and clear of ``avoid``, the plan covering least of ``prefer_clear``;
+    3. with smaller type, the first plan clear of ``avoid``;
+    4. the plan covering least of ``avoid``.
     """
-    keep_clear = avoid
-    if avoid is not None:
-        d = round(AVOID_CLEARANCE * short)
-        keep_clear = (avoid[0] - d, avoid[1] - d, avoid[2] + d, avoid[3] + d)
+    d = round(AVOID_CLEARANCE * short)
+    keep_clear = grow(avoid, d) if avoid is not None else None
+    soft = grow(prefer_clear, d) if prefer_clear is not None else None
+
+    def covered(layout: Layout, rect: Rect | None) -> int:
+        return 0 if rect is None else sum(intersection_area(box, rect) for box in layout.boxes())
+
+    least_soft: tuple[int, Layout] | None = None
     fallback: tuple[int, Layout] | None = None
     for below_minimum in (False, True):
         for plan in plans:
             layout = place(plan, elements, short, below_minimum=below_minimum)
             if layout is None:
                 continue
-            if keep_clear is None:
-                return layout
-            overlap = sum(intersection_area(box, keep_clear) for box in layout.boxes())
+            overlap = covered(layout, keep_clear)
             if overlap == 0:
-                return layout
-            if fallback is None or overlap < fallback[0]:
+                if below_minimum:
+                    return layout
+                on_hero = covered(layout, soft)
+                if on_hero == 0:
+                    return layout
+                if least_soft is None or on_hero < least_soft[0]:
+                    least_soft = (on_hero, layout)
+            elif fallback is None or overlap < fallback[0]:
                 fallback = (overlap, layout)
+        if least_soft is not None:
+            return least_soft[1]
     if fallback is not None:
         log.warning("compositor: no layout keeps clear of the product box %s; using %s", avoid, fallback[1].plan.name)
         return fallback[1]
@@ -432,9 +459,7 @@ def _apply_scrim(canvas: np.ndarray, layout: Layout, gi: int, style: _GroupStyle
         other_region = _group_region(layout, other, text_only=False)
         if other == gi or other_region is None:
             continue
-        near = {"top": other_region[1], "bottom": height - other_region[3], "left": other_region[0], "right": width - other_region[2]}[
-            edge
-        ]
+        near = {"top": other_region[1], "bottom": height - other_region[3], "left": other_region[0], "right": width - other_region[2]}[edge]
         if near >= far:
             fade = min(fade, max(0, near - far))
     t = np.arange(length, dtype=np.float32)
@@ -471,9 +496,7 @@ def _draw_pill(out: Image.Image, box: Rect, colour: RGB) -> None:
 
     k = 4
     big = Image.new("L", (crop.width * k, crop.height * k), 0)
-    ImageDraw.Draw(big).rounded_rectangle(
-        (ox * k, oy * k, (ox + w) * k - 1, (oy + h) * k - 1), radius=round(radius * k), fill=255
-    )
+    ImageDraw.Draw(big).rounded_rectangle((ox * k, oy * k, (ox + w) * k - 1, (oy + h) * k - 1), radius=round(radius * k), fill=255)
     shape = big.resize(crop.size, Image.Resampling.BOX)
 
     shadow = Image.new("L", crop.size, 0)

@@ -268,7 +268,7 @@ def _position(plan: Plan, fits: dict[Role, _Fit], by_role: dict[Role, Element], 
     min_gap = round(MIN_GROUP_GAP * short_side)
     for a in placed:
         for b in placed:
-            if a.group < b.group and _intersects(_grow(a.box, min_gap // 2), _grow(b.box, min_gap // 2)):
+            if a.group < b.group and _intersects(grow(a.box, min_gap // 2), grow(b.box, min_gap // 2)):
                 return None
     return Layout(plan, placed)
 
@@ -308,14 +308,20 @@ def intersection_area(a: Rect, b: Rect) -> int:
     return max(0, w) * max(0, h)
 
 
-def _grow(r: Rect, d: int) -> Rect:
+def grow(r: Rect, d: int) -> Rect:
     return (r[0] - d, r[1] - d, r[2] + d, r[3] + d)
 
 
 def candidate_plans(
-    aspect_ratio: str, width: int, height: int, avoid: Rect | None, busyness: Callable[[Rect], float]
+    aspect_ratio: str,
+    width: int,
+    height: int,
+    avoid: Rect | None,
+    busyness: Callable[[Rect], float],
+    *,
+    prefer_clear: Rect | None = None,
 ) -> list[Plan]:
-    """Plans in order of preference for the ratio; with ``avoid``, plans built around it follow."""
+    """Plans in order of preference for the ratio; plans built around ``avoid`` and ``prefer_clear`` follow."""
     m = safe_margin(width, height, aspect_ratio)
     inner: Rect = (m, m, width - m, height - m)
     all_roles = ROLES
@@ -332,19 +338,17 @@ def candidate_plans(
             0.62,
         )
 
-    stack_top = Plan("top", (Group(inner, all_roles, "top", "center", "top"),), 0.55)
-    stack_bottom = Plan("bottom", (Group(inner, all_roles, "bottom", "center", "bottom"),), 0.55)
-
-    around: list[Plan] = []
-    if avoid is not None:
+    def around(box: Rect, suffix: str) -> list[Plan]:
+        """The copy split above and below ``box``, or all of it on one side of it."""
         gap = round(AVOID_CLEARANCE * min(width, height)) + 1
-        ax0, ay0, ax1, ay1 = avoid
+        ax0, ay0, ax1, ay1 = box
         above: Rect = (m, m, width - m, min(height - m, ay0 - gap))
         below: Rect = (m, max(m, ay1 + gap), width - m, height - m)
         left_of: Rect = (m, m, min(width - m, ax0 - gap), height - m)
         right_of: Rect = (max(m, ax1 + gap), m, width - m, height - m)
+        plans = []
         if above[3] - above[1] > 0 and below[3] - below[1] > 0:
-            around.append(split(above, below, "split-around"))
+            plans.append(split(above, below, "split-around" + suffix))
         for name, rect, valign, halign, edge in (
             ("above", above, "top", "center", "top"),
             ("below", below, "bottom", "center", "bottom"),
@@ -352,14 +356,20 @@ def candidate_plans(
             ("right-of", right_of, "center", "left", "right"),
         ):
             if rect[2] - rect[0] >= 0.25 * width and rect[3] - rect[1] >= 0.15 * height:
-                around.append(Plan(name, (Group(rect, all_roles, valign, halign, edge),), 0.95))  # type: ignore[arg-type]
+                plans.append(Plan(name + suffix, (Group(rect, all_roles, valign, halign, edge),), 0.95))  # type: ignore[arg-type]
+        return plans
+
+    stack_top = Plan("top", (Group(inner, all_roles, "top", "center", "top"),), 0.55)
+    stack_bottom = Plan("bottom", (Group(inner, all_roles, "bottom", "center", "bottom"),), 0.55)
+    # Around the product first (it must stay clear), then around the hero shape (it should).
+    around_plans = [*(around(avoid, "") if avoid is not None else []), *(around(prefer_clear, "-hero") if prefer_clear is not None else [])]
 
     main_split = split(inner, inner, "split")
     if aspect_ratio == "4:3":
         left, right = column("left", 0.5), column("right", 0.5)
         # Put the column where the picture is calmer: text over detail needs a heavier scrim.
         sides = [left, right] if busyness(left.groups[0].rect) <= busyness(right.groups[0].rect) else [right, left]
-        return [*sides, main_split, stack_bottom, stack_top, *around]
+        return [*sides, main_split, stack_bottom, stack_top, *around_plans]
     if aspect_ratio == "3:4":
-        return [main_split, stack_bottom, stack_top, *around, column("left", 0.6), column("right", 0.6)]
-    return [main_split, stack_bottom, stack_top, column("left", 0.55), column("right", 0.55), *around]
+        return [main_split, stack_bottom, stack_top, *around_plans, column("left", 0.6), column("right", 0.6)]
+    return [main_split, stack_bottom, stack_top, column("left", 0.55), column("right", 0.55), *around_plans]

@@ -142,6 +142,19 @@ class Layout:
     hero: RelBox
 
 
+@dataclass(frozen=True)
+class Rendered:
+    """One template background and where its parts went (boxes are (left, top, right, bottom) in pixels)."""
+
+    image: Image.Image
+    palette: Palette
+    layout: Layout
+    product_box: Box | None  # the pasted product photo
+    motif_box: Box | None  # the industry motif drawn on the hero shape (no photo)
+    hero_box: Box  # the hero shape (disc, disc pair or arch), clipped to the canvas
+    accents: tuple[Box, ...]  # the small decorative dots and rings (with their antialiased edge)
+
+
 # Portrait and square images stack text and hero; landscape puts them side by side.
 _LAYOUTS: Final[dict[str, tuple[Layout, ...]]] = {
     "stack": (
@@ -442,7 +455,7 @@ class TemplateImageGenerator:
         results = []
         for i in range(num_images):
             started = time.perf_counter()
-            image, palette, product_box, layout, motif_box = self.render(size, seed + i, industry_key, style_key, photo)
+            r = self.render(size, seed + i, industry_key, style_key, photo)
             metadata = {
                 "seed": seed + i,
                 "style": style_key,
@@ -455,22 +468,23 @@ class TemplateImageGenerator:
                 "backend": self.name,
                 "width": size[0],
                 "height": size[1],
-                "layout": layout.name,
-                "text_area": _abs_box(layout.text, *size),
+                "layout": r.layout.name,
+                "text_area": _abs_box(r.layout.text, *size),
                 # The industry motif drawn on the hero shape: text laid over it would be hard to read.
-                "motif_box": motif_box,
+                "motif_box": r.motif_box,
+                # The hero shape (disc, arch) behind the motif or photo: text should rather stay off it.
+                "hero_box": r.hero_box,
+                "accents": list(r.accents),
                 "product_photo": photo is not None,
-                "palette": palette.to_dict(),
+                "palette": r.palette.to_dict(),
                 "elapsed_s": round(time.perf_counter() - started, 3),
             }
-            results.append(GeneratedImage(image=image, metadata=metadata, palette=palette, product_box=product_box))
+            results.append(GeneratedImage(image=r.image, metadata=metadata, palette=r.palette, product_box=r.product_box))
             report((i + 1) / num_images, f"배경 디자인 {i + 1}/{num_images} 완료")
         return results
 
-    def render(
-        self, size: tuple[int, int], seed: int, industry: str, style: str, photo: Image.Image | None = None
-    ) -> tuple[Image.Image, Palette, Box | None, Layout, Box | None]:
-        """One background: (image, palette, product_box, layout, motif_box). Deterministic for its arguments."""
+    def render(self, size: tuple[int, int], seed: int, industry: str, style: str, photo: Image.Image | None = None) -> Rendered:
+        """One background, deterministic for its arguments."""
         w, h = size
         # Mix the industry and style into the stream: seed 7 for a cafe and for a gym should differ.
         rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), zlib.crc32(style.encode()), w, h])
@@ -570,12 +584,16 @@ class TemplateImageGenerator:
             motif_box = (int(hcx - msize / 2), int(hcy - msize / 2), int(hcx + msize / 2), int(hcy + msize / 2))
 
         # 6. Fine accents: a few dots and small rings orbiting the hero (and, for busy styles, in
-        # the open corners), never on the text area, the hero shape or the product.
-        keep_out = [_expand(text_box, 0.02 * short), _expand(shape_box, 0.03 * short)]
+        # the open corners), never on the text side of the hero (the compositor may set the copy
+        # anywhere there, not only in the designed text area), the hero shape or the product.
+        sx0, sy0, sx1, sy1 = shape_box
+        text_side = {"text-top": (0, 0, w, sy0), "text-bottom": (0, sy1, w, h), "text-left": (0, 0, sx0, h), "text-right": (sx1, 0, w, h)}
+        keep_out = [_expand(text_box, 0.02 * short), _expand(text_side[layout.name], 0.02 * short), _expand(shape_box, 0.03 * short)]
         if card_box is not None:
             keep_out.append(_expand(card_box, 0.03 * short))
         count = int(round(3 + 16 * recipe.busyness))
         placed: list[tuple[float, float]] = []
+        accents: list[Box] = []
         for _ in range(count * 8):
             if len(placed) >= count:
                 break
@@ -592,9 +610,11 @@ class TemplateImageGenerator:
             colour = [c.accent, c.accent, c.shape_alt, c.surface][int(rng.integers(4))]
             if rng.random() < 0.3:
                 canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
+                r = r * 1.4 + max(1.5, r * 0.35)
             else:
                 canvas.circle(x, y, r, colour, 0.85)
             placed.append((x, y))
+            accents.append((math.floor(x - r - 1), math.floor(y - r - 1), math.ceil(x + r + 1), math.ceil(y + r + 1)))
 
         # 7. Palette, measured on the finished background (before grain) where the text goes.
         x0, y0, x1, y1 = text_box
@@ -616,7 +636,8 @@ class TemplateImageGenerator:
         if scaled_photo is not None and product_box is not None:
             mask = scaled_photo.getchannel("A") if scaled_photo.mode == "RGBA" else None
             image.paste(scaled_photo.convert("RGB") if mask is not None else scaled_photo, product_box[:2], mask)
-        return image, palette, product_box, layout, motif_box
+        hero_box = (max(0, shape_box[0]), max(0, shape_box[1]), min(w, shape_box[2]), min(h, shape_box[3]))
+        return Rendered(image, palette, layout, product_box, motif_box, hero_box, tuple(accents))
 
     @staticmethod
     def _choose_layout(rng: np.random.Generator, size: tuple[int, int], photo: Image.Image | None) -> Layout:

@@ -1,4 +1,5 @@
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -6,7 +7,8 @@ from backgrounds import BACKGROUNDS, SIZES, photo_like
 from conftest import COPIES, composed, measure_contrast
 from PIL import Image
 
-from adgen.compositor import MIN_CONTRAST, compose, safe_margin, wcag_contrast
+from adgen.compositor import MIN_CONTRAST, ComposedAd, compose, safe_margin, wcag_contrast
+from adgen.compositor.layout import ROLE_STYLES, intersection_area
 from adgen.errors import ValidationError
 from adgen.schemas import AdCopy
 
@@ -137,6 +139,56 @@ def test_text_keeps_clear_of_the_product_box(ratio: str, where: str) -> None:
     assert np.array_equal(np.asarray(ad.image)[y0:y1, x0:x1], np.asarray(background)[y0:y1, x0:x1])
 
 
+# A template's hero disc: the top ~55% of a square, the left half of a landscape, the lower half of a portrait.
+HEROES = {"1:1": (150, 40, 880, 590), "4:3": (60, 60, 560, 800), "3:4": (120, 520, 740, 1100)}
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_text_keeps_off_the_hero_shape_when_it_fits_elsewhere(ratio: str) -> None:
+    w, h = SIZES[ratio]
+    hero = HEROES[ratio]
+    background = BACKGROUNDS["cream"]((w, h))
+    plain = compose(background, COPIES["typical"], ratio)
+    ad = compose(background, COPIES["typical"], ratio, prefer_clear=hero)
+    # The hero matters: the ratio's preferred layout, not told about it, puts words on it.
+    assert any(_overlap(b.box, hero) for b in plain.boxes)
+    for box in ad.boxes:
+        assert not _overlap(box.box, hero), (box.role, box.box, hero)
+        assert _within_margins(box.box, ratio)
+    # Every word is still there, at a designed size (never below the role's minimum for a soft preference).
+    sizes = {b.role: b.font_size for b in ad.boxes}
+    assert sizes["headline"] >= 0.06 * min(w, h) and sizes["body"] >= 0.029 * min(w, h) - 1
+    assert " ".join(next(b.lines for b in ad.boxes if b.role == "headline")) == COPIES["typical"].headline
+
+
+def test_hero_shape_is_covered_rather_than_shrinking_type_below_design() -> None:
+    """When the hero leaves no room, the copy keeps designed sizes and covers as little of it as it can."""
+    w, h = SIZES["1:1"]
+    hero = (80, 80, w - 80, h - 80)
+    ad = compose(BACKGROUNDS["cream"]((w, h)), COPIES["longest"], "1:1", prefer_clear=hero)
+    plain = compose(BACKGROUNDS["cream"]((w, h)), COPIES["longest"], "1:1")
+    for box in ad.boxes:
+        assert box.font_size >= math.floor(ROLE_STYLES[box.role].min_size * min(w, h)), (box.role, box.font_size)
+
+    def covered(a: ComposedAd) -> int:
+        return sum(intersection_area(b.box, hero) for b in a.boxes)
+
+    assert 0 < covered(ad) <= covered(plain)
+
+
+def test_product_box_outranks_the_hero_shape() -> None:
+    """Text may go near the hero, never onto the product photo: the hard rule wins over the soft one."""
+    w, h = SIZES["1:1"]
+    product = (300, 420, 720, 900)
+    hero = (0, 0, w, 400)  # the whole top: no room left clear of both
+    background = photo_like((w, h))
+    ad = compose(background, COPIES["typical"], "1:1", avoid=product, prefer_clear=hero)
+    for box in ad.boxes:
+        assert not _overlap(box.box, product), (box.role, box.box)
+    x0, y0, x1, y1 = product
+    assert np.array_equal(np.asarray(ad.image)[y0:y1, x0:x1], np.asarray(background)[y0:y1, x0:x1])
+
+
 def test_accent_colours_the_cta_pill() -> None:
     image = Image.new("RGB", (1024, 1024), (245, 245, 245))
     ad = compose(image, COPIES["typical"], "1:1", accent=(30, 110, 200))
@@ -196,6 +248,7 @@ def test_smallest_accepted_image_holds_the_longest_copy() -> None:
         ((1024, 1024), "1:1", {"avoid": (10, 10, 5, 50)}),
         ((1024, 1024), "1:1", {"avoid": (0, 0, 2000, 50)}),
         ((1024, 1024), "1:1", {"accent": (300, 0, 0)}),
+        ((1024, 1024), "1:1", {"prefer_clear": (0, 500, 1024, 1100)}),
     ],
 )
 def test_bad_inputs_are_refused_with_the_value(size: tuple[int, int], ratio: str, kwargs: dict) -> None:  # type: ignore[type-arg]

@@ -167,3 +167,36 @@ def test_fast_enough(generator: TemplateImageGenerator) -> None:
         _one(generator, seed=seed, industry="restaurant", aspect_ratio="4:3")
         times.append(time.perf_counter() - started)
     assert statistics.median(times) < 1.0, times
+
+
+def _overlap(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+def test_laid_out_copy_keeps_off_the_hero_shape_and_the_accents(generator: TemplateImageGenerator, ratio: str) -> None:
+    """The compositor may set the copy anywhere off the hero, not only in the designed text area: no
+    decorative dot may sit there, and the local copy fits without touching the hero's edge."""
+    from adgen.compositor import compose
+    from adgen.copywriter import CopyRequest
+    from adgen.copywriter.local import LocalCopywriter
+
+    writer = LocalCopywriter()
+    briefs = [
+        "카페 신메뉴 딸기라떼 출시 기념 20% 할인 이벤트",  # seed 5, 3:4: hashtags met two dots before they kept off the text side
+        "꽃집 어버이날 카네이션 꽃바구니 예약 판매",
+        "동네 헬스장 신규 회원 모집 3개월 등록시 1개월 무료",
+        "미용실 봄맞이 염색 펌 할인",
+        "수제 베이커리 소금빵 오픈 기념 1+1",
+    ]
+    for seed, brief in enumerate(briefs * 2):
+        copy = writer.write(CopyRequest(input_text=brief, aspect_ratio=ratio, seed=seed))
+        [bg] = generator.generate(copy.image_prompt, ratio, seed, copy.style, industry=copy.industry)
+        hero, motif, accents = bg.metadata["hero_box"], bg.metadata["motif_box"], bg.metadata["accents"]
+        assert hero[0] <= motif[0] < motif[2] <= hero[2] and hero[1] <= motif[1] < motif[3] <= hero[3]
+        assert accents, "every background has a few accents"
+        ad = compose(bg.image, copy.ad_copy, ratio, avoid=motif, prefer_clear=hero, accent=bg.palette.accent)
+        for box in ad.boxes:
+            assert not _overlap(box.box, hero), (brief, seed, box.role, box.box, hero)
+            hits = [a for a in accents if _overlap(box.box, a)]
+            assert not hits, (brief, seed, box.role, box.box, hits)
