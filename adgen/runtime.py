@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,6 +180,8 @@ class Runtime:
     _workers: list[threading.Thread] = field(default_factory=list, init=False)
     # Submitted REST tasks whose job has not returned yet (queued or running), and whether new ones are refused.
     _unfinished: set[str] = field(default_factory=set, init=False)
+    # Generations run outside the queue (the UI's, on Gradio's own queue) that have not returned yet.
+    _direct: set[str] = field(default_factory=set, init=False)
     _state: threading.Condition = field(default_factory=threading.Condition, init=False)
     _closing: bool = field(default=False, init=False)
     _next_sweep: float = field(default=0.0, init=False)
@@ -255,11 +258,27 @@ class Runtime:
             log.info("removed %d task files older than %g days", removed, self.settings.task_retention_days)
         return removed
 
+    @contextmanager
+    def running(self, task_id: str) -> Iterator[None]:
+        """Around a generation that runs outside the REST queue (the UI's): ``shutdown`` waits for it too,
+        so its ad is stored before the database stops, and a new one is refused (``ServerRestartingError``)
+        once shutdown has begun."""
+        with self._state:
+            if self._closing:
+                raise ServerRestartingError()
+            self._direct.add(task_id)
+        try:
+            yield
+        finally:
+            with self._state:
+                self._direct.discard(task_id)
+                self._state.notify_all()
+
     def wait_idle(self) -> None:
         self._queue.join()
 
     def shutdown(self, grace_s: float | None = None) -> list[str]:
-        """Stop taking REST generations, give the running ones ``grace_s`` to finish, fail what is left.
+        """Stop taking generations, give the running ones (REST and UI) ``grace_s`` to finish, fail what is left.
 
         New submissions get ``ServerRestartingError`` (503 ``server_restarting``) from here on. Jobs still queued
         are failed at once, running ones after the grace period (``settings.shutdown_grace_s`` by default), so a
@@ -282,14 +301,17 @@ class Runtime:
             self._unfinished.difference_update(queued)
             for task_id in queued:  # never started: failed now, not after the grace period
                 fail_task(self.tasks, task_id, error)
-            while self._unfinished and (left := deadline - time.monotonic()) > 0:
+            while (self._unfinished or self._direct) and (left := deadline - time.monotonic()) > 0:
                 self._state.wait(left)
             running = set(self._unfinished)  # still running after the grace period
             for task_id in sorted(running):
                 fail_task(self.tasks, task_id, error)
+            cut = len(self._direct)
         failed = [*queued, *sorted(running)]
         if failed:
             log.warning("shutdown: %d queued and %d running generations failed as %s", len(queued), len(running), error.code)
+        if cut:
+            log.warning("shutdown: %d UI generations still running after %.0f s; their ads may not be stored", cut, grace_s)
         return failed
 
     @classmethod

@@ -106,8 +106,8 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(
         8.0,
         ge=0,
-        description="On shutdown, how long a running REST generation may take to finish; "
-        "what is still queued or running then fails as `server_restarting`.",
+        description="On shutdown, how long running generations (REST and UI) may take to finish; "
+        "REST tasks still queued or running then fail as `server_restarting`.",
     )
     task_retention_days: float = Field(
         7.0, gt=0, description="How long a finished REST task stays pollable (`DATA_DIR/tasks`); the ad itself stays in the history."

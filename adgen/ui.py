@@ -936,7 +936,7 @@ class AdGenUI:
 
         progress(0.0, desc="요청을 접수했어요")
         try:
-            with self._user_errors("generate", task_id=task_id, user_id=user_id, session_id=session_id):
+            with self._user_errors("generate", task_id=task_id, user_id=user_id, session_id=session_id), self.runtime.running(task_id):
                 result = services.create_advertisement(
                     task_id,
                     user_id,

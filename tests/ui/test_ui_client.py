@@ -330,3 +330,36 @@ def test_full_queue_answers_in_korean(ui: AdGenUI) -> None:
     ok, message, kind = asyncio.run(demo._queue.push(SimpleNamespace(fn_index=0), None, None))
     assert (ok, kind) == (False, "queue_full")
     assert message == QueueFullError.default_message
+
+
+def test_shutdown_waits_for_a_running_ui_generation_then_refuses_new_ones(driver: Driver, make_driver, ui: AdGenUI, engine: Engine) -> None:  # type: ignore[no-untyped-def]
+    """A stop during a UI generation lets it finish and store its ad before the database goes; after
+    that, a new request gets the Korean "restarting" message instead of running into a closing database."""
+    import threading
+    import time
+
+    token = driver.signup("stopper1")
+    runtime = ui.runtime
+    runtime.ctx.gpu_lock.acquire()  # the generation waits for the GPU, as behind another job
+    outputs: list[Any] = []
+    try:
+        gen = threading.Thread(target=lambda: outputs.append(driver.generate(token, "카페 신메뉴 홍보")))
+        gen.start()
+        deadline = time.monotonic() + 30
+        while not runtime._direct:
+            assert time.monotonic() < deadline, "the UI generation never started"
+            time.sleep(0.02)
+        stopped: list[float] = []
+        stopper = threading.Thread(target=lambda: (runtime.shutdown(grace_s=60), stopped.append(time.monotonic())))
+        stopper.start()
+        time.sleep(0.5)
+        assert not stopped, "shutdown returned while the UI generation was still running"
+    finally:
+        runtime.ctx.gpu_lock.release()
+    stopper.join(60)
+    gen.join(60)
+    assert stopped and outputs, "the generation and the shutdown both finished"
+    assert outputs[0][ui.session] and count(engine, "generation_history") == 1
+    with pytest.raises(AppError) as info:
+        make_driver().generate(None, "꽃집 홍보")
+    assert "다시 시작되는 중" in str(info.value)
