@@ -9,6 +9,7 @@ tokens of a deleted account stop working.
 from __future__ import annotations
 
 import functools
+import ipaddress
 import logging
 import secrets
 import threading
@@ -17,7 +18,7 @@ import uuid
 from collections import deque
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, TypedDict
+from typing import Any, Final, NamedTuple, TypedDict
 
 import bcrypt
 import jwt
@@ -57,26 +58,33 @@ class LoginResult(TypedDict):
 class LoginThrottle:
     """Failed logins per key in a sliding window, in this process, thread-safe.
 
-    A key (a login id, or a client such as an IP address) is locked while it has
-    ``max_failures`` failures younger than ``window_s``; the lock lifts as they age out.
+    A key is locked while it has at least its limit of failures younger than ``window_s``; the
+    lock lifts as they age out.
     """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._failures: dict[str, deque[float]] = {}
+        self._prune_above = _THROTTLE_MAX_KEYS
 
-    def is_locked(self, keys: Iterable[str], *, max_failures: int, window_s: float, now: float) -> bool:
+    def is_locked(self, limits: Iterable[tuple[str, int]], *, window_s: float, now: float) -> bool:
+        """Whether any ``(key, max_failures)`` has reached its limit."""
         with self._lock:
-            return any(len(self._recent(key, window_s, now)) >= max_failures for key in keys)
+            return any(self._count(key, window_s, now) >= max_failures for key, max_failures in limits)
 
     def record_failure(self, keys: Iterable[str], *, window_s: float, now: float) -> None:
         with self._lock:
             for key in keys:
-                self._recent(key, window_s, now).append(now)
-            if len(self._failures) > _THROTTLE_MAX_KEYS:  # bound memory under a spray of ids
+                times = self._failures.setdefault(key, deque())
+                self._age_out(times, window_s, now)
+                times.append(now)
+            if len(self._failures) > self._prune_above:  # bound memory under a spray of ids
                 for key in list(self._failures):
-                    if not self._recent(key, window_s, now):
+                    self._age_out(self._failures[key], window_s, now)
+                    if not self._failures[key]:
                         del self._failures[key]
+                # Amortised: when most keys are still live, do not rescan them all on every failure.
+                self._prune_above = max(_THROTTLE_MAX_KEYS, 2 * len(self._failures))
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -85,23 +93,80 @@ class LoginThrottle:
     def clear(self) -> None:
         with self._lock:
             self._failures.clear()
+            self._prune_above = _THROTTLE_MAX_KEYS
 
-    def _recent(self, key: str, window_s: float, now: float) -> deque[float]:
-        times = self._failures.setdefault(key, deque())
+    def _count(self, key: str, window_s: float, now: float) -> int:
+        times = self._failures.get(key)  # a look-up adds no key: successful logins cost no memory
+        if times is None:
+            return 0
+        self._age_out(times, window_s, now)
+        return len(times)
+
+    @staticmethod
+    def _age_out(times: deque[float], window_s: float, now: float) -> None:
         while times and now - times[0] >= window_s:
             times.popleft()
-        return times
 
 
 login_throttle = LoginThrottle()
 
 
-def _throttle_keys(login_id: object, client: str | None) -> list[str]:
+class _ThrottleKeys(NamedTuple):
+    pair: str  # this login id from this client
+    client: str | None  # this client, any login id (None: the caller does not know the client)
+    account: str  # this login id, any client
+
+
+# Three counters per failed login (OWASP authentication cheat sheet: throttle, do not let
+# throttling become a denial of service):
+#
+# - (login id, client), LOGIN_MAX_FAILURES (5): the lock a user with typos meets. Per pair, so
+#   typos on one id lock neither another account out of that browser nor that account out of
+#   another client (an office or a proxy shares one address).
+# - client, LOGIN_MAX_FAILURES_PER_CLIENT (30): password spraying / credential stuffing, one
+#   guess for each of many ids. Much higher than the pair limit so that a shared address is only
+#   locked by what no group of people typing does. IPv6 counts per /64 (one host usually holds a
+#   whole /64; a new address per try must not be a new client).
+# - login id, LOGIN_MAX_FAILURES_PER_ACCOUNT (100): kept, because without it guessing spread over
+#   many addresses is unbounded (1000 addresses x 5 per window per address). Set well above the
+#   pair limit: one client can add at most LOGIN_MAX_FAILURES to it, so locking the owner out
+#   takes LOGIN_MAX_FAILURES_PER_ACCOUNT / LOGIN_MAX_FAILURES (20) distinct clients (/64s), a
+#   deliberate distributed attack, never one browser's typos.
+#
+# Every key comes from the submitted id, never from the account, so an unknown id is counted and
+# locked exactly as an existing one: throttling tells nothing about which ids exist. A success
+# clears only its pair: clearing the client count would let a sprayer with an account of its own
+# reset it between guesses, and clearing the account count would erase what other clients did.
+def _throttle_keys(login_id: object, client: str | None) -> _ThrottleKeys:
     shown = login_id if isinstance(login_id, str) else repr(login_id)
-    keys = [f"id:{shown[:LOGIN_ID_COLUMN_LENGTH + 1]}"]
-    if client:
-        keys.append(f"client:{client}")
-    return keys
+    shown = shown[: LOGIN_ID_COLUMN_LENGTH + 1]
+    where = _client_bucket(client) if client else ""
+    return _ThrottleKeys(
+        pair=f"pair:{len(where)}:{where}:{shown}",  # length-prefixed: no client/id split is ambiguous
+        client=f"client:{where}" if where else None,
+        account=f"id:{shown}",
+    )
+
+
+def _client_bucket(client: str) -> str:
+    """The client as throttling counts it: an IPv4 address (also when IPv4-mapped), an IPv6 /64,
+    or the host string as given when it is not an IP address."""
+    try:
+        ip = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network(((int(ip) >> 64) << 64, 64)))
+    return str(ip)
+
+
+def _throttle_limits(keys: _ThrottleKeys, settings: Settings) -> list[tuple[str, int]]:
+    limits = [(keys.pair, settings.login_max_failures), (keys.account, settings.login_max_failures_per_account)]
+    if keys.client is not None:
+        limits.append((keys.client, settings.login_max_failures_per_client))
+    return limits
 
 
 # --- passwords ---------------------------------------------------------------------------
@@ -177,18 +242,18 @@ def register_user(login_id: str, login_pw: str, *, engine: Engine, settings: Set
     return user_id
 
 
-def authenticate_user(
-    login_id: str, login_pw: str, *, engine: Engine, settings: Settings, client: str | None = None
-) -> LoginResult:
+def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings: Settings, client: str | None = None) -> LoginResult:
     """Check the password and issue a fresh session token.
 
     Every failure raises AuthenticationError with one message ("아이디 또는 비밀번호가 일치하지
-    않습니다."); after ``login_max_failures`` failures within ``login_lockout_s`` for the same
-    login id or the same ``client`` (e.g. the remote address), TooManyAttemptsError.
+    않습니다."). TooManyAttemptsError, before any password check, while within ``login_lockout_s``
+    there were ``login_max_failures`` failures for this login id from this ``client`` (the remote
+    address), ``login_max_failures_per_client`` from this client for any id, or
+    ``login_max_failures_per_account`` for this id from any client (see ``_throttle_keys``).
     """
     keys = _throttle_keys(login_id, client)
     window = float(settings.login_lockout_s)
-    if login_throttle.is_locked(keys, max_failures=settings.login_max_failures, window_s=window, now=time.monotonic()):
+    if login_throttle.is_locked(_throttle_limits(keys, settings), window_s=window, now=time.monotonic()):
         raise TooManyAttemptsError()
 
     user = None
@@ -197,10 +262,11 @@ def authenticate_user(
             user = crud.get_user_by_login_id(session, login_id)
     matched = _password_matches(login_pw, user.login_pw if user else None, rounds=settings.bcrypt_rounds)
     if user is None or user.user_id is None or not matched:
-        login_throttle.record_failure(keys, window_s=window, now=time.monotonic())
+        counted = [key for key in keys if key is not None]
+        login_throttle.record_failure(counted, window_s=window, now=time.monotonic())
         raise AuthenticationError()
 
-    login_throttle.reset(keys[0])
+    login_throttle.reset(keys.pair)  # this client's count for this id only (see _throttle_keys)
     return {"user_id": user.user_id, "session_token": issue_token(user.user_id, settings=settings)}
 
 

@@ -53,7 +53,21 @@ class Settings(BaseSettings):
     )
     token_lifetime_days: float = Field(7, gt=0, description="Session token lifetime (the seed's 7 days).")
     bcrypt_rounds: int = Field(12, ge=4, le=16, description="bcrypt cost factor.")
-    login_max_failures: int = Field(5, ge=1, description="Failed logins per login id (or per client) before throttling.")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed logins for one login id from one client (IP address) before that pair is throttled."
+    )
+    login_max_failures_per_client: int = Field(
+        30,
+        ge=1,
+        description="Failed logins from one client (IP address; IPv6 by /64) across all login ids before the client is "
+        "throttled: catches password spraying without locking a shared office or proxy address out over a few typos.",
+    )
+    login_max_failures_per_account: int = Field(
+        100,
+        ge=1,
+        description="Failed logins for one login id across all clients before the id is throttled: slows guessing "
+        "spread over many addresses; high, so no single client can lock the owner out.",
+    )
     login_lockout_s: int = Field(300, ge=1, description="Window and lock-out time for login throttling, in seconds.")
     allow_guest: bool = Field(True, description="Let visitors generate without an account (no history kept).")
 

@@ -225,14 +225,110 @@ def test_success_resets_the_id_counter(engine: Engine, settings_factory: Callabl
         assert login(engine, s)["user_id"] == user  # 2 failures, success, 2 failures, success
 
 
-def test_one_client_trying_many_ids_is_throttled(engine: Engine, settings_factory: Callable[..., Settings], user: int) -> None:
-    s = settings_factory(login_max_failures=3)
-    for n in range(3):
-        with pytest.raises(AuthenticationError):
-            login(engine, s, f"guess{n:03d}", "password123", client="203.0.113.7")
+OFFICE, HOME, ELSEWHERE = "203.0.113.7", "198.51.100.1", "192.0.2.44"
+
+
+def fail_login(engine: Engine, settings: Settings, login_id: str, client: str | None, login_pw: str = "wrongpassword") -> None:
+    with pytest.raises(AuthenticationError):  # a plain failed login: not yet throttled
+        login(engine, settings, login_id, login_pw, client=client)
+
+
+def test_typos_on_a_made_up_id_do_not_lock_another_account_out_of_the_same_client(engine: Engine, settings: Settings, user: int) -> None:
+    # The tester's report: 5 wrong passwords for a made-up id locked the real account out of the same browser.
+    for _ in range(settings.login_max_failures):
+        fail_login(engine, settings, "marketer77", OFFICE)
     with pytest.raises(TooManyAttemptsError):
-        login(engine, s, client="203.0.113.7")
-    assert login(engine, s, client="198.51.100.1")["user_id"] == user  # another client is not locked
+        login(engine, settings, "marketer77", "password123", client=OFFICE)  # that (id, client) pair is locked
+    assert login(engine, settings, client=OFFICE)["user_id"] == user  # the real account, same client: fine
+
+
+@pytest.mark.parametrize("login_id", ["testuser2", "nobody42"])
+def test_one_id_from_one_client_is_locked_after_login_max_failures(engine: Engine, settings: Settings, user: int, login_id: str) -> None:
+    # The same for a real and an unknown id: throttling does not tell which ids exist.
+    assert settings.login_max_failures == 5
+    for _ in range(5):
+        fail_login(engine, settings, login_id, OFFICE)
+    for pw in ("password123", "wrongpassword"):
+        with pytest.raises(TooManyAttemptsError) as exc:
+            login(engine, settings, login_id, pw, client=OFFICE)  # even the right password waits out the lock
+        assert (exc.value.code, exc.value.http_status, exc.value.message) == (
+            "too_many_attempts",
+            429,
+            "로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+        )
+
+
+def test_another_client_is_not_locked_out_by_one_clients_failures(engine: Engine, settings: Settings, user: int) -> None:
+    for _ in range(settings.login_max_failures):
+        fail_login(engine, settings, "testuser2", ELSEWHERE)  # someone elsewhere guessing the owner's password
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, settings, client=ELSEWHERE)
+    assert login(engine, settings, client=HOME)["user_id"] == user  # the owner, at home, is not locked out
+    fail_login(engine, settings, "testuser2", HOME)  # and HOME still has its own allowance: a failure, not a lock
+
+
+def test_spraying_many_ids_from_one_client_hits_the_client_limit(engine: Engine, settings: Settings, user: int) -> None:
+    assert settings.login_max_failures_per_client == 30
+    for n in range(30):  # one guess per id: no (id, client) pair is near its limit, the client is
+        fail_login(engine, settings, f"guess{n:03d}", OFFICE, "password123")
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, settings, client=OFFICE)  # any id, even the right password
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, settings, "guess999", "password123", client=OFFICE)
+    assert login(engine, settings, client=HOME)["user_id"] == user  # the account itself is not locked
+
+
+def test_the_client_limit_groups_ipv6_by_64_and_unmaps_ipv4(engine: Engine, settings_factory: Callable[..., Settings], user: int) -> None:
+    s = settings_factory(login_max_failures_per_client=3)
+    for n, client in enumerate(["2001:db8:0:7::1", "2001:db8:0:7::2", "2001:db8:0:7:abcd::9"]):
+        fail_login(engine, s, f"guess{n:03d}", client)  # a new address per try in one /64: still one client
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, s, client="2001:db8:0:7::ffff")
+    assert login(engine, s, client="2001:db8:0:8::1")["user_id"] == user  # the next /64 is another client
+    for n in range(3):
+        fail_login(engine, s, f"guess{n:03d}", OFFICE)
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, s, client=f"::ffff:{OFFICE}")  # the same IPv4 client seen by a dual-stack socket
+
+
+def test_guessing_spread_over_many_clients_hits_the_account_limit(
+    engine: Engine, settings_factory: Callable[..., Settings], user: int
+) -> None:
+    s = settings_factory(login_max_failures=5, login_max_failures_per_account=12)
+    for n in range(3):
+        for _ in range(4):  # each client stays under its per-(id, client) limit of 5
+            fail_login(engine, s, "testuser2", f"192.0.2.{n + 1}")
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, s, client=HOME)  # 12 failures for the id in the window: locked from everywhere
+    other = auth.register_user("otheruser", "password123", engine=engine, settings=s)
+    assert login(engine, s, "otheruser", client="192.0.2.1")["user_id"] == other  # other ids are unaffected
+
+
+def test_success_resets_this_clients_counter_for_the_account(engine: Engine, settings: Settings, user: int) -> None:
+    for _ in range(3):
+        for _ in range(settings.login_max_failures - 1):
+            fail_login(engine, settings, "testuser2", OFFICE)
+        assert login(engine, settings, client=OFFICE)["user_id"] == user  # 4 failures, success, 4 failures, ...
+
+
+def test_success_keeps_the_spray_and_account_counts(engine: Engine, settings_factory: Callable[..., Settings], user: int) -> None:
+    # A sprayer with an account of its own cannot clear its client count by logging in between guesses.
+    s = settings_factory(login_max_failures_per_client=3)
+    fail_login(engine, s, "guess000", OFFICE)
+    fail_login(engine, s, "guess001", OFFICE)
+    assert login(engine, s, client=OFFICE)["user_id"] == user
+    fail_login(engine, s, "guess002", OFFICE)
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, s, client=OFFICE)
+    # Nor does one client's login clear what the others did to the account.
+    s = settings_factory(login_max_failures_per_account=8)
+    for _ in range(4):
+        fail_login(engine, s, "testuser2", HOME)
+    assert login(engine, s, client=HOME)["user_id"] == user
+    for _ in range(4):
+        fail_login(engine, s, "testuser2", ELSEWHERE)
+    with pytest.raises(TooManyAttemptsError):
+        login(engine, s, client=HOME)
 
 
 def test_lock_lifts_after_the_window(engine: Engine, settings_factory: Callable[..., Settings], user: int) -> None:

@@ -97,6 +97,19 @@ def test_login_throttled_after_repeated_failures(api: httpx.Client, runtime: Run
     assert r.status_code == 429 and error_code(r) == "too_many_attempts" and "retry-after" in r.headers
 
 
+def test_login_typos_on_another_id_do_not_lock_a_real_account(api: httpx.Client, runtime: Runtime) -> None:
+    # The tester's report over REST: one client, 5 wrong passwords for a made-up id, then the real account.
+    r = api.post("/auth/signup", json={"login_id": "shop01", "login_pw": "password123"})
+    assert r.status_code == 201, r.text
+    for _ in range(runtime.settings.login_max_failures):
+        assert api.post("/auth/login", json={"login_id": "marketer77", "login_pw": "wrongpass1"}).status_code == 401
+    r = api.post("/auth/login", json={"login_id": "marketer77", "login_pw": "wrongpass1"})
+    assert r.status_code == 429 and error_code(r) == "too_many_attempts"
+    assert r.headers["retry-after"] == str(runtime.settings.login_lockout_s)
+    r = api.post("/auth/login", json={"login_id": "shop01", "login_pw": "password123"})
+    assert r.status_code == 200, r.text
+
+
 @pytest.mark.parametrize("kind", ["missing", "garbage", "wrong_key", "alg_none", "expired", "not_bearer"])
 def test_bad_tokens_are_refused(api: httpx.Client, runtime: Runtime, kind: str) -> None:
     user = signup_login(api, "tok01")

@@ -76,7 +76,8 @@ def assert_throttled(r: httpx.Response, lockout_s: int) -> None:
 
 
 def test_one_id_is_throttled_whatever_the_client(server: Serve) -> None:
-    base, s = server(login_max_failures=5, login_lockout_s=300)
+    # The account-wide limit (default 100: one client adds at most LOGIN_MAX_FAILURES) set low to see it work.
+    base, s = server(login_max_failures=5, login_max_failures_per_account=5, login_lockout_s=300)
     with client_from(base) as local:
         signup(local, "shop01")
         signup(local, "shop02")
@@ -90,7 +91,8 @@ def test_one_id_is_throttled_whatever_the_client(server: Serve) -> None:
 
 
 def test_one_client_trying_many_ids_is_throttled(server: Serve) -> None:
-    base, s = server(login_max_failures=5, login_lockout_s=300)
+    # The client-wide limit (default 30, so one office's typos do not lock it out) set low to see it work.
+    base, s = server(login_max_failures=5, login_max_failures_per_client=5, login_lockout_s=300)
     with client_from(base) as local:
         signup(local, "real01")
     with client_from(base, "127.0.0.2") as sprayer:
@@ -105,7 +107,7 @@ def test_one_client_trying_many_ids_is_throttled(server: Serve) -> None:
 def test_forged_forwarded_for_does_not_reset_the_client_count(server: Serve) -> None:
     """X-Forwarded-For is only believed from a trusted proxy (uvicorn: 127.0.0.1); from anyone else
     a new value per request must not make a new client."""
-    base, s = server(login_max_failures=5, login_lockout_s=300)
+    base, s = server(login_max_failures=5, login_max_failures_per_client=5, login_lockout_s=300)
     with client_from(base) as local:
         signup(local, "real02")
     with client_from(base, "127.0.0.4") as sprayer:
