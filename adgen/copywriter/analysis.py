@@ -52,6 +52,8 @@ _NOT_A_PRODUCT: Final = frozenset(
      "매일", "시즌", "그랜드", "새로", "정식", "추가", "역대급", "파격", "초특가", "마감", "주문", "구매", "고객", "회원", "손님",
      "방문", "오늘", "내일", "모레", "주말", "평일", "이번", "다음", "연휴", "월말", "연말", "연초", "기간한정", "수강", "등록",
      "정기", "단체", "가족", "전품목", "품목", "재고", "창고", "오프", "오늘만", "주말만", "동안", "동시", "연속", "진행",
+     # adverbs before a cue ("지금 예약하기" in the last ad's CTA)
+     "지금", "바로", "미리", "얼른", "빨리", "어서", "편하게",
      # words of a refinement ("가격 할인 강조해줘")
      "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
 )  # fmt: skip
@@ -72,6 +74,22 @@ _BUNDLE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러�
 _FREE_RE: Final = re.compile(r"무료\s*(체험|상담|시식|수업|배송|증정)?")
 _GIFT_RE: Final = re.compile(r"증정|사은품|서비스로")
 _HALF_RE: Final = re.compile(r"반값|반\s*가격")
+_UNIT: Final = r"(?:개월|인분|시간|회|개|달|주|잔|번|세트|병|장|박|일|명|마리|팩|판)"
+# A bonus counted in units: "2회 무료", "1개월 무료", "1개 더", "1잔 서비스".
+_BONUS_RE: Final = re.compile(
+    rf"(\d{{1,3}})\s*({_UNIT})\s*(추가\s*증정|무료(?:\s*(?:체험|수업|상담|이용))?|증정|추가|서비스|더)(?![가-힣])"
+)
+# What a customer does to earn the offer: "10회 등록 시", "3개월 등록하면", "2개 사면", "3만원 이상 구매 시".
+_CONDITION_RE: Final = re.compile(
+    rf"(\d{{1,3}}(?:,\d{{3}})*\s*(?:{_UNIT}|만\s*원|원)(?:\s*이상)?)\s*"
+    r"(?:(등록|구매|결제|주문|예약|이용|수강|시술|신청|가입)\s*(?:시|하면|하시면|할\s*때)|(사면|사시면))(?![가-힣])"
+)
+# The first time that earns it: "첫 달", "첫 방문".
+_FIRST_TIME_RE: Final = re.compile(r"첫\s*(달|방문|구매|주문|수업|등록|이용|시술|결제|주)(?![가-힣])")
+# Who the offer is for. "신규 오픈" is the shop's news, not an audience.
+_AUDIENCE_RE: Final = re.compile(r"신규\s*(회원|고객|가입|수강생|등록|손님)")
+_BOOKING_RE: Final = re.compile(r"예약")
+_NO_BOOKING_RE: Final = re.compile(r"예약\s*(?:없이|불필요|필요\s*없|안\s*받)|노\s*예약")
 
 INTENT_ORDER: Final = ("opening", "new", "event", "season")
 
@@ -107,6 +125,11 @@ class Brief:
     timing: str | None = None  # when the offer runs, as copy says it ("이번 주", "5월 8일까지")
     launch: str | None = None  # the event an offer celebrates ("오픈", "출시")
     casual: bool = False  # the owner wrote in 반말
+    offer: str | None = None  # the deal without its condition ("2회 무료" of "10회 등록하면 2회 무료")
+    condition: str | None = None  # what earns it, as every form of the deal says it ("10회 등록", "첫 달")
+    audience: str | None = None  # who it is for ("신규 회원")
+    deal_forms: tuple[str, ...] = ()  # ways copy may say the deal, most complete first
+    booking: bool = False  # the owner takes reservations ("예약 받아요"): the ad asks for one
 
     @property
     def when(self) -> str | None:
@@ -264,6 +287,13 @@ def _unknown_noun(word: str) -> str | None:
     return noun
 
 
+def _is_count(text: str, spans: list[tuple[str, int, int]], index: int) -> bool:
+    """Whether word ``index`` is a counter unit after a number ("10회", "3 개월을")."""
+    if index == 0 or not spans[index - 1][0].isdigit() or text[spans[index - 1][2] : spans[index][1]].strip():
+        return False
+    return spans[index][0].startswith(lexicon.COUNTERS)
+
+
 def _before_cue(spans: list[tuple[str, int, int]], index: int) -> bool:
     return index + 1 < len(spans) and spans[index + 1][0].startswith(_PRODUCT_CUES)
 
@@ -273,6 +303,8 @@ def _product_pairs(text: str) -> list[_Found]:
     spans = _spans(text)
     found: list[_Found] = []
     for index, (word, _, _) in enumerate(spans):
+        if _is_count(text, spans, index):
+            continue  # "10회", "3개월": a count, not sashimi or a product
         place = _is_place(word)
         core = _strip_particle(word)
         matches = [m for m in _scan_word(word, terms, max_len) if terms[m.term]]
@@ -352,7 +384,8 @@ def _contiguous_runs(matches: list[_Match]) -> Iterable[list[_Match]]:
 
 
 def detect_intent(text: str) -> str:
-    lowered = text.lower()
+    # "신규 회원" is who an offer is for, not a new product.
+    lowered = _AUDIENCE_RE.sub(" ", text).lower()
     for intent in INTENT_ORDER:
         for cue in lexicon.INTENT_CUES[intent]:
             if cue.isascii() and cue.isalpha():
@@ -360,18 +393,68 @@ def detect_intent(text: str) -> str:
                     return intent
             elif cue in lowered:
                 return intent
+    if _BONUS_RE.search(text) or _HALF_RE.search(text):
+        return "event"  # "2잔 사면 1잔 더", "반값": an offer without the usual words
     return "promo"
 
 
+@dataclass(frozen=True)
+class Offer:
+    """The deal a sentence states, in the parts copy needs."""
+
+    deal: str | None  # as copy says it, condition included: "10회 등록하면 2회 무료", "첫 달 50% 할인"
+    offer: str | None  # without the condition: "2회 무료", "50% 할인"
+    condition: str | None  # the words every form of the deal keeps: "10회 등록", "첫 달"
+    audience: str | None  # "신규 회원"
+    forms: tuple[str, ...]  # ways to say the deal, most complete first (audience, condition, then the bare offer)
+    price: str | None  # "4,500원"
+
+
 def extract_deal(text: str) -> tuple[str | None, str | None]:
-    """A discount phrase for copy ("30% 할인", "1+1", "한정 판매") and a price ("4,500원"), when stated."""
+    """A discount phrase for copy ("30% 할인", "1+1", "첫 달 50% 할인") and a price ("4,500원"), when stated."""
+    offer = extract_offer(text)
+    return offer.deal, offer.price
+
+
+def extract_offer(text: str) -> Offer:
+    """The deal with its condition ("10회 등록 시") and audience ("신규 회원"), and the price."""
+    base, price, at = _base_deal(text)
+    condition = phrase = None
+    if base is not None:
+        before = text[:at] if at is not None else text
+        if m := _CONDITION_RE.search(before):
+            amount = re.sub(r"\s+", "", m.group(1)).replace("이상", " 이상")
+            if m.group(2):
+                condition, phrase = f"{amount} {m.group(2)}", f"{amount} {m.group(2)}하면"
+            else:  # "2잔 사면": said the same way in every form
+                condition = phrase = f"{amount} 사면"
+        elif m := _FIRST_TIME_RE.search(before):
+            condition = phrase = f"첫 {m.group(1)}"
+    audience = f"신규 {m.group(1)}" if base and (m := _AUDIENCE_RE.search(text)) else None
+    deal = f"{phrase} {base}" if phrase and base else base
+    forms: list[str] = []
+    if deal and base:
+        says = [deal]
+        if condition and phrase != condition:
+            says.append(f"{condition} 시 {base}")  # shorter, for a headline
+        says.append(base)
+        forms = [f"{audience} {d}" for d in says if audience] + says
+    return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price)
+
+
+def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
+    """The offer itself ("50% 할인", "2회 무료"), the price, and where the offer starts in ``text``."""
     deal: str | None = None
+    at: int | None = None
     priced = text
     if m := _PERCENT_RE.search(text):
-        deal = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인"
+        deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인", m.start()
     elif m := _WON_OFF_RE.search(text):
-        deal = f"{int(m.group(1).replace(',', '')):,}원 할인"
+        deal, at = f"{int(m.group(1).replace(',', '')):,}원 할인", m.start()
         priced = text[: m.start()] + text[m.end() :]
+    elif m := _BONUS_RE.search(text):
+        reward = re.sub(r"\s+", " ", m.group(3))
+        deal, at = f"{int(m.group(1))}{m.group(2)} {reward}", m.start()
     elif m := _BUNDLE_RE.search(text):
         deal = "2+1" if m.group(0).startswith(("2", "투")) else "1+1"
     elif _HALF_RE.search(text):
@@ -390,7 +473,7 @@ def extract_deal(text: str) -> tuple[str | None, str | None]:
     price: str | None = None
     if m := _PRICE_RE.search(priced):
         price = f"{int(m.group(1).replace(',', '')):,}원"
-    return deal, price
+    return deal, price, at
 
 
 def extract_timing(text: str) -> str | None:
@@ -445,22 +528,41 @@ def detect_season(text: str) -> tuple[str | None, str | None]:
     return None, None
 
 
+def asks_booking(text: str) -> bool:
+    """Whether the owner takes reservations ("예약 받아요", "예약 할인"), so the ad should ask for one."""
+    return bool(_BOOKING_RE.search(text)) and not _NO_BOOKING_RE.search(text)
+
+
+def place_in_copy(text: str, place: str | None) -> str | None:
+    """The place as copy should name it: with the word the owner wrote after it ("필라테스 스튜디오")."""
+    if place is None:
+        return None
+    if m := re.search(re.escape(place) + r"\s*(" + "|".join(lexicon.PLACE_SUFFIXES) + r")(?![가-힣])", text):
+        return f"{place} {m.group(1)}"
+    return lexicon.PLACE_IN_COPY.get(place, place)
+
+
 def analyze(text: str) -> Brief:
     industry, place = detect_industry(text)
     products, subjects = extract_products(text)
-    deal, price = extract_deal(text)
+    offer = extract_offer(text)
     season, season_scene = detect_season(text)
     return Brief(
         industry=industry,
         intent=detect_intent(text),
         products=products,
         subjects=subjects,
-        place=place,
-        deal=deal,
-        price=price,
+        place=place_in_copy(text, place),
+        deal=offer.deal,
+        price=offer.price,
         season=season,
         season_scene=season_scene,
         timing=extract_timing(text),
         launch=detect_launch(text),
         casual=is_casual(text),
+        offer=offer.offer,
+        condition=offer.condition,
+        audience=offer.audience,
+        deal_forms=offer.forms,
+        booking=asks_booking(text),
     )

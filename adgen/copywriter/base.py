@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
+from adgen.copywriter import lexicon
 from adgen.schemas import AdCopy, CopyResult
 
 if TYPE_CHECKING:
@@ -109,6 +110,25 @@ STYLE_ALIASES: Final[dict[str, str]] = {
 # A tag is '#' and then letters, digits or '_' only: a space or a second '#' would split it.
 HASHTAG_RE: Final = re.compile(r"^#[0-9A-Za-z_가-힣]+$")
 
+# Fragments a careless split leaves behind ("10회" → "회"): particles, counters, numbers.
+_TAG_PARTICLES: Final = frozenset(
+    {"이", "가", "을", "를", "은", "는", "의", "에", "도", "만", "와", "과", "로", "등", "및", "외", "중", "전", "후", "약", "총",
+     "첫", "새", "더", "꼭", "딱", "단", "각", "매", "시", "때", "곳", "것", "수"}
+)  # fmt: skip
+_COUNT_TAG_RE: Final = re.compile(r"\d+(?:" + "|".join(lexicon.COUNTERS) + r")?", re.IGNORECASE)
+# A one-syllable tag means something only when it is a product word on its own ("#빵", "#꽃").
+_ONE_SYLLABLE_TAGS: Final = frozenset(
+    w for w in lexicon.KO_EN if len(w) == 1 and "가" <= w <= "힣" and w not in lexicon.COUNTERS and w not in _TAG_PARTICLES
+)
+
+
+def is_word_tag(tag: str) -> bool:
+    """Whether ``tag`` names something: not a bare unit, particle, number or lone letter ("#회", "#10")."""
+    body = tag.lstrip("#")
+    if not body or _COUNT_TAG_RE.fullmatch(body) or body in lexicon.COUNTERS or body in _TAG_PARTICLES:
+        return False
+    return len(body) > 1 or body in _ONE_SYLLABLE_TAGS
+
 
 def resolve_style(name: str | None) -> str | None:
     """The canonical style for a user-typed name, or None when it is not one we know."""
@@ -127,8 +147,11 @@ def budget_for(aspect_ratio: str) -> LengthBudget:
         raise ValueError(f"`aspect_ratio` has to be one of {sorted(LENGTH_BUDGET)} but is {aspect_ratio!r}.") from None
 
 
-def budget_problems(ad_copy: AdCopy, budget: LengthBudget) -> list[str]:
-    """Every way ``ad_copy`` breaks ``budget`` (empty when it fits), in words a model can act on."""
+def budget_problems(ad_copy: AdCopy, budget: LengthBudget, *, hashtags_optional: bool = False) -> list[str]:
+    """Every way ``ad_copy`` breaks ``budget`` (empty when it fits), in words a model can act on.
+
+    ``hashtags_optional``: no hashtags is fine (the owner asked to remove them).
+    """
     problems: list[str] = []
     for field, limit in (("headline", budget.headline), ("body", budget.body), ("cta", budget.cta)):
         value: str = getattr(ad_copy, field)
@@ -136,7 +159,7 @@ def budget_problems(ad_copy: AdCopy, budget: LengthBudget) -> list[str]:
             problems.append(f"{field} is empty")
         elif len(value) > limit:
             problems.append(f"{field} has {len(value)} characters, the limit is {limit}")
-    if not ad_copy.hashtags:
+    if not ad_copy.hashtags and not hashtags_optional:
         problems.append("hashtags is empty")
     if len(ad_copy.hashtags) > budget.hashtags:
         problems.append(f"{len(ad_copy.hashtags)} hashtags, the limit is {budget.hashtags}")
@@ -145,6 +168,8 @@ def budget_problems(ad_copy: AdCopy, budget: LengthBudget) -> list[str]:
             problems.append(f"hashtag {tag!r} must be '#' followed by letters or digits, without spaces")
         elif len(tag) > budget.hashtag_chars:
             problems.append(f"hashtag {tag!r} has {len(tag)} characters, the limit is {budget.hashtag_chars}")
+        elif not is_word_tag(tag):
+            problems.append(f"hashtag {tag!r} is a bare unit, particle or number; use a word that names something")
     if len(set(ad_copy.hashtags)) != len(ad_copy.hashtags):
         problems.append("hashtags repeat")
     return problems

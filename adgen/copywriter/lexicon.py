@@ -64,6 +64,22 @@ WEAK_TERMS: Final = frozenset({"크림", "립", "쿠션", "스킨"})
 PLACE_WEIGHT: Final = 3
 TERM_WEIGHT: Final = 1
 
+# Counter units: glued to a number ("10회", "3개월") they count something and name no product
+# ("회" is also sashimi), and on their own they are no hashtag. Longest first for regexes.
+COUNTERS: Final = (
+    "개월", "인분", "시간", "세트", "마리", "송이", "다발", "만원", "천원", "회차", "퍼센트", "프로",
+    "회", "개", "명", "원", "월", "일", "시", "분", "번", "잔", "인", "주", "년", "박", "병", "장", "권", "판", "층", "달",
+    "차", "살", "팩", "캔", "컵", "통", "kg", "g",
+)  # fmt: skip
+
+# How copy names a place the owner called by its activity alone: "필라테스에서 기다릴게요"
+# reads like the exercise, "필라테스 스튜디오에서" like the place.
+PLACE_IN_COPY: Final[dict[str, str]] = {
+    "필라테스": "필라테스 스튜디오", "크로스핏": "크로스핏 박스", "주짓수": "주짓수 체육관", "클라이밍": "클라이밍장",
+}  # fmt: skip
+# Words that, written right after a place noun, are part of its name ("필라테스 스튜디오").
+PLACE_SUFFIXES: Final = ("스튜디오", "센터", "클럽", "아카데미", "짐", "샵", "살롱", "박스")
+
 # The {place} of a template when the owner named none ("우리 가게" reads right in both tones).
 DEFAULT_PLACE: Final[dict[str, str]] = {
     "cafe": "카페", "bakery": "베이커리", "restaurant": "맛집", "beauty": "뷰티샵", "fitness": "피트니스",

@@ -16,13 +16,16 @@ from dataclasses import dataclass, replace
 from adgen import validation
 from adgen.copywriter import analysis, image_prompt, lexicon, templates
 from adgen.copywriter.analysis import Brief
-from adgen.copywriter.base import HASHTAG_RE, CopyRequest, LengthBudget, budget_for
+from adgen.copywriter.base import HASHTAG_RE, CopyRequest, LengthBudget, budget_for, is_word_tag
 from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.schemas import AdCopy, CopyResult
 
 logger = logging.getLogger(__name__)
 
 _FOOD_INDUSTRIES = ("cafe", "bakery", "restaurant")
+# Shops that sell goods: "new" means a new product (#신상). A gym's or an academy's news is a
+# programme or a membership, which #신상 would misname, so those get no "new" tag.
+_GOODS_INDUSTRIES = ("beauty", "fashion", "flower", "pet", "general")
 _INTENT_TAGS: dict[str, tuple[str, ...]] = {
     "opening": ("#오픈", "#신규오픈", "#오픈이벤트"),
     "event": ("#이벤트", "#할인", "#특가"),
@@ -43,6 +46,7 @@ class _Context:
     tone: str
     budget: LengthBudget
     slots: dict[str, str | None]
+    deal_forms: tuple[str, ...] = ()  # ways to say {deal}, most complete first; the budget picks
 
 
 def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) -> _Context:
@@ -60,18 +64,37 @@ def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) 
         "when": brief.when,
         "launch": brief.launch,
         "perk": rng.choice(copy.perks),
-        "try": copy.try_verb,
+        # An owner who takes reservations wants them: "지금 예약하세요" instead of "지금 맛보세요".
+        "try": templates.BOOKING_TRY if brief.booking else copy.try_verb,
         "new": new_word,
     }
-    return _Context(brief=brief, tone=tone, budget=budget, slots=slots)
+    forms = brief.deal_forms if brief.deal and brief.deal_forms else ()
+    return _Context(brief=brief, tone=tone, budget=budget, slots=slots, deal_forms=forms)
+
+
+# "무료 혜택 혜택을": a slot value that ends with the word the template goes on with.
+_DOUBLED_RE = re.compile(r"(?<![가-힣])([가-힣]{2,}) \1")
+_GIVEN_RE = re.compile(r"드리는 [^.!?]*(?:하면| 시 )")
+
+
+def _awkward(text: str) -> bool:
+    # Two conditions in a row ("지금 방문하면 3개월 등록 시") or a doubled word read as a mistake.
+    conditions = text.count("하면") + text.count(" 시 ")
+    # "드리는 3개월 등록하면 …": a condition cannot follow a word that describes a noun.
+    return bool(_DOUBLED_RE.search(text)) or conditions > 1 or bool(conditions and _GIVEN_RE.search(text))
 
 
 def _render_all(items: Iterable[str], ctx: _Context, limit: int) -> list[str]:
     out: list[str] = []
     for template in items:
-        text = templates.render(template, ctx.slots, ctx.tone)
-        if text and len(text) <= limit and text not in out:
-            out.append(text)
+        if ctx.deal_forms and "deal" in templates.slots_of(template):
+            # "신규 회원 첫 달 50% 할인" fits a body, "첫 달 50% 할인" a headline: try every form.
+            texts = [templates.render(template, {**ctx.slots, "deal": d}, ctx.tone) for d in ctx.deal_forms]
+        else:
+            texts = [templates.render(template, ctx.slots, ctx.tone)]
+        for text in texts:
+            if text and len(text) <= limit and text not in out and not _awkward(text):
+                out.append(text)
     return out
 
 
@@ -85,14 +108,21 @@ def _core(deal: str) -> str:
 
 
 def facts_of(brief: Brief) -> list[tuple[str, int]]:
-    """What the owner asked for, as (text the copy must contain, weight): offer > product > time."""
+    """What the owner asked for, as (text the copy must contain, weight): offer > its terms, product > time.
+
+    The offer's terms ("10회 등록", "첫 달", "신규 회원") are what make it true; without them "2회 무료"
+    promises more than the shop gives.
+    """
     facts: list[tuple[str, int]] = []
     if brief.deal:
-        facts.append((_core(brief.deal), 4))
+        facts.append((_core(brief.offer or brief.deal), 4))
+        facts += [(term, 2) for term in (brief.condition, brief.audience) if term]
     if brief.products:
         facts.append((brief.products[0], 2))
     if brief.when:
         facts.append((brief.when, 1))
+    if brief.booking:
+        facts.append(("예약", 1))
     return facts
 
 
@@ -111,9 +141,11 @@ def _pick_best(candidates: Sequence[str], rng: random.Random, score: Callable[[s
 
 
 def _headline_score(ctx: _Context) -> Callable[[str], int]:
-    """A headline carries the most important fact: the offer, else the product."""
-    facts = facts_of(ctx.brief)
-    primary = facts[:1]
+    """A headline carries the most important fact: the offer (with its terms when they fit), else the product."""
+    brief = ctx.brief
+    primary = facts_of(brief)[:1]
+    if brief.deal:
+        primary += [(term, weight) for term, weight in ((brief.condition, 2), (brief.audience, 1)) if term]
     return lambda text: _score(text, primary)
 
 
@@ -145,11 +177,14 @@ def headline_candidates(ctx: _Context) -> list[str]:
 def body_candidates(ctx: _Context) -> list[str]:
     own = templates.INDUSTRY_COPY[ctx.brief.industry].bodies
     generic = templates.BODIES[ctx.brief.intent]
+    booking = templates.BOOKING_BODIES if ctx.brief.booking else ()
     # The intent's own bodies say what the ad is about; the industry's give it its voice.
-    return _render_all([*templates.FACT_BODIES, *generic, *own], ctx, ctx.budget.body)
+    return _render_all([*booking, *templates.FACT_BODIES, *generic, *own], ctx, ctx.budget.body)
 
 
 def cta_candidates(ctx: _Context) -> list[str]:
+    if ctx.brief.booking:  # "예약 받아요": the button books
+        return _render_all(templates.BOOKING_CTAS, ctx, ctx.budget.cta)
     own = templates.INDUSTRY_COPY[ctx.brief.industry].ctas
     return _render_all([*templates.CTAS[ctx.brief.intent], *own], ctx, ctx.budget.cta)
 
@@ -160,8 +195,13 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     if brief.season:
         first.append(f"#{brief.season}")
     first += [f"#{p.replace(' ', '')}" for p in brief.products[1:]]
+    if brief.deal and brief.audience:
+        first.append(f"#{brief.audience.replace(' ', '')}")
     if brief.intent == "new":
-        first.append("#신메뉴" if brief.industry in _FOOD_INDUSTRIES else "#신상")
+        if brief.industry in _FOOD_INDUSTRIES:
+            first.append("#신메뉴")
+        elif brief.industry in _GOODS_INDUSTRIES:
+            first.append("#신상")
     elif brief.intent in _INTENT_TAGS:
         first.append(rng.choice(_INTENT_TAGS[brief.intent]))
     if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
@@ -170,9 +210,14 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     rng.shuffle(rest)
     tags: list[str] = []
     for tag in [*first, *rest]:
-        if HASHTAG_RE.fullmatch(tag) and len(tag) <= ctx.budget.hashtag_chars and tag not in tags:
+        if _usable_tag(tag, ctx.budget) and tag not in tags:
             tags.append(tag)
     return tags[: ctx.budget.hashtags]
+
+
+def _usable_tag(tag: str, budget: LengthBudget) -> bool:
+    # "#회" of "10회" names nothing: a unit, particle or number is never a tag on its own.
+    return bool(HASHTAG_RE.fullmatch(tag)) and len(tag) <= budget.hashtag_chars and is_word_tag(tag)
 
 
 def compose_copy(ctx: _Context, rng: random.Random, *, exclude: AdCopy | None = None) -> AdCopy:
@@ -262,14 +307,25 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
     industry = previous.industry if previous.industry in lexicon.DEFAULT_PLACE else "general"
     place = brief.place if brief.place and analysis.detect_industry(brief.place)[0] == industry else None
     intent = analysis.detect_intent(user_turns[0]) if user_turns else analysis.detect_intent(previous.ad_copy.as_text())
+    # A new offer in this request replaces the session's, terms and all.
+    offer = asked if asked.deal else brief
+    # Reservations are the owner's words, not the last CTA's: a restaurant's "예약하기" picked by
+    # chance must not turn every later body into "지금 예약하세요".
+    said = user_turns or [previous.ad_copy.headline, previous.ad_copy.body]
+    booking = analysis.asks_booking(" ".join([*said, request.input_text]))
     brief = replace(
         brief,
         industry=industry,
         intent=intent,
         products=tuple(products[: analysis.MAX_PRODUCTS]),
         place=place,
-        deal=asked.deal or brief.deal,
+        deal=offer.deal,
+        offer=offer.offer,
+        condition=offer.condition,
+        audience=offer.audience,
+        deal_forms=offer.deal_forms,
         price=asked.price or brief.price,
+        booking=booking,
     )
     return _context(brief, plan.tone, budget, rng)
 
@@ -304,8 +360,8 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: rand
         headline, body = _price_first(ctx, rng, headline, body)
         fresh.add("headline")
 
+    protect = _protected_words(ctx)
     if plan.tone_changed:
-        protect = _protected_words(ctx)
         converted = {
             name: templates.convert_tone(value, plan.tone, protect) if name not in fresh else value
             for name, value in (("headline", headline), ("body", body), ("cta", cta))
@@ -317,7 +373,31 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: rand
     elif "longer" in plan.copy_edits:
         body = _longer(ctx, rng, body)
 
-    return _fit(AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags), ctx, rng)
+    if plan.tone_changed and not any(_voiced(f, plan.tone, protect) for f in (headline, body, cta)):
+        # Copy of nouns only ("PT 30% 할인!", often what "문구를 짧게" leaves) reads the same in
+        # both tones; "반말로" must still be visible, so the body gets a sentence with a voice.
+        body = _with_voice(ctx, rng, body, protect)
+    if plan.no_hashtags:
+        hashtags = []
+
+    return _fit(AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags), ctx, rng, hashtags_optional=plan.no_hashtags)
+
+
+def _voiced(text: str, tone: str, protect: set[str]) -> bool:
+    """Whether ``text`` (in ``tone``) would read differently in the other tone."""
+    other = "존댓말" if tone == "반말" else "반말"
+    return templates.convert_tone(text, other, protect) != text
+
+
+def _with_voice(ctx: _Context, rng: random.Random, body: str, protect: set[str]) -> str:
+    """``body`` with a short sentence in ``ctx.tone`` added ("지금 시작해!"), or a voiced body that fits."""
+    room = ctx.budget.body - len(body) - 1
+    short = [s for s in _render_all(templates.SHORT_BODIES, ctx, room) if s not in body and _voiced(s, ctx.tone, protect)]
+    if short:
+        shortest = min(len(s) for s in short)
+        return f"{body} {_pick([s for s in short if len(s) <= shortest + 4], rng)}"
+    voiced = [c for c in body_candidates(ctx) if _voiced(c, ctx.tone, protect)]
+    return _pick_best(voiced, rng, _body_score(ctx)) or body
 
 
 def _different_hashtags(ctx: _Context, rng: random.Random, previous: Sequence[str]) -> list[str]:
@@ -342,14 +422,17 @@ def _price_first(ctx: _Context, rng: random.Random, headline: str, body: str) ->
     return new_headline or headline, body
 
 
-_OFFER_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|원|만원)|\d\+\d")
+_OFFER_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|원|만원)|\d\+\d|\d+\s*(?:개월|회|개|달|잔|번|일)\s*(?:무료|증정|추가|더)")
 
 
 def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tuple[str, str]:
     """A headline and body that are together shorter, keeping as much of the message as possible."""
     sentences = _SENTENCE_RE.split(body.strip())
-    if len(sentences) > 1 and len(sentences[0]) >= 4:
-        new_body = sentences[0]  # keep the message, drop the rest
+    # Keep the sentence that carries the most of what the owner asked for (the first on a tie).
+    score = _body_score(ctx)
+    kept = max(sentences, key=lambda s: (score(s), -sentences.index(s)))
+    if len(sentences) > 1 and len(kept) >= 4:
+        new_body = kept  # keep the message, drop the rest
     else:
         shorter = [c for c in body_candidates(ctx) if len(c) < len(body)]
         if not [c for c in shorter if len(c) <= len(body) * 0.8]:
@@ -360,9 +443,7 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
     if len(headline) > 8 or new_body == body:
         # "Shorter" must not drop the offer the headline carried ("20%", "1+1", "5,000원").
         kept_facts = _OFFER_TOKEN_RE.findall(headline)
-        shorter_headlines = [
-            c for c in headline_candidates(ctx) if len(c) < len(headline) and all(f in c for f in kept_facts)
-        ]
+        shorter_headlines = [c for c in headline_candidates(ctx) if len(c) < len(headline) and all(f in c for f in kept_facts)]
         shortest = min((len(c) for c in shorter_headlines), default=0)
         new_headline = _pick([c for c in shorter_headlines if len(c) <= shortest + 3], rng) or headline
     return new_headline, new_body
@@ -382,8 +463,11 @@ def _longer(ctx: _Context, rng: random.Random, body: str) -> str:
     return _pick([c for c in longer if len(c) >= longest - 8], rng) or body
 
 
-def _fit(ad_copy: AdCopy, ctx: _Context, rng: random.Random) -> AdCopy:
-    """Replace any field that no longer fits (another aspect ratio, a longer tone) by a fresh one."""
+def _fit(ad_copy: AdCopy, ctx: _Context, rng: random.Random, *, hashtags_optional: bool = False) -> AdCopy:
+    """Replace any field that no longer fits (another aspect ratio, a longer tone) by a fresh one.
+
+    ``hashtags_optional``: the owner removed the hashtags, so none is not refilled.
+    """
     b = ctx.budget
     headline, body, cta = ad_copy.headline, ad_copy.body, ad_copy.cta
     if not headline.strip() or len(headline) > b.headline:
@@ -392,7 +476,7 @@ def _fit(ad_copy: AdCopy, ctx: _Context, rng: random.Random) -> AdCopy:
         body = _pick(body_candidates(ctx), rng) or _SAFE_BODY[ctx.tone]
     if not cta.strip() or len(cta) > b.cta:
         cta = _pick(cta_candidates(ctx), rng) or _SAFE_CTA
-    tags = [t for t in ad_copy.hashtags if HASHTAG_RE.fullmatch(t) and len(t) <= b.hashtag_chars][: b.hashtags]
-    if not tags:
+    tags = [t for t in ad_copy.hashtags if _usable_tag(t, b)][: b.hashtags]
+    if not tags and not hashtags_optional:
         tags = hashtags_for(ctx, rng)
     return AdCopy(headline=headline, body=body, cta=cta, hashtags=list(dict.fromkeys(tags)))

@@ -51,6 +51,7 @@ _EDIT_FIELDS: Final[dict[str, frozenset[str]]] = {
     "headline": frozenset({"headline"}),
     "cta": frozenset({"cta"}),
     "hashtags": frozenset({"hashtags"}),
+    "drop_hashtags": frozenset(),  # decided here, not by the model: see ``RefinementPlan.no_hashtags``
     "rewrite": frozenset({"headline", "body", "cta"}),
     "content": frozenset({"headline", "body", "cta", "hashtags"}),
 }
@@ -216,11 +217,14 @@ class OpenAICopywriter:
         assert previous is not None
         plan = plan_refinement(request, previous)
         ad_copy = previous.ad_copy
-        if plan.changes_copy:
+        if plan.copy_edits - {"drop_hashtags"} or plan.tone_changed:
             ad_copy = self._refine_copy(request, plan, budget)
-        elif budget_problems(ad_copy, budget):
+        elif budget_problems(ad_copy, budget, hashtags_optional=plan.no_hashtags):
             # Only a changed aspect ratio gets here; the words must still fit the new layout.
             ad_copy = self._fallback.write(request).ad_copy
+        if plan.no_hashtags:
+            # "해시태그 빼줘" needs no model, and a later refinement must not bring them back.
+            ad_copy = ad_copy.model_copy(update={"hashtags": []})
         return CopyResult(
             ad_copy=ad_copy,
             image_prompt=refine_image(previous, plan, seed=request.seed),
@@ -253,10 +257,13 @@ class OpenAICopywriter:
         def merged(reply: _ModelCopy) -> dict[str, Any]:
             old = previous.ad_copy.model_dump()
             new = reply.model_dump()
-            return {name: (new[name] if name in fields else old[name]) for name in old}
+            copy = {name: (new[name] if name in fields else old[name]) for name in old}
+            if plan.no_hashtags:
+                copy["hashtags"] = []
+            return copy
 
         def problems(reply: _ModelCopy) -> list[str]:
-            found = _copy_problems(_ModelCopy(**merged(reply)), budget, plan.tone)
+            found = _copy_problems(_ModelCopy(**merged(reply)), budget, plan.tone, hashtags_optional=plan.no_hashtags)
             if "shorter" in plan.copy_edits:
                 before = len(previous.ad_copy.headline) + len(previous.ad_copy.body)
                 after = len(reply.headline) + len(reply.body)
@@ -355,12 +362,12 @@ def _parse(content: str) -> tuple[_ModelCopy | None, list[str]]:
         return None, [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
 
 
-def _copy_problems(reply: _ModelCopy, budget: LengthBudget, tone: str) -> list[str]:
+def _copy_problems(reply: _ModelCopy, budget: LengthBudget, tone: str, *, hashtags_optional: bool = False) -> list[str]:
     try:
         ad_copy = _ad_copy(reply)
     except ValidationError as exc:
         return [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
-    problems = budget_problems(ad_copy, budget)
+    problems = budget_problems(ad_copy, budget, hashtags_optional=hashtags_optional)
     if tone == "반말" and templates.is_polite(" ".join((ad_copy.headline, ad_copy.body))):
         problems.append("the copy must be in 반말 (no sentence may end in 요 or 니다)")
     return problems

@@ -5,6 +5,8 @@ The service reuses the bare image when a refinement leaves ``image_prompt``,
 by rules both backends share, and is never left to a language model:
 
 - words about the copy (문구, 제목, 짧게, 반말로, 가격 강조, 해시태그) change only the copy;
+  "해시태그 빼줘" empties the hashtags, and they stay empty through later refinements until
+  the owner asks for hashtags again ("해시태그 넣어줘", "해시태그 바꿔줘");
 - words about the picture (밝게, 어둡게, 파란색, 배경, 분위기, a style name) change only the
   image prompt and/or the style, and the copy is returned unchanged;
 - "다시 만들어줘" alone changes both (new copy, a new composition);
@@ -27,7 +29,7 @@ from adgen.copywriter import analysis, image_prompt, lexicon
 from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest
 from adgen.schemas import CopyResult
 
-COPY_EDITS: Final = ("shorter", "longer", "price", "headline", "cta", "hashtags", "rewrite", "content")
+COPY_EDITS: Final = ("shorter", "longer", "price", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content")
 
 _REGENERATE: Final = ("다시", "새로 만들", "다른 버전", "처음부터", "재생성", "다른 걸로", "다른걸로", "새 버전", "새버전")
 _SHORTER: Final = ("짧게", "짧은", "줄여", "줄이", "간단", "간결", "짧아", "짧았")
@@ -38,6 +40,15 @@ _PRICE: Final = ("가격", "저렴", "가성비", "싸게", "싸 보이", "얼�
 _HEADLINE: Final = ("제목", "헤드라인", "타이틀", "메인 문구", "큰 글씨", "첫 줄")
 _CTA: Final = ("버튼", "cta", "행동 유도", "마무리 문구")
 _HASHTAGS: Final = ("해시태그", "태그")
+# With a hashtag word: take them away ("해시태그 빼줘", "태그 지워줘", "해시태그 필요 없어").
+_DROP: Final = (
+    "빼", "뺀", "지워", "지우", "없이", "없애", "없는", "삭제", "제거", "필요 없", "필요없", "안 넣", "안넣", "넣지 마", "넣지마",
+    "안 붙", "붙이지 마", "안 달", "달지 마", "떼",
+)  # fmt: skip
+# "빼지 말고", "지우지 마": the opposite.
+_KEEP: Final = ("빼지 마", "빼지마", "빼지 말", "빼지말", "지우지 마", "지우지마", "지우지 말", "없애지 마", "없애지 말")
+# With a hashtag word: bring them (back) ("해시태그 넣어줘", "태그 추가해줘").
+_ADD: Final = ("넣어", "넣어줘", "추가", "붙여", "달아", "살려", "복구", "되돌려")
 _COPY_WORDS: Final = ("문구", "카피", "글귀", "글자", "글씨", "멘트", "텍스트", "문장", "본문", "설명", "말투", "내용")
 _BRIGHTER: Final = ("밝게", "밝은", "환하게", "화사하게", "화사한", "밝아", "밝혀")
 _DARKER: Final = ("어둡게", "어두운", "어둡", "무게감", "차분하게")
@@ -57,6 +68,7 @@ class RefinementPlan:
     recompose: bool = False  # a new composition ("다시 만들어줘", "배경 바꿔줘")
     new_products: tuple[str, ...] = ()  # products the previous ad did not show
     new_subjects: tuple[str, ...] = ()  # their English
+    no_hashtags: bool = False  # the new copy has none: removed now or earlier, and not asked back
 
     @property
     def changes_copy(self) -> bool:
@@ -74,6 +86,7 @@ class RefinementPlan:
             "headline": "헤드라인만 새로 쓰기",
             "cta": "CTA만 새로 쓰기",
             "hashtags": "해시태그만 새로 고르기",
+            "drop_hashtags": '해시태그는 모두 빼기 ("hashtags": [])',
             "rewrite": "같은 내용으로 새로운 문구 쓰기",
             "content": f"새 상품({', '.join(self.new_products)})을 중심으로 다시 쓰기",
         }
@@ -125,7 +138,12 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     if _has(lowered, _CTA):
         edits.add("cta")
     if _has(text, _HASHTAGS):
-        edits.add("hashtags")
+        negated_add = _has(text, ("안 넣", "안넣"))  # "해시태그 안 넣어도 돼"
+        dropping = _has(text, _DROP) and not _has(text, _KEEP)
+        if dropping and (negated_add or not _has(text, _ADD)):
+            edits.add("drop_hashtags")
+        else:
+            edits.add("hashtags")  # new ones: "해시태그 바꿔줘", "다시", "넣어줘"
     copy_words = _has(text, _COPY_WORDS)
 
     tone = previous.tone
@@ -167,17 +185,19 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     recompose = False
     if image_words and not specific_image:
         recompose = True  # "배경 바꿔줘", "분위기 다르게": a new picture of the same thing
+    # Removing the hashtags says nothing about the words: "해시태그 빼고 문구 다시 써줘" rewrites.
+    asked = edits - {"drop_hashtags"}
     # "다시" is also "back" ("다시 존댓말로", "다시 밝게"): it only means "make it again" when
     # nothing more specific was asked for.
-    if regenerate and not (edits or tone_changed or specific_image):
+    if regenerate and not (asked or tone_changed or specific_image):
         if copy_words and not image_words:
             edits.add("rewrite")
         elif image_words and not copy_words:
             recompose = True
-        elif not edits and not specific_image:
+        else:  # "다시 만들어줘", "해시태그 빼고 다시 만들어줘"
             edits.add("rewrite")
             recompose = True
-    if copy_words and not edits and not tone_changed:
+    if copy_words and not asked and not tone_changed:
         edits.add("rewrite")
     nothing = not edits and not tone_changed and not specific_image and not recompose
     if nothing:
@@ -193,6 +213,8 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         recompose=recompose,
         new_products=new_products,
         new_subjects=new_subjects,
+        # An ad without hashtags got that way on request; only asking brings them back.
+        no_hashtags="drop_hashtags" in edits or (not previous.ad_copy.hashtags and "hashtags" not in edits),
     )
 
 

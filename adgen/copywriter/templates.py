@@ -119,10 +119,22 @@ CTAS: Final[dict[str, tuple[str, ...]]] = {
     "promo": ("지금 방문하기", "자세히 보기", "[놀러 오세요|놀러 와]"),
 }
 
+# When the owner takes reservations ("예약 받아요"): the button and the {try} of every template.
+BOOKING_CTAS: Final = ("예약하기", "지금 예약하기", "예약 문의")
+BOOKING_TRY: Final = "[예약하세요|예약해]"
+# Bodies that repeat the owner's "예약 받아요"; offered only when the owner takes reservations.
+BOOKING_BODIES: Final = (
+    "{when} {item} 예약 [받아요|받아]! 편하게 [문의하세요|문의해].",
+    "{item} 예약 [받아요|받아]! 편하게 [문의하세요|문의해].",
+    "{when} 예약 [받아요|받아]! 편하게 [문의하세요|문의해].",
+    "{item} {deal}! 예약 [받아요|받아].",
+)
+
 # Templates that say what the owner asked for, in their words: the product ({item}), the offer
 # ({deal}) and when it runs ({when}: "이번 주", "어버이날"). Used for every intent; the copywriter
 # prefers, among those that fit, the ones that carry the most of these facts.
 FACT_HEADLINES: Final = (
+    "{deal}!",
     "{item} {deal}!",
     "{item}, {deal}!",
     "{when} {deal}!",
@@ -149,6 +161,9 @@ FACT_BODIES: Final = (
     # offer and time
     "{when} {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
     "{when} {deal} 진행 중! 지금 {try}.",
+    # the offer alone, for a long one with its terms ("2만원 이상 구매하면 10% 할인")
+    "{deal}! 지금 {try}.",
+    "{deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
     # product and time
     "{when} {item|을} [만나 보세요|만나 봐]!",
     "{when} 한정 {item}! 지금 {try}.",
@@ -379,6 +394,7 @@ _SENTENCE_END: Final = r"(?=\s*(?:[.!?~]|$))"
 
 def _all_templates() -> list[str]:
     texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES, *FACT_HEADLINES, *FACT_BODIES]
+    texts += [*BOOKING_CTAS, BOOKING_TRY, *BOOKING_BODIES]
     for table in (HEADLINES, BODIES, CTAS):
         for items in table.values():
             texts.extend(items)

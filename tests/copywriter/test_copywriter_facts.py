@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from adgen.copywriter import LENGTH_BUDGET, CopyRequest, LocalCopywriter, analysis, budget_problems, templates
-from adgen.schemas import CopyResult
+from adgen.copywriter.base import Turn, is_word_tag
+from adgen.schemas import AdCopy, CopyResult
 
 writer = LocalCopywriter()
 
@@ -34,6 +35,13 @@ CASES = [
     ("추석 선물세트 예약 할인", "general", ["선물세트", "예약 할인", "추석"], ["예약 할인", "선물세트"]),
     ("카페 텀블러 출시 사은품 증정", "cafe", ["텀블러", "사은품 증정"], ["사은품 증정", "텀블러"]),
     ("내일 필라테스 체험 수업 무료", "fitness", ["무료", "내일"], ["무료"]),
+    # offers with terms: the terms are part of the offer ("2회 무료" alone promises too much)
+    ("헬스장 PT 10회 등록 시 2회 무료", "fitness", ["PT", "10회 등록", "2회 무료"], ["2회 무료", "10회 등록", "PT"]),
+    ("필라테스 스튜디오 신규 회원 첫 달 50% 할인", "fitness", ["50%", "신규 회원", "첫 달", "필라테스"], ["50%", "신규 회원", "첫 달"]),
+    ("헬스장 3개월 등록 시 1개월 무료", "fitness", ["3개월 등록", "1개월 무료"], ["1개월 무료", "3개월 등록"]),
+    ("카페 아메리카노 2잔 사면 1잔 더", "cafe", ["아메리카노", "2잔 사면 1잔 더"], ["1잔 더", "2잔 사면"]),
+    ("미용실 신규 고객 펌 30% 할인, 예약 받아요", "beauty", ["30%", "펌", "신규 고객"], ["30%", "신규 고객"]),
+    ("2만원 이상 구매 시 10% 할인", "general", ["2만원 이상 구매", "10%"], ["10%", "2만원 이상 구매"]),
 ]
 
 
@@ -181,3 +189,124 @@ def test_a_text_refinement_keeps_the_picture_and_the_facts() -> None:
         again = writer.write(CopyRequest(input_text=ask, aspect_ratio="1:1", seed=3, previous=first))
         assert (again.image_prompt, again.style, again.industry) == (first.image_prompt, first.style, first.industry)
         assert "20%" in again.ad_copy.headline + again.ad_copy.body
+
+
+# --- offers with terms, counters, memberships, reservations ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "deal", "offer", "condition", "audience"),
+    [
+        ("헬스장 PT 10회 등록 시 2회 무료", "10회 등록하면 2회 무료", "2회 무료", "10회 등록", None),
+        ("헬스장 3개월 등록하면 1개월 무료", "3개월 등록하면 1개월 무료", "1개월 무료", "3개월 등록", None),
+        ("필라테스 스튜디오 신규 회원 첫 달 50% 할인", "첫 달 50% 할인", "50% 할인", "첫 달", "신규 회원"),
+        ("미용실 신규 고객 첫 방문 20% 할인", "첫 방문 20% 할인", "20% 할인", "첫 방문", "신규 고객"),
+        ("2만원 이상 구매 시 10% 할인", "2만원 이상 구매하면 10% 할인", "10% 할인", "2만원 이상 구매", None),
+        ("아메리카노 2잔 사면 1잔 더", "2잔 사면 1잔 더", "1잔 더", "2잔 사면", None),
+        ("아메리카노 1+1", "1+1", "1+1", None, None),
+        ("헬스장 신규 오픈 PT 30% 할인", "30% 할인", "30% 할인", None, None),  # "신규 오픈" is news, not an audience
+    ],
+)
+def test_offers_keep_their_terms(text: str, deal: str, offer: str, condition: str | None, audience: str | None) -> None:
+    brief = analysis.analyze(text)
+    assert (brief.deal, brief.offer, brief.condition, brief.audience) == (deal, offer, condition, audience)
+    assert brief.deal_forms[0].endswith(deal) and brief.deal_forms[-1] == offer
+
+
+def test_a_counted_offer_is_not_sashimi_and_not_a_hashtag() -> None:
+    text = "헬스장 PT 10회 등록 시 2회 무료"
+    assert analysis.extract_products(text) == (("PT",), ("personal training",))
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in range(6):
+            result = write(text, ratio, seed)
+            copy = result.ad_copy
+            assert "#회" not in copy.hashtags and "sashimi" not in result.image_prompt, copy
+            assert "10회 등록" in copy.body and "2회 무료" in copy.body and "2회 무료" in copy.headline, copy
+    # The widest headline has room for the terms too.
+    assert all("10회 등록" in write(text, "4:3", seed).ad_copy.headline for seed in range(6))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "헬스장 PT 10회 등록 시 2회 무료",
+        "횟집 광어회 2인분 주문 시 1인분 무료",
+        "카페 아메리카노 2잔 사면 1잔 더",
+        "네일샵 3회 이용권 10% 할인",
+        "어린이날 선착순 30명 사은품 증정",
+        "요가원 1일 무료 체험",
+        "빵집 소금빵 5개 구매 시 1개 증정",
+        "회 1kg 특가",
+    ],
+)
+def test_hashtags_are_never_units_particles_or_numbers(text: str) -> None:
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in range(6):
+            copy = write(text, ratio, seed).ad_copy
+            assert copy.hashtags and all(is_word_tag(t) for t in copy.hashtags), copy.hashtags
+            assert all(len(t) > 2 or t[1:] in {"빵", "꽃", "옷", "펌", "책", "귤", "팥", "립"} for t in copy.hashtags), copy.hashtags
+
+
+@pytest.mark.parametrize(
+    ("tag", "ok"),
+    [("#회", False), ("#개", False), ("#원", False), ("#월", False), ("#일", False), ("#명", False), ("#시", False),
+     ("#등", False), ("#10", False), ("#10회", False), ("#3개월", False), ("#a", False), ("#빵", True), ("#꽃", True),
+     ("#PT", True), ("#신규회원", True), ("#광어회", True)],
+)  # fmt: skip
+def test_what_counts_as_a_hashtag_word(tag: str, ok: bool) -> None:
+    assert is_word_tag(tag) is ok
+    problems = budget_problems(AdCopy(headline="h", body="b", cta="c", hashtags=["#카페", tag]), LENGTH_BUDGET["1:1"])
+    assert (problems == []) is ok, problems
+
+
+def test_a_membership_offer_is_not_a_new_product() -> None:
+    text = "필라테스 스튜디오 신규 회원 첫 달 50% 할인"
+    brief = analysis.analyze(text)
+    assert brief.intent == "event" and brief.place == "필라테스 스튜디오"
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in range(8):
+            copy = write(text, ratio, seed).ad_copy
+            assert "#신상" not in copy.hashtags and "신상" not in copy.cta, copy
+            assert "필라테스에서" not in copy.body, copy  # the place, not the exercise
+            assert "신규 회원" in copy.body and "첫 달" in copy.body, copy
+
+
+def test_a_place_named_by_its_activity_reads_as_a_place() -> None:
+    assert analysis.analyze("필라테스 신규 회원 모집").place == "필라테스 스튜디오"
+    assert analysis.analyze("필라테스 센터 오픈").place == "필라테스 센터"
+    assert analysis.analyze("헬스장 오픈").place == "헬스장"
+
+
+@pytest.mark.parametrize(
+    "text", ["삼겹살 맛집 주말 예약 받아요", "미용실 신규 고객 펌 30% 할인, 예약 받아요", "꽃집 어버이날 카네이션 예약 주문 받습니다"]
+)
+def test_a_request_for_reservations_asks_for_one(text: str) -> None:
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in range(6):
+            copy = write(text, ratio, seed).ad_copy
+            assert copy.cta in templates.BOOKING_CTAS, copy
+            assert "예약" in copy.body, copy
+
+
+def test_the_booking_cta_is_not_read_back_as_a_product() -> None:
+    # "지금 예약하기" in the last ad once made "지금" a product, and "#지금" a hashtag.
+    text = "미용실 신규 고객 펌 30% 할인, 예약 받아요"
+    for seed in range(6):
+        first = write(text, seed=seed)
+        history = (Turn("user", text), Turn("assistant", first.ad_copy.as_text()))
+        again = writer.write(CopyRequest("해시태그 바꿔줘", "1:1", seed, history=history, previous=first))
+        assert "#지금" not in again.ad_copy.hashtags and again.ad_copy.hashtags != first.ad_copy.hashtags
+
+
+def test_no_reservation_needed_is_not_a_booking() -> None:
+    assert not analysis.asks_booking("예약 없이 편하게 오세요")
+    assert "예약" not in write("카페 신메뉴 딸기라떼, 예약 없이 오세요", seed=1).ad_copy.cta
+
+
+def test_booking_templates_convert_between_tones_exactly() -> None:
+    slots = {"item": "삼겹살", "deal": "20% 할인", "when": "주말", "try": templates.BOOKING_TRY}
+    for template in templates.BOOKING_BODIES:
+        polite, casual = templates.render(template, slots, "존댓말"), templates.render(template, slots, "반말")
+        assert polite and casual and not templates.is_polite(casual)
+        assert templates.convert_tone(polite, "반말", set(slots.values())) == casual, template
+        assert templates.convert_tone(casual, "존댓말", set(slots.values())) == polite, template

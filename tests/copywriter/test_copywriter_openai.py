@@ -272,6 +272,48 @@ def test_failed_refinement_falls_back_to_local_refinement(fake_openai: FakeOpenA
     assert result.image_prompt == previous.image_prompt
 
 
+def test_removing_hashtags_needs_no_model_and_they_stay_removed(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    writer = copywriter(make_openai_settings)
+    previous = _previous()
+    bare = writer.write(_refinement("해시태그 빼줘", previous))
+    assert fake_openai.requests == []  # nothing for a model to write
+    assert bare.ad_copy.hashtags == [] and bare.fallback_used is False and bare.backend == "openai"
+    assert bare.ad_copy.model_dump(exclude={"hashtags"}) == previous.ad_copy.model_dump(exclude={"hashtags"})
+    assert (bare.image_prompt, bare.negative_prompt, bare.style) == (previous.image_prompt, previous.negative_prompt, previous.style)
+
+    # A later copy edit: the model's hashtags are not taken, and no hashtags is not a problem to repair.
+    fake_openai.reply_json(
+        {"headline": "딸기라떼 출시!", "body": "생딸기 듬뿍, 지금 맛보세요.", "cta": "주문하기", "hashtags": ["#딸기라떼"]}
+    )
+    short = writer.write(_refinement("문구를 짧게", bare))
+    assert len(fake_openai.requests) == 1 and short.fallback_used is False
+    assert short.ad_copy.hashtags == [] and short.ad_copy.body == "생딸기 듬뿍, 지금 맛보세요."
+    assert writer.write(_refinement("더 밝게", short)).ad_copy.hashtags == []
+
+    # Asked back: the model picks them, and only they change.
+    fake_openai.reply_json({**short.ad_copy.model_dump(), "hashtags": ["#딸기라떼", "#신메뉴"]})
+    back = writer.write(_refinement("해시태그 다시 넣어줘", short))
+    assert back.ad_copy.hashtags == ["#딸기라떼", "#신메뉴"] and back.fallback_used is False
+    assert back.ad_copy.model_dump(exclude={"hashtags"}) == short.ad_copy.model_dump(exclude={"hashtags"})
+
+
+def test_removing_hashtags_with_another_edit_tells_the_model(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    previous = _previous()
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 4,500원", "hashtags": ["#딸기라떼"]})
+    result = copywriter(make_openai_settings).write(_refinement("해시태그 없이 가격 강조해줘", previous))
+    assert result.ad_copy.hashtags == [] and result.ad_copy.headline == "딸기라떼 4,500원"
+    assert "해시태그는 모두 빼기" in fake_openai.requests[0].messages[-1]["content"]
+
+
+def test_a_bare_unit_hashtag_is_sent_back(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    fake_openai.reply_json({**GOOD, "hashtags": ["#PT", "#회", "#10회"]})
+    fake_openai.reply_json({**GOOD, "hashtags": ["#PT", "#헬스장"]})
+    result = copywriter(make_openai_settings).write(CopyRequest("헬스장 PT 10회 등록 시 2회 무료", "1:1", 1))
+    repair = fake_openai.requests[1].messages[-1]["content"]
+    assert "'#회'" in repair and "'#10회'" in repair and "'#PT'" not in repair
+    assert result.ad_copy.hashtags == ["#PT", "#헬스장"] and result.fallback_used is False
+
+
 # --- the key never reaches a log -------------------------------------------------------------
 
 

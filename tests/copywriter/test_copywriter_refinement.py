@@ -129,9 +129,10 @@ def test_price_emphasis_uses_the_price_from_the_session() -> None:
 def test_price_emphasis_without_a_price() -> None:
     previous = first_ad("빵집 소금빵 홍보")
     history_free = writer.write(CopyRequest("가격 강조해줘", "1:1", 3, previous=previous))
-    assert history_free.ad_copy.headline in [
-        templates.render(t, {}, previous.tone) for t in templates.PRICE_FALLBACK_HEADLINES
-    ] or "원" in history_free.ad_copy.headline
+    assert (
+        history_free.ad_copy.headline in [templates.render(t, {}, previous.tone) for t in templates.PRICE_FALLBACK_HEADLINES]
+        or "원" in history_free.ad_copy.headline
+    )
 
 
 def test_regenerate_changes_copy_and_picture_but_not_the_industry() -> None:
@@ -229,3 +230,87 @@ def test_an_ad_stored_without_its_prompt_can_still_be_refined() -> None:
     bright = refine(previous, "더 밝게")
     assert bright.style == "bright" and "cozy cafe interior" in bright.image_prompt and "high-key lighting" in bright.image_prompt
     assert bright.ad_copy == previous.ad_copy and bright.negative_prompt
+
+
+# --- removing the hashtags ------------------------------------------------------------------
+
+DROP_HASHTAGS = ["해시태그 빼줘", "해시태그 없이", "태그 지워줘", "해시태그 필요 없어", "해시태그는 안 넣어도 돼요", "해시태그 없애 주세요"]
+
+
+@pytest.mark.parametrize("text", DROP_HASHTAGS)
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_removing_the_hashtags_changes_nothing_else(text: str, seed: int) -> None:
+    previous = first_ad(seed=seed)
+    assert previous.ad_copy.hashtags
+    result = refine(previous, text, seed=seed + 10)
+    assert result.ad_copy.hashtags == []
+    assert result.ad_copy.model_dump(exclude={"hashtags"}) == previous.ad_copy.model_dump(exclude={"hashtags"})
+    assert same_image(result, previous) and result.tone == previous.tone  # a copy-only edit: the image is reused
+    assert budget_problems(result.ad_copy, LENGTH_BUDGET["1:1"], hashtags_optional=True) == []
+
+
+@pytest.mark.parametrize("text", ["해시태그 다시", "해시태그 바꿔줘", "해시태그 다른 걸로"])
+def test_asking_for_other_hashtags_still_picks_new_ones(text: str) -> None:
+    previous = first_ad()
+    result = refine(previous, text)
+    assert result.ad_copy.hashtags and result.ad_copy.hashtags != previous.ad_copy.hashtags
+
+
+def test_removed_hashtags_stay_removed_until_asked_back() -> None:
+    ad = refine(first_ad(), "해시태그 빼줘")
+    history: tuple[Turn, ...] = (Turn("user", FIRST),)
+    for ask in ["문구를 짧게", "반말로", "더 밝게", "가격 강조해줘", "초코라떼로 바꿔줘", "다시 만들어줘", "문구 다시 써줘"]:
+        history += (Turn("assistant", ad.ad_copy.as_text()),)
+        ad = writer.write(CopyRequest(ask, "1:1", 5, history=history, previous=ad))
+        history += (Turn("user", ask),)
+        assert ad.ad_copy.hashtags == [], (ask, ad.ad_copy)
+    # A changed aspect ratio re-fits the words, and still adds no hashtags.
+    assert refine(ad, "더 밝게", ratio="3:4").ad_copy.hashtags == []
+    for ask in ["해시태그 넣어줘", "해시태그 다시 추가해줘"]:
+        back = refine(ad, ask)
+        assert back.ad_copy.hashtags and budget_problems(back.ad_copy, LENGTH_BUDGET["1:1"]) == []
+        assert back.ad_copy.model_dump(exclude={"hashtags"}) == ad.ad_copy.model_dump(exclude={"hashtags"})
+        assert same_image(back, ad)
+
+
+@pytest.mark.parametrize(
+    ("text", "edit"),
+    [
+        ("해시태그 빼줘", "drop_hashtags"),
+        ("태그는 지우고 문구 짧게", "drop_hashtags"),
+        ("해시태그 빼지 말고 다른 걸로", "hashtags"),
+        ("해시태그 넣어줘", "hashtags"),
+        ("해시태그 바꿔줘", "hashtags"),
+    ],
+)
+def test_plan_reads_hashtag_requests(text: str, edit: str) -> None:
+    previous = first_ad()
+    plan = plan_refinement(CopyRequest(text, "1:1", 0, previous=previous), previous)
+    assert edit in plan.copy_edits and not plan.changes_image(previous)
+    assert plan.no_hashtags == (edit == "drop_hashtags")
+
+
+def test_removing_hashtags_and_rewriting_does_both() -> None:
+    previous = first_ad()
+    result = refine(previous, "해시태그 빼고 문구 다시 써줘")
+    assert result.ad_copy.hashtags == [] and result.ad_copy.body != previous.ad_copy.body
+    assert same_image(result, previous)
+
+
+# --- 반말 after 문구를 짧게 ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", [FIRST, "헬스장 PT 30% 할인", "동네 빵집 주말 소금빵 한정 판매", "필라테스 스튜디오 신규 회원 첫 달 50% 할인"]
+)
+@pytest.mark.parametrize("seed", range(6))
+def test_casual_after_shorter_is_visibly_casual(text: str, seed: int) -> None:
+    first = first_ad(text, seed=seed)
+    short = refine(first, "문구를 짧게", seed=seed, first=text)
+    history = (Turn("user", text), Turn("assistant", first.ad_copy.as_text()), Turn("user", "문구를 짧게"))
+    casual = writer.write(CopyRequest("반말로", "1:1", seed, history=history, previous=short))
+    copy = casual.ad_copy
+    assert casual.tone == "반말" and copy != short.ad_copy, copy
+    assert not templates.is_polite(f"{copy.headline} {copy.body} {copy.cta}"), copy
+    assert copy.hashtags == short.ad_copy.hashtags and same_image(casual, short)
+    assert budget_problems(copy, LENGTH_BUDGET["1:1"]) == []
