@@ -5,7 +5,8 @@ lightest (or calmest) where the text goes, a soft glow, one hero shape (disc or 
 product or a faint industry motif sits, soft blurred blobs and a few fine accents towards the
 edges, and a film-grain dither so 8-bit gradients never show bands. Colours come from OKLCH
 recipes (one per style) applied to an industry's hues, so every industry x style pair is
-coherent without designing 77 palettes by hand.
+coherent without designing 77 palettes by hand; a colour the prompt asks for ("blue background",
+from "배경을 파란색으로 바꿔줘") takes the industry's place.
 
 Everything is drawn with numpy signed-distance shapes (anti-aliased and soft edges for free,
 computed only inside each shape's bounding box), which keeps a 1 MP image well under 0.5 s.
@@ -24,6 +25,7 @@ from typing import Final
 import numpy as np
 from PIL import Image, ImageFilter
 
+from adgen.copywriter.image_prompt import colour_phrases
 from adgen.imaging.base import GeneratedImage, MonotonicProgress, ProgressCallback, check_request
 from adgen.imaging.motifs import motif_mask
 from adgen.imaging.palette import (
@@ -95,6 +97,7 @@ class StyleRecipe:
     accent_hue: float | None = None  # a fixed accent hue (premium's gold) instead of the industry's
     busyness: float = 0.5  # 0..1: how many fine accents (dots, bands, rings)
     glow: float = 0.35  # strength of the soft light behind the text
+    blob_hue_shift: float = 28.0  # the corner blobs' analogous hue, this far from the main one
 
 
 STYLE_RECIPES: Final[dict[str, StyleRecipe]] = {
@@ -134,6 +137,70 @@ STYLES: Final = tuple(STYLE_RECIPES)
 
 
 @dataclass(frozen=True)
+class ColourWish:
+    """A background colour asked for in the prompt ("blue background", after "배경을 파란색으로 바꿔줘")."""
+
+    name: str  # what metadata reports: "blue", "pastel pink"
+    hue: float | None  # OKLCH hue; None keeps the industry's
+    tone: str | None  # a key of _COLOUR_TONES, or None for a chromatic colour laid on the style's lightness
+
+
+# The English colour names the copywriter writes (lexicon.COLOURS) -> (OKLCH hue, tone).
+_COLOUR_NAMES: Final[dict[str, tuple[float | None, str | None]]] = {
+    "red": (27, "red"), "orange": (52, None), "yellow": (92, None), "green": (145, None), "mint green": (172, None),
+    "blue": (255, None), "sky blue": (232, None), "navy": (262, "navy"), "purple": (305, None), "pink": (355, None),
+    "brown": (40, "brown"), "beige": (70, "beige"), "gold": (86, "gold"), "white": (None, "white"),
+    "black": (None, "black"), "gray": (None, "gray"), "silver": (250, "silver"), "pastel": (None, "pastel"),
+}  # fmt: skip
+
+# Colours whose look does not follow from the style's lightness: neutrals, the light and dark ones,
+# and red (a light red is pink). They replace the recipe's lightness/chroma; accent, surface,
+# busyness and glow stay the style's. Dark tones bring light text, light tones dark text.
+_COLOUR_TONES: Final[dict[str, dict[str, LC]]] = {
+    "red": {"calm": (0.53, 0.20), "deep": (0.41, 0.18), "shape": (0.64, 0.21), "shape_alt": (0.85, 0.12), "text": (0.99, 0.005)},
+    "navy": {"calm": (0.33, 0.09), "deep": (0.22, 0.07), "shape": (0.42, 0.11), "shape_alt": (0.52, 0.08), "text": (0.97, 0.01)},
+    "brown": {"calm": (0.45, 0.07), "deep": (0.32, 0.055), "shape": (0.56, 0.08), "shape_alt": (0.66, 0.06), "text": (0.97, 0.015)},
+    "beige": {"calm": (0.93, 0.035), "deep": (0.85, 0.05), "shape": (0.81, 0.06), "shape_alt": (0.89, 0.04), "text": (0.30, 0.04)},
+    "gold": {"calm": (0.87, 0.09), "deep": (0.76, 0.11), "shape": (0.82, 0.12), "shape_alt": (0.91, 0.06), "text": (0.28, 0.06)},
+    "white": {"calm": (0.985, 0.005), "deep": (0.93, 0.012), "shape": (0.90, 0.025), "shape_alt": (0.94, 0.03), "text": (0.24, 0.03)},
+    "black": {"calm": (0.21, 0.01), "deep": (0.12, 0.008), "shape": (0.30, 0.02), "shape_alt": (0.36, 0.03), "text": (0.96, 0.01)},
+    "gray": {"calm": (0.84, 0.005), "deep": (0.70, 0.008), "shape": (0.76, 0.01), "shape_alt": (0.88, 0.015), "text": (0.22, 0.01)},
+    "silver": {"calm": (0.91, 0.01), "deep": (0.78, 0.016), "shape": (0.84, 0.02), "shape_alt": (0.94, 0.012), "text": (0.24, 0.02)},
+    "pastel": {"calm": (0.945, 0.05), "deep": (0.89, 0.07), "shape": (0.86, 0.08), "shape_alt": (0.91, 0.06), "text": (0.32, 0.06)},
+}  # fmt: skip
+
+# What may follow a colour name for the phrase to be about the picture's colours: "blue
+# background", "pink color palette" (what a refinement adds), "pastel tones". Not "green tea",
+# "red bean bun", "black tea" or "white day", which colour_phrases also returns.
+_COLOUR_CONTEXTS: Final = frozenset(
+    {"background", "backdrop", "color palette", "colour palette", "palette", "color", "colour", "colors", "colours",
+     "tone", "tones", "color scheme", "colour scheme", "theme"}
+)  # fmt: skip
+
+
+def colour_wish(prompt: str) -> ColourWish | None:
+    """The background colour ``prompt`` asks for, or None.
+
+    The first colour phrase decides (a refinement replaces the previous colour's phrases, so
+    there is one, or a few from one message); a colour without a hue of its own (pastel, white,
+    black, gray) takes the hue of the next one that has one: "파스텔 핑크" is pastel pink.
+    """
+    names: list[str] = []
+    for phrase in colour_phrases(prompt.lower()):
+        name = max((n for n in _COLOUR_NAMES if phrase == n or phrase.startswith(n + " ")), key=len, default=None)
+        if name is not None and name not in names and (phrase == name or phrase[len(name) :].strip() in _COLOUR_CONTEXTS):
+            names.append(name)
+    if not names:
+        return None
+    hue, tone = _COLOUR_NAMES[names[0]]
+    if hue is None:
+        borrowed = next((n for n in names[1:] if _COLOUR_NAMES[n][0] is not None), None)
+        if borrowed is not None:
+            return ColourWish(f"{names[0]} {borrowed}", _COLOUR_NAMES[borrowed][0], tone)
+    return ColourWish(names[0], hue, tone)
+
+
+@dataclass(frozen=True)
 class Layout:
     """Where the calm text area and the hero (product or motif) go, relative to the canvas."""
 
@@ -154,6 +221,9 @@ class Rendered:
     hero_box: Box  # the hero shape (disc, disc pair or arch), clipped to the canvas
     accents: tuple[Box, ...]  # the small decorative dots and rings (with their antialiased edge)
 
+
+# The most accents a style can ask for (busyness 1): positions are placed for this many.
+_MAX_ACCENTS: Final = 19
 
 # Portrait and square images stack text and hero; landscape puts them side by side.
 _LAYOUTS: Final[dict[str, tuple[Layout, ...]]] = {
@@ -318,16 +388,75 @@ def _muddy(lightness: float, hue: float) -> bool:
     return (lightness < 0.62 and 45 <= h <= 115) or (lightness < 0.86 and 75 <= h <= 125)
 
 
-def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) -> _Colours:
+def _hue_gap(a: float, b: float) -> float:
+    return abs((a - b + 180) % 360 - 180)
+
+
+def _clear_of_mud(lightness: float, *hues: float) -> float:
+    """The lightness, raised until at least one of ``hues`` is no longer muddy there."""
+    while lightness < 0.95 and all(_muddy(lightness, h) for h in hues):
+        lightness += 0.01
+    return lightness
+
+
+def _steer(
+    look: IndustryLook, recipe: StyleRecipe, colour: ColourWish | None, tint: np.random.Generator
+) -> tuple[float, float, StyleRecipe]:
+    """The main hue, accent hue and recipe for ``look`` in ``recipe``, turned towards ``colour`` when one was asked for."""
     # A small hue jitter per seed: variants of one request differ in tint, not just in layout.
-    hue = (look.hue + rng.uniform(-9, 9)) % 360
-    accent_hue = recipe.accent_hue if recipe.accent_hue is not None else (look.accent_hue + rng.uniform(-8, 8)) % 360
-    if recipe.hue_pull is not None:
-        hue = _pull_hue(hue, *recipe.hue_pull)
-    # A dark recipe on an orange/yellow hue would be brown: lift it to amber instead.
-    lift = 0.14 if _muddy(recipe.calm[0], hue) else 0.0
-    recipe = replace(recipe, calm=(recipe.calm[0] + lift, recipe.calm[1]), deep=(recipe.deep[0] + lift, recipe.deep[1]))
-    direction = 1 if rng.random() < 0.5 else -1
+    jitter, accent_jitter = tint.uniform(-9, 9), tint.uniform(-8, 8)
+    hue = (look.hue + jitter) % 360
+    accent_hue = recipe.accent_hue if recipe.accent_hue is not None else (look.accent_hue + accent_jitter) % 360
+    if colour is None or colour.hue is None:
+        if recipe.hue_pull is not None:
+            hue = _pull_hue(hue, *recipe.hue_pull)
+    else:
+        # The asked-for hue wins over the style's pull (warm's amber), with half the jitter so "blue" stays blue.
+        hue = (colour.hue + jitter * 0.5) % 360
+        if recipe.accent_hue is None and _hue_gap(accent_hue, hue) < 50:
+            # An accent in the background's own hue would vanish: the industry's colour, or the complement.
+            accent_hue = look.hue if _hue_gap(look.hue, hue) >= 50 else (hue + 180) % 360
+    if colour is None:
+        # A dark recipe on an orange/yellow hue would be brown: lift it to amber instead.
+        lift = 0.14 if _muddy(recipe.calm[0], hue) else 0.0
+        return hue, accent_hue, replace(recipe, calm=(recipe.calm[0] + lift, recipe.calm[1]), deep=(recipe.deep[0] + lift, recipe.deep[1]))
+    tone = _COLOUR_TONES.get(colour.tone or "")
+    if tone is not None:
+        # Designed for that colour (the light, dark or neutral ones, and red, which light is pink):
+        # the style keeps its accent, busyness and glow.
+        return hue, accent_hue, replace(recipe, **tone)
+    # A chromatic colour: the style's lightness, with chroma enough to read as that colour (a light
+    # style's 0.01-0.03 is a tint no one would call blue), and the gradient kept within the hue.
+    dark = recipe.calm[0] < 0.6
+    # Yellow turns lime or ochre within a few degrees: keep its gradient and blobs close to it.
+    yellow = 75 <= hue <= 125
+    shift, spread = (min(recipe.deep_hue_shift, 6.0), 14.0) if yellow else (min(recipe.deep_hue_shift, 16.0), recipe.blob_hue_shift)
+    # Light: a little darker for the chroma to show. Dark: a little darker too, as saturated greens
+    # and cyans are lighter (in luminance) than vivid's lightness was tuned for, and white text must still read.
+    calm_l = min(recipe.calm[0], 0.93 if not dark else 0.50)
+    deep_l = _clear_of_mud(recipe.deep[0], hue - shift, hue + shift)
+    calm_c = max(recipe.calm[1], 0.065 if not dark else 0.09)
+    lifted = _clear_of_mud(calm_l, hue)
+    if lifted > calm_l:
+        # A dark yellow/orange is brown or olive: go light and clear instead, past the band (~0.56-0.62)
+        # where neither white nor black text reaches 4.5:1, with the gradient falling towards the deep end.
+        calm_l, calm_c = max(lifted, 0.68, min(0.95, deep_l + 0.06)), max(calm_c, 0.14)
+        deep_l = _clear_of_mud(max(deep_l, calm_l - 0.12), hue - shift, hue + shift)  # a light ad, not light fading to brown
+        # A dark style's hero and companion disc would be dark blots on it: light too.
+        recipe = replace(
+            recipe,
+            shape=(max(recipe.shape[0], calm_l - 0.04), recipe.shape[1]),
+            shape_alt=(max(recipe.shape_alt[0], 0.88), recipe.shape_alt[1]),
+        )
+    shape = (_clear_of_mud(recipe.shape[0], hue + 4), max(recipe.shape[1], 0.12))
+    steered = replace(
+        recipe, calm=(calm_l, calm_c), deep=(deep_l, max(recipe.deep[1], 0.10)), shape=shape, deep_hue_shift=shift, blob_hue_shift=spread
+    )
+    return hue, accent_hue, steered
+
+
+def _colours(hue: float, accent_hue: float, recipe: StyleRecipe, tint: np.random.Generator) -> _Colours:
+    direction = 1 if tint.random() < 0.5 else -1
     if _muddy(recipe.deep[0], hue + direction * recipe.deep_hue_shift):
         direction = -direction
     deep_hue = hue + direction * recipe.deep_hue_shift
@@ -344,7 +473,8 @@ def _colours(look: IndustryLook, recipe: StyleRecipe, rng: np.random.Generator) 
         accent_l += -0.02 if towards_dark else 0.02
         accent = oklch(accent_l, recipe.accent[1], accent_hue)
     shape_l, shape_c = recipe.shape
-    blob_hue = next((hh for hh in (hue - direction * 28, hue + direction * 28) if not _muddy(shape_l, hh)), hue)
+    spread = recipe.blob_hue_shift
+    blob_hue = next((hh for hh in (hue - direction * spread, hue + direction * spread) if not _muddy(shape_l, hh)), hue)
     return _Colours(
         calm=calm,
         deep=deep,
@@ -452,14 +582,17 @@ class TemplateImageGenerator:
         industry_key = resolve_industry(industry)
         style_key = resolve_style(style, industry_key)
         photo = _photo_for_layout(control_image) if control_image is not None else None
+        # The template has no model to read the prompt, but a colour asked for must still show.
+        colour = colour_wish(prompt)
         results = []
         for i in range(num_images):
             started = time.perf_counter()
-            r = self.render(size, seed + i, industry_key, style_key, photo)
+            r = self.render(size, seed + i, industry_key, style_key, photo, colour)
             metadata = {
                 "seed": seed + i,
                 "style": style_key,
                 "style_requested": style,
+                "colour": colour.name if colour is not None else None,
                 "industry": industry_key,
                 # A template never re-draws the product: the photo is placed as it is (t2i, not ControlNet).
                 "method": "t2i",
@@ -483,17 +616,36 @@ class TemplateImageGenerator:
             report((i + 1) / num_images, f"배경 디자인 {i + 1}/{num_images} 완료")
         return results
 
-    def render(self, size: tuple[int, int], seed: int, industry: str, style: str, photo: Image.Image | None = None) -> Rendered:
-        """One background, deterministic for its arguments."""
+    def render(
+        self,
+        size: tuple[int, int],
+        seed: int,
+        industry: str,
+        style: str,
+        photo: Image.Image | None = None,
+        colour: ColourWish | None = None,
+    ) -> Rendered:
+        """One background, deterministic for its arguments.
+
+        Two random streams, so that a refinement that changes only the colours ("더 밝게" changes
+        the style, "파란색 배경" the colour) gives the same ad in new colours, not a new ad:
+        ``place`` decides the composition (layout, hero, shapes, motif, accent positions) from the
+        seed, industry and size alone; ``tint`` draws the colour jitter and the grain. Neither
+        knows the style or colour, which reach the picture only through the recipe. Every draw
+        from ``place`` is made whether its result is used or not (a ring the style leaves out, a
+        motif under a photo), so no style decision can shift what is drawn after it.
+        """
         w, h = size
-        # Mix the industry and style into the stream: seed 7 for a cafe and for a gym should differ.
-        rng = np.random.default_rng([seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), zlib.crc32(style.encode()), w, h])
+        # Mix the industry into the streams: seed 7 for a cafe and for a gym should differ.
+        key = [seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), w, h]
+        place, tint = np.random.default_rng([*key, 1]), np.random.default_rng([*key, 2])
         look, recipe = INDUSTRY_LOOKS[industry], STYLE_RECIPES[style]
-        c = _colours(look, recipe, rng)
-        layout = self._choose_layout(rng, size, photo)
+        hue, accent_hue, steered = _steer(look, recipe, colour, tint)
+        c = _colours(hue, accent_hue, steered, tint)
+        layout = self._choose_layout(place, size, photo)
         text_box, hero = _abs_box(layout.text, w, h), _abs_box(layout.hero, w, h)
         # Slide the hero off-centre along the text edge now and then: symmetric every time looks templated.
-        shift = int(rng.choice([-1, 0, 0, 1]))
+        shift = int(place.choice([-1, 0, 0, 1]))
         if layout.name.startswith("text-t") or layout.name.startswith("text-b"):
             dx = round(shift * 0.12 * w)
             hero = (hero[0] + dx, hero[1], hero[2] + dx, hero[3])
@@ -509,47 +661,53 @@ class TemplateImageGenerator:
         canvas = _Canvas(w, h)
 
         # 1. Gradient: calm behind the text, deepening past the hero, at a slightly random angle.
-        jitter = rng.uniform(-0.25, 0.25) * short
+        jitter = place.uniform(-0.25, 0.25) * short
         _gradient(canvas, c, (tcx - (hcx - tcx) * 0.3, tcy - (hcy - tcy) * 0.3), (hcx + jitter, hcy + (hcy - tcy) * 0.6 - jitter))
         light = mix(c.calm, (255, 255, 255), 0.6) if not is_dark(c.calm) else mix(c.calm, c.shape, 0.8)
-        _soft_light(canvas, tcx, tcy, 0.55 * short, light, recipe.glow)
+        _soft_light(canvas, tcx, tcy, 0.55 * short, light, steered.glow)
 
         # 2. Big soft blobs in the two corners farthest from the text: depth without detail.
         corners = [(0.0, 0.0), (w, 0.0), (0.0, h), (w, h)]
         corners.sort(key=lambda p: -math.hypot(p[0] - tcx, p[1] - tcy))
         for k, (bx, by) in enumerate(corners[:2]):
-            r = short * rng.uniform(0.28, 0.42)
-            colour = c.blob if k == 0 else c.shape
-            canvas.circle(bx + rng.uniform(-0.08, 0.08) * w, by + rng.uniform(-0.08, 0.08) * h, r, colour, 0.5, softness=r * 0.9)
+            r = short * place.uniform(0.28, 0.42)
+            colour_k = c.blob if k == 0 else c.shape
+            canvas.circle(bx + place.uniform(-0.08, 0.08) * w, by + place.uniform(-0.08, 0.08) * h, r, colour_k, 0.5, softness=r * 0.9)
 
         # 3. Either a curved "horizon" (a huge circle whose edge sweeps across the hero side) or,
-        # for the energetic styles, a diagonal light streak.
+        # for the energetic styles, a diagonal light streak (the roll is the composition's, the
+        # threshold the style's: a busier style shows the streak where a calmer one shows nothing).
         ux, uy = hcx - tcx, hcy - tcy
         norm = math.hypot(ux, uy) or 1.0
         ux, uy = ux / norm, uy / norm
-        if rng.random() < 0.5:
-            big = max(w, h) * rng.uniform(1.1, 1.8)
-            edge = -0.12 * short * rng.uniform(0.5, 1.5)  # how far before the hero centre the curve passes
-            side = rng.uniform(-0.25, 0.25) * short
+        horizon_roll, streak_roll = place.random(2)
+        big = max(w, h) * place.uniform(1.1, 1.8)
+        edge = -0.12 * short * place.uniform(0.5, 1.5)  # how far before the hero centre the curve passes
+        side = place.uniform(-0.25, 0.25) * short
+        angle, streak_width = float(place.choice([-32.0, 32.0, -58.0, 58.0])), short * place.uniform(0.05, 0.08)
+        if horizon_roll < 0.5:
             canvas.circle(hcx + ux * (big + edge) - uy * side, hcy + uy * (big + edge) + ux * side, big, c.blob, 0.35, softness=2.0)
-        elif rng.random() < (recipe.busyness - 0.4) * 2.0:
-            angle = float(rng.choice([-32.0, 32.0, -58.0, 58.0]))
+        elif streak_roll < (recipe.busyness - 0.4) * 2.0:
             streak = mix(c.calm, (255, 255, 255), 0.5)
-            canvas.band(hcx + ux * 0.2 * short, hcy + uy * 0.2 * short, angle, short * rng.uniform(0.05, 0.08), streak, 0.16)
+            canvas.band(hcx + ux * 0.2 * short, hcy + uy * 0.2 * short, angle, streak_width, streak, 0.16)
 
         # 4. The hero shape, lit from above and casting a soft shadow: a disc (sometimes with a
         # small companion disc), or an arch, behind the product or the motif; a fine accent ring
-        # that fades out at its ends.
+        # that fades out at its ends (on a plain disc, when the style is busy enough for it).
         # The arch stands on the bottom edge like a doorway, so only when the hero is at the bottom.
-        roll = rng.random()
+        roll = place.random()
         hero_kind = "arch" if (layout.name == "text-top" and roll < 0.4) else ("duo" if roll > 0.7 else "disc")
+        disc_r, small_r = hero_r * place.uniform(0.86, 0.98), place.uniform(0.32, 0.42)
+        duo_angle = math.radians(place.choice([-40.0, -140.0, 40.0, 140.0]))
+        ring_roll, ring_r, start, sweep = place.random(), place.uniform(1.08, 1.14), place.uniform(0, 360), place.uniform(150, 250)
+        arch_half = place.uniform(0.56, 0.64)
+        motif_scale = place.uniform(1.0, 1.12)
         line = max(2.0, short * 0.004)
         if hero_kind in ("disc", "duo"):
-            r = hero_r * rng.uniform(0.86, 0.98)
+            r = disc_r
             if hero_kind == "duo":
-                a = math.radians(rng.choice([-40.0, -140.0, 40.0, 140.0]))
-                small = r * rng.uniform(0.32, 0.42)
-                sx, sy = hcx + r * 0.92 * math.cos(a), hcy + r * 0.92 * math.sin(a)
+                small = r * small_r
+                sx, sy = hcx + r * 0.92 * math.cos(duo_angle), hcy + r * 0.92 * math.sin(duo_angle)
                 canvas.circle(sx, sy, small, c.shape_alt, 0.95, lit=mix(c.shape_alt, (255, 255, 255), 0.25))
             canvas.circle(hcx, hcy + r * 0.06, r, c.shadow, 0.22, softness=r * 0.22)
             canvas.circle(hcx, hcy, r, c.shape, 0.95, lit=c.shape_lit)
@@ -558,11 +716,10 @@ class TemplateImageGenerator:
             if hero_kind == "duo":
                 shape_box = (min(shape_box[0], round(sx - small)), min(shape_box[1], round(sy - small)),
                              max(shape_box[2], round(sx + small)), max(shape_box[3], round(sy + small)))  # fmt: skip
-            elif rng.random() < 0.4 + 0.5 * recipe.busyness:
-                ring_r, start, sweep = r * rng.uniform(1.08, 1.14), rng.uniform(0, 360), rng.uniform(150, 250)
-                canvas.ring(hcx, hcy, ring_r, line, c.accent, 0.7, start=start, sweep=sweep)
+            elif ring_roll < 0.4 + 0.5 * recipe.busyness:
+                canvas.ring(hcx, hcy, r * ring_r, line, c.accent, 0.7, start=start, sweep=sweep)
         else:
-            half = min((hero[2] - hero[0]) / 2 * rng.uniform(0.56, 0.64), hero_r * 1.1)
+            half = min((hero[2] - hero[0]) / 2 * arch_half, hero_r * 1.1)
             top, bottom = hero[1] + hero_r * 0.05, h + 2.0
             canvas.arch(hcx, top, half, bottom, c.shape, 0.95, lit=c.shape_lit)
             canvas.ring(hcx, top + half, half * 1.12, line, c.accent, 0.7, start=185, sweep=170)
@@ -577,7 +734,7 @@ class TemplateImageGenerator:
             scaled_photo, product_box, card_box = self._product_card(canvas, c, photo, hero, short)
         else:
             # 5. The industry motif, tone on tone, on the hero shape.
-            msize = int(hero_r * rng.uniform(1.0, 1.12))
+            msize = int(hero_r * motif_scale)
             m = np.asarray(motif_mask(industry, msize), dtype=np.float32) / 255.0
             ink = mix(c.shape, c.text, 0.55) if not is_dark(c.shape) else mix(c.shape, (255, 255, 255), 0.75)
             canvas.mask(int(hcx - msize / 2), int(hcy - msize / 2), m, ink, 0.55 if style != "premium" else 0.6)
@@ -586,34 +743,38 @@ class TemplateImageGenerator:
         # 6. Fine accents: a few dots and small rings orbiting the hero (and, for busy styles, in
         # the open corners), never on the text side of the hero (the compositor may set the copy
         # anywhere there, not only in the designed text area), the hero shape or the product.
+        # The positions are the composition's: as many as the busiest style could want are placed,
+        # and a style draws the first ``count`` of them, so a calmer style shows fewer of the same dots.
         sx0, sy0, sx1, sy1 = shape_box
         text_side = {"text-top": (0, 0, w, sy0), "text-bottom": (0, sy1, w, h), "text-left": (0, 0, sx0, h), "text-right": (sx1, 0, w, h)}
         keep_out = [_expand(text_box, 0.02 * short), _expand(text_side[layout.name], 0.02 * short), _expand(shape_box, 0.03 * short)]
         if card_box is not None:
             keep_out.append(_expand(card_box, 0.03 * short))
-        count = int(round(3 + 16 * recipe.busyness))
+        palette_dots = (c.accent, c.accent, c.shape_alt, c.surface)
+        count = min(int(round(3 + 16 * recipe.busyness)), _MAX_ACCENTS)
         placed: list[tuple[float, float]] = []
         accents: list[Box] = []
-        for _ in range(count * 8):
-            if len(placed) >= count:
+        for _ in range(_MAX_ACCENTS * 8):
+            if len(placed) >= _MAX_ACCENTS:
                 break
-            if rng.random() < 0.65:
-                a, dist = rng.uniform(0, 2 * math.pi), orbit * rng.uniform(1.12, 1.6)
+            if place.random() < 0.65:
+                a, dist = place.uniform(0, 2 * math.pi), orbit * place.uniform(1.12, 1.6)
                 x, y = hcx + dist * math.cos(a), hcy + dist * math.sin(a)
             else:
-                x, y = rng.uniform(0.04, 0.96) * w, rng.uniform(0.04, 0.96) * h
+                x, y = place.uniform(0.04, 0.96) * w, place.uniform(0.04, 0.96) * h
             if not (0.02 * w < x < 0.98 * w and 0.02 * h < y < 0.98 * h) or any(_inside(x, y, box) for box in keep_out):
                 continue
             if any(math.hypot(x - px, y - py) < 0.04 * short for px, py in placed):  # scattered, never clumped
                 continue
-            r = short * rng.uniform(0.003, 0.009)
-            colour = [c.accent, c.accent, c.shape_alt, c.surface][int(rng.integers(4))]
-            if rng.random() < 0.3:
-                canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), colour, 0.8)
+            r, dot_colour, as_ring = short * place.uniform(0.003, 0.009), palette_dots[int(place.integers(4))], place.random() < 0.3
+            placed.append((x, y))
+            if len(placed) > count:
+                continue  # this style is calmer: the position is kept so that the next ones stay put
+            if as_ring:
+                canvas.ring(x, y, r * 1.4, max(1.5, r * 0.35), dot_colour, 0.8)
                 r = r * 1.4 + max(1.5, r * 0.35)
             else:
-                canvas.circle(x, y, r, colour, 0.85)
-            placed.append((x, y))
+                canvas.circle(x, y, r, dot_colour, 0.85)
             accents.append((math.floor(x - r - 1), math.floor(y - r - 1), math.ceil(x + r + 1), math.ceil(y + r + 1)))
 
         # 7. Palette, measured on the finished background (before grain) where the text goes.
@@ -629,7 +790,7 @@ class TemplateImageGenerator:
 
         # 8. Grain: ~1.4 levels of monochrome noise dithers the gradient (no 8-bit banding) and
         # gives the flat areas a printed-paper feel.
-        canvas.px += rng.standard_normal((h, w, 1), dtype=np.float32) * 1.4
+        canvas.px += tint.standard_normal((h, w, 1), dtype=np.float32) * 1.4
         image = Image.fromarray(np.clip(canvas.px + 0.5, 0, 255).astype(np.uint8), "RGB")
 
         # 9. The product photo, pasted as it is (after the grain: its pixels stay untouched).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import colorsys
 import statistics
 import time
 
@@ -13,7 +14,7 @@ from PIL import Image
 from adgen.errors import ValidationError
 from adgen.imaging import SIZES, GeneratedImage, ImageGenerator
 from adgen.imaging.palette import MIN_TEXT_CONTRAST, contrast_ratio
-from adgen.imaging.template import INDUSTRIES, STYLES, TemplateImageGenerator
+from adgen.imaging.template import INDUSTRIES, STYLES, TemplateImageGenerator, colour_wish
 
 RATIOS = list(SIZES)
 REQUIRED_METADATA = {"seed", "style", "method", "model", "steps", "backend", "width", "height", "elapsed_s"}
@@ -47,6 +48,7 @@ def test_every_industry_and_ratio(generator: TemplateImageGenerator, industry: s
     assert (meta["width"], meta["height"]) == SIZES[ratio]
     assert meta["method"] == "t2i" and meta["backend"] == "template" and meta["industry"] == industry
     assert meta["style"] in STYLES and meta["product_photo"] is False
+    assert meta["colour"] is None  # the prompt asks for no colour
     assert result.product_box is None
     # The suggested text colour must be readable where the text goes.
     palette = result.palette
@@ -200,3 +202,144 @@ def test_laid_out_copy_keeps_off_the_hero_shape_and_the_accents(generator: Templ
             assert not _overlap(box.box, hero), (brief, seed, box.role, box.box, hero)
             hits = [a for a in accents if _overlap(box.box, a)]
             assert not hits, (brief, seed, box.role, box.box, hits)
+
+
+# --- refinements: "더 밝게" (another style) and "배경을 파란색으로" (a colour) keep the ad, change its colours --
+
+
+@pytest.mark.parametrize(
+    "industry, ratio, seed, styles",
+    [("cafe", "1:1", 11, ("warm", "bright")), ("flower", "3:4", 5, ("bright", "premium")), ("fitness", "4:3", 8, ("vivid", "minimal")),
+     ("bakery", "1:1", 3, ("warm", "vivid")), ("realestate", "3:4", 2, ("modern", "natural"))],
+)  # fmt: skip
+@pytest.mark.parametrize("with_photo", [False, True])
+def test_a_style_change_keeps_the_composition(
+    generator: TemplateImageGenerator, industry: str, ratio: str, seed: int, styles: tuple[str, str], with_photo: bool
+) -> None:
+    """ "더 밝게" re-renders with another style and the same seed: the same ad, in other colours."""
+    photo = product_photo((600, 800), seed=seed) if with_photo else None
+    a, b = (_one(generator, aspect_ratio=ratio, seed=seed, industry=industry, style=s, control_image=photo) for s in styles)
+    for key in ("layout", "text_area", "hero_box", "motif_box"):
+        assert a.metadata[key] == b.metadata[key], key
+    assert a.product_box == b.product_box
+    assert (a.product_box is not None) == with_photo
+    assert a.palette != b.palette
+    # The decorative dots keep their places too: the calmer style draws fewer of the same ones.
+    fewer, more = sorted((a.metadata["accents"], b.metadata["accents"]), key=len)
+    assert set(fewer) <= set(more)
+
+
+def _refined_prompt(brief: str, wish: str, seed: int = 3) -> tuple[str, str, str]:
+    """(first image prompt, refined image prompt, style) when the local copywriter refines ``brief``'s ad with ``wish``."""
+    from adgen.copywriter import CopyRequest
+    from adgen.copywriter.local import LocalCopywriter
+
+    writer = LocalCopywriter()
+    first = writer.write(CopyRequest(input_text=brief, aspect_ratio="1:1", seed=seed))
+    refined = writer.write(CopyRequest(input_text=wish, aspect_ratio="1:1", seed=seed, previous=first))
+    assert refined.image_prompt != first.image_prompt and refined.style == first.style
+    return first.image_prompt, refined.image_prompt, refined.style
+
+
+def _text_area_hsv(result: GeneratedImage) -> tuple[float, float, float]:
+    """Hue (degrees), saturation and value of the mean colour where the copy goes."""
+    x0, y0, x1, y1 = result.metadata["text_area"]
+    mean = np.asarray(result.image, dtype=np.float64)[y0:y1, x0:x1].mean(axis=(0, 1)) / 255
+    h, s, v = colorsys.rgb_to_hsv(*mean)
+    return h * 360, s, v
+
+
+BRIEFS = {
+    "cafe": "카페 신메뉴 딸기라떼 출시 기념 20% 할인 이벤트",  # warm caramel
+    "bakery": "수제 베이커리 소금빵 오픈 기념 1+1",  # butter yellow
+    "flower": "꽃집 어버이날 카네이션 꽃바구니 예약 판매",  # petal pink
+    "restaurant": "동네 식당 점심 특선 김치찌개 할인",  # tomato red
+    "fitness": "동네 헬스장 신규 회원 모집 3개월 등록시 1개월 무료",  # electric blue
+}
+# What the owner types, the colour name, the hue range (HSV degrees) the copy's area must show,
+# and industries whose own colour is another one.
+COLOUR_WISHES = [
+    ("배경을 파란색으로 바꿔줘", "blue", (190, 250), ("cafe", "bakery", "flower", "restaurant")),
+    ("하늘색 배경으로 해줘", "sky blue", (185, 230), ("cafe", "restaurant")),
+    ("배경을 빨간색으로 바꿔줘", "red", (-15, 15), ("cafe", "bakery", "flower", "fitness")),
+    ("핑크색으로 바꿔줘", "pink", (300, 350), ("cafe", "bakery", "fitness")),
+    ("초록색 배경이 좋겠어", "green", (85, 160), ("cafe", "flower", "restaurant")),
+]
+
+
+def _in_range(hue: float, hues: tuple[int, int]) -> bool:
+    return hues[0] <= hue <= hues[1] or hues[0] <= hue - 360 <= hues[1]
+
+
+@pytest.mark.parametrize("industry, wish, colour, hues", [(industry, *wish[:3]) for wish in COLOUR_WISHES for industry in wish[3]])
+def test_a_colour_asked_for_shows_in_the_background(
+    generator: TemplateImageGenerator, industry: str, wish: str, colour: str, hues: tuple[int, int]
+) -> None:
+    """ "배경을 파란색으로 바꿔줘" adds "blue background" to the prompt: the template, which reads no
+    prompt otherwise, must still paint a blue background, and keep the composition."""
+    first, prompt, style = _refined_prompt(BRIEFS[industry], wish)
+    before = _one(generator, prompt=first, style=style, industry=industry)
+    after = _one(generator, prompt=prompt, style=style, industry=industry)
+    assert (before.metadata["colour"], after.metadata["colour"]) == (None, colour)
+    assert not _in_range(_text_area_hsv(before)[0], hues), "the industry's own colour was another one"
+    hue, saturation, _ = _text_area_hsv(after)
+    assert _in_range(hue, hues), (hue, saturation)
+    assert saturation >= 0.08, "too grey to read as a colour"
+    for key in ("layout", "hero_box", "motif_box"):
+        assert after.metadata[key] == before.metadata[key], key
+
+
+@pytest.mark.parametrize("industry", ["cafe", "flower", "fitness"])
+def test_white_and_black_backgrounds(generator: TemplateImageGenerator, industry: str) -> None:
+    _, white_prompt, style = _refined_prompt(BRIEFS[industry], "배경을 흰색으로")
+    _, black_prompt, _ = _refined_prompt(BRIEFS[industry], "검은색 배경으로")
+    white = _one(generator, prompt=white_prompt, style=style, industry=industry)
+    black = _one(generator, prompt=black_prompt, style=style, industry=industry)
+    assert (white.metadata["colour"], black.metadata["colour"]) == ("white", "black")
+    _, s, v = _text_area_hsv(white)
+    assert v >= 0.93 and s <= 0.06, (s, v)
+    _, s, v = _text_area_hsv(black)
+    assert v <= 0.25, v
+    assert white.palette is not None and black.palette is not None
+    assert not white.palette.dark and black.palette.dark
+
+
+def test_colour_words_that_are_not_about_the_background() -> None:
+    """colour_phrases also returns subjects ("green tea latte", "red bean bun"): those are not a wish."""
+    assert colour_wish("green tea latte, red bean bun, black tea, cozy cafe, warm tones") is None
+    assert colour_wish("카페 신메뉴 홍보") is None
+    wish = colour_wish("green tea latte, cozy cafe, blue background, high detail")
+    assert wish is not None and wish.name == "blue"
+    # "파스텔 핑크": pastel has no hue of its own, so it softens the pink.
+    wish = colour_wish("latte, pastel color palette, pink color palette")
+    assert wish is not None and wish.name == "pastel pink"
+    # Every colour the copywriter can write is understood.
+    from adgen.copywriter import lexicon
+
+    assert set(COLOURS) == set(lexicon.COLOURS.values())
+    for colour in COLOURS:
+        wish = colour_wish(f"latte, {colour} background")
+        assert wish is not None and wish.name == colour
+
+
+COLOURS = ["red", "orange", "yellow", "green", "mint green", "blue", "sky blue", "navy", "purple", "pink",
+           "brown", "beige", "gold", "white", "black", "gray", "silver", "pastel"]  # fmt: skip
+
+
+@pytest.mark.parametrize("colour", COLOURS)
+def test_coloured_backgrounds_keep_text_readable_and_calm(generator: TemplateImageGenerator, colour: str) -> None:
+    """Every colour, on a light and a dark style: the text colour still reads where the copy goes,
+    the CTA label on the accent, and the text area stays free of hard edges."""
+    i = COLOURS.index(colour)
+    for style in (STYLES[i % len(STYLES)], "premium" if i % 2 else "vivid"):
+        industry = INDUSTRIES[(i + len(style)) % len(INDUSTRIES)]
+        result = _one(generator, prompt=f"latte, {colour} background, high detail", seed=i, style=style, industry=industry)
+        assert result.metadata["colour"] == colour
+        palette = result.palette
+        assert palette is not None
+        assert contrast_ratio(palette.text, palette.background[0]) >= MIN_TEXT_CONTRAST, (style, industry)
+        assert contrast_ratio(palette.on_accent, palette.accent) >= MIN_TEXT_CONTRAST, (style, industry)
+        x0, y0, x1, y1 = result.metadata["text_area"]
+        gray = np.asarray(result.image.convert("L"), dtype=np.float32)
+        inside = np.abs(np.diff(gray, axis=1))[y0:y1, x0 : x1 - 1]
+        assert (inside > 24).mean() < 0.001, ("hard edges inside the text area", style, industry)
