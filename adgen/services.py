@@ -591,6 +591,18 @@ def get_chat_history(ctx: AdGenContext, user_id: int, session_id: str) -> list[d
     return messages
 
 
+def get_session_format(ctx: AdGenContext, user_id: int, session_id: str) -> dict[str, str] | None:
+    """``aspect_ratio`` and ``content_type`` of the session's latest ad: what its next turn should keep.
+    None when the user has no ad in that session (another user's sessions included)."""
+    from db import crud
+    from db.engine import session_scope
+
+    validation.validate_session_id(session_id)
+    with session_scope(ctx.engine) as s:
+        row = crud.get_latest_generation_in_session(s, user_id, session_id)
+        return {"aspect_ratio": row.aspect_ratio, "content_type": row.content_type} if row is not None else None
+
+
 def open_owned_image(ctx: AdGenContext, user_id: int, file_hash: str) -> Any:
     """The path of an image the user owns; NotFoundError for anything else (also other users')."""
     from db import crud

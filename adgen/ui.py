@@ -85,7 +85,12 @@ PROMPT_EXAMPLES: Final = (
     "필라테스 스튜디오 신규 회원 첫 달 50% 할인",
     "꽃집 어버이날 카네이션 예약 받아요",
 )
+# Not given to the upload as ``file_types``: Gradio refuses other files itself, in English ("Invalid file
+# type..."); every file reaches ``check_photo`` instead, which answers in Korean.
 UPLOAD_TYPES: Final = [".png", ".jpg", ".jpeg", ".webp"]
+# BrowserState never writes a falsy value to localStorage (Gradio 6 skips it), so None cannot clear a
+# stored token or session: this marker does, and the handlers read it as "none".
+CLEARED: Final = "-"
 
 HOW_IT_WORKS: Final = (
     ("한 문장으로 요청", "\"카페 신메뉴 딸기라떼 홍보, 20% 할인\"처럼 적고, 있으면 상품 사진도 올려 주세요."),
@@ -209,7 +214,13 @@ footer { display: none !important; }
 .toast-title.warning::before { content: "알림"; font-size: 14px; }
 .toast-title.info::before, .toast-title.success::before { content: "안내"; font-size: 14px; }
 .adgen-pager p { text-align: center; margin: 0; }
+/* Korean breaks between words, not inside them ("#꽃스타그램" split as "#꽃/스타그램"); overlong words still wrap. */
+#adgen-copy textarea, #adgen-chat .message, #history-chat .message { word-break: keep-all; overflow-wrap: anywhere; }
+/* The chat's share button only works on Hugging Face Spaces; elsewhere it is an English error. */
+#adgen-chat button[aria-label="공유"], #adgen-chat button[aria-label="Share"],
+#history-chat button[aria-label="공유"], #history-chat button[aria-label="Share"] { display: none !important; }
 @media (max-width: 720px) {
+  #adgen-gallery .grid-container { grid-template-columns: repeat(2, minmax(0, 1fr)) !important; }
   .adgen-hero { padding: 16px 18px; border-radius: 16px; }
   .adgen-hero h1 { font-size: 21px; }
   .adgen-hero p { font-size: 13px; }
@@ -405,13 +416,13 @@ class AdGenUI:
     # --- identity ---------------------------------------------------------------------------
 
     def _verify(self, token: str | None) -> int:
-        if not token:
+        if not _kept(token):
             raise InvalidTokenError()
         return auth.verify_token(token, engine=self.ctx.engine, settings=self.settings)
 
     def _viewer(self, token: str | None) -> int | None:
         """The user behind ``token``; None for a guest (when guests are allowed)."""
-        if not token:
+        if not _kept(token):
             if self.settings.allow_guest:
                 return None
             raise InvalidTokenError()
@@ -524,8 +535,7 @@ class AdGenUI:
                         placeholder="예: 카페 신메뉴 딸기라떼 홍보, 20% 할인",
                         lines=1,
                         max_lines=4,
-                        max_length=validation.INPUT_TEXT_MAX,
-                        scale=8,
+                        scale=8,  # no max_length: the browser would cut a long paste silently; the check explains
                         elem_id="adgen-prompt",
                         autofocus=True,
                     )
@@ -542,7 +552,7 @@ class AdGenUI:
                         self.variants = gr.Slider(1, self.settings.max_variants, value=1, step=1, label="시안 개수")
                     with gr.Row():
                         self.photo = gr.File(
-                            label="상품 사진 (PNG·JPEG·WEBP)", file_types=UPLOAD_TYPES, type="filepath", height=140
+                            label="상품 사진 (PNG·JPEG·WEBP)", type="filepath", height=140
                         )
                         self.photo_preview = gr.Image(
                             label="사진 미리보기", interactive=False, height=140, visible=False, buttons=[]
@@ -558,7 +568,8 @@ class AdGenUI:
                     placeholder="완성된 광고가 여기에 나타나요",
                 )  # fmt: skip
                 self.variants_gallery = gr.Gallery(
-                    label="시안 (눌러서 선택)", columns=4, height=110, visible=False, allow_preview=False, object_fit="cover"
+                    # No label: Gradio draws it over the first thumbnail. The chat tells how to pick one.
+                    label="시안", show_label=False, columns=4, height=110, visible=False, allow_preview=False, object_fit="contain",
                 )
                 self.copy_box = gr.Textbox(label="광고 문구", lines=5, interactive=False, buttons=["copy"], elem_id="adgen-copy")
                 with gr.Row():
@@ -592,7 +603,7 @@ class AdGenUI:
         with gr.Column(elem_classes="adgen-card"):
             gr.Markdown("### 내가 만든 광고", elem_classes="adgen-section-title")
             self.ads_gallery = gr.Gallery(
-                label="내가 만든 광고", show_label=False, columns=4, fit_columns=False, height=None, object_fit="cover",
+                label="내가 만든 광고", show_label=False, columns=4, fit_columns=False, height=None, object_fit="contain",
                 buttons=["download", "fullscreen"], elem_id="adgen-gallery",
             )  # fmt: skip
             with gr.Row(elem_classes="adgen-pager", equal_height=True):
@@ -625,7 +636,11 @@ class AdGenUI:
         ]  # fmt: skip
         gen_outputs = [self.chatbot, self.prompt, self.session, self.status, self.send_btn, *self._result_outputs()]
         for trigger, name in ((self.send_btn.click, "generate"), (self.prompt.submit, None)):
+            # Queued (so its gr.Error is a toast) but never behind the GPU, and with no outputs to mark.
             trigger(
+                self.precheck, [self.token, self.prompt, self.photo, self.session], None, api_visibility="private", show_progress="hidden",
+                concurrency_limit=None,
+            ).success(
                 self.generate,
                 gen_inputs,
                 gen_outputs,
@@ -636,9 +651,10 @@ class AdGenUI:
                 **gpu,
             )
         self.chatbot.example_select(self.pick_example, None, self.prompt, api_visibility="private", **quick)
-        self.new_chat_btn.click(
-            self.new_chat, None, [self.chatbot, self.session, self.status, *self._result_outputs()], api_name="new_chat", **quick
-        )
+        new_chat_outputs = [self.chatbot, self.session, self.status, *self._result_outputs()]
+        self.new_chat_btn.click(self.new_chat, None, new_chat_outputs, api_name="new_chat", **quick)
+        # The chat's own trash button: a cleared chat must not go on refining the hidden session.
+        self.chatbot.clear(self.new_chat, None, new_chat_outputs, api_visibility="private", **quick)
         self.photo.upload(self.check_photo, [self.photo], [self.photo, self.photo_preview, self.photo_msg],
                           api_visibility="private", **quick)  # fmt: skip
         self.photo.clear(lambda: (gr.Image(value=None, visible=False), ""), None, [self.photo_preview, self.photo_msg],
@@ -658,7 +674,8 @@ class AdGenUI:
         self.continue_btn.click(
             self.continue_session,
             [self.token, self.sessions],
-            [self.history_hint, self.tabs, self.chatbot, self.session, self.status, *self._result_outputs()],
+            [self.history_hint, self.tabs, self.chatbot, self.session, self.status, self.ratio, self.content_type,
+             *self._result_outputs()],
             api_name="continue_session",
             **quick,
         )
@@ -670,7 +687,7 @@ class AdGenUI:
         return [
             self.token, self.session, self.header, self.signed_out, self.signed_in, self.account_md, self.auth_msg,
             self.guest_hint, self.tabs, self.chatbot, self.status, self.login_pw, self.signup_pw, self.signup_pw2,
-            *self._result_outputs(),
+            self.ratio, self.content_type, *self._result_outputs(),
         ]  # fmt: skip
 
     def _result_outputs(self) -> list[Any]:
@@ -711,7 +728,11 @@ class AdGenUI:
                 value=[(image, f"시안 {i + 1}") for i, (image, _) in enumerate(view.variants)], visible=len(view.variants) > 1
             ),
             self.copy_box: view.copy_text,
-            self.dl_ad: gr.DownloadButton(value=view.image, visible=view.image is not None),
+            self.dl_ad: gr.DownloadButton(
+                "PNG 다운로드 (문구 포함)" if view.bare_image not in (None, view.image) else "PNG 다운로드",
+                value=view.image,
+                visible=view.image is not None,
+            ),
             self.dl_bare: gr.DownloadButton(value=view.bare_image, visible=view.bare_image not in (None, view.image)),
             self.meta_md: view.meta,
             self.variants_state: [list(v) for v in view.variants],
@@ -739,8 +760,8 @@ class AdGenUI:
 
     def _signed_out_view(self, message: str = "") -> dict[Any, Any]:
         return {
-            self.token: None,
-            self.session: None,
+            self.token: CLEARED,
+            self.session: CLEARED,
             self.header: self._header_html(None),
             self.signed_out: gr.Column(visible=True),
             self.signed_in: gr.Column(visible=False),
@@ -755,6 +776,11 @@ class AdGenUI:
             self.signup_pw2: "",
             **self._result_updates(None),
         }
+
+    def _session_form(self, user_id: int, session_id: str) -> dict[Any, Any]:
+        """The ratio and result type of a session's latest ad, set in the form: its next turn keeps them."""
+        form = services.get_session_format(self.ctx, user_id, session_id)
+        return {self.ratio: form["aspect_ratio"], self.content_type: form["content_type"]} if form else {}
 
     def _stored_path(self, user_id: int, url: str | None) -> Path | None:
         """The file behind one of our image URLs, when ``user_id`` owns it."""
@@ -815,6 +841,7 @@ class AdGenUI:
 
     def restore(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
         """Page load: a valid stored token restores the signed-in view (and the open conversation)."""
+        token, session_id = _kept(token), _kept(session_id)
         if not token:
             return self._signed_out_view()
         try:
@@ -826,12 +853,14 @@ class AdGenUI:
             login_id = self._login_id(user_id)
             chat: list[dict[str, Any]] = []
             ad: AdView | None = None
+            form: dict[Any, Any] = {}
             if session_id:
                 try:
                     chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+                    form = self._session_form(user_id, session_id)
                 except AdGenError:
                     session_id = None  # another user's, deleted or malformed: start afresh
-        return self._signed_in_view(token, login_id, message="", chat=chat, session_id=session_id or None, ad=ad)
+        return self._signed_in_view(token, login_id, message="", chat=chat, session_id=session_id or None, ad=ad) | form
 
     @_shows_errors_in("auth_msg")
     def login(self, login_id: str, login_pw: str, request: gr.Request) -> dict[Any, Any]:
@@ -856,9 +885,11 @@ class AdGenUI:
             )
         log.info("ui signup: user %s", user_id)
         welcome = pill("done", "가입 완료") + f" {html.escape(login_id)}님, 환영해요! 바로 첫 광고를 만들어 보세요."
-        return self._signed_in_view(result["session_token"], login_id, message=welcome)
+        # Signing up moves the user to 광고 생성: the welcome goes where they land, too.
+        return self._signed_in_view(result["session_token"], login_id, message=welcome, status=welcome)
 
     def logout(self, token: str | None) -> dict[Any, Any]:
+        token = _kept(token)
         if token:
             try:
                 auth.logout(token, engine=self.ctx.engine, settings=self.settings)
@@ -905,15 +936,21 @@ class AdGenUI:
         photo: str | None,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 -- Gradio's documented injection pattern
     ) -> Iterator[dict[Any, Any]]:
-        """Generate (or refine, within a session) one ad; the chat shows the request at once, progress streams live."""
+        """Generate (or refine, within a session) one ad; the chat shows the request at once, progress streams live.
+
+        A failure during generation is told in the chat, the status line and a toast, and the previous ad stays in
+        the result panel (a raised error would put Gradio's error mark over it).
+        """
         task_id = uuid.uuid4().hex
-        with self._user_errors("generate", task_id=task_id):
-            user_id = self._viewer(token)
-            validation.validate_input_text(text)
-            image = self._load_photo(photo)
+        session_id = _kept(session_id)
+        user_id, image = self._checked_request(token, text, photo, session_id, task_id=task_id)
+        chat = list(chat or [])
+        fresh = ""
         if user_id is None:
             session_id = None  # guests have no stored conversation to continue
-        chat = list(chat or [])
+            if chat:  # ...so what they type next is a new ad: say so rather than look like a refinement
+                chat = []
+                fresh = " 게스트 모드에서는 이전 광고를 이어서 다듬을 수 없어 새 광고로 만들었어요. 로그인하면 대화로 다듬을 수 있어요."
         chat.append({"role": "user", "content": text})
         if image is not None:
             thumb = image.copy()
@@ -955,24 +992,46 @@ class AdGenUI:
                 view = self._ad_view(result, user_id)
         except gr.Error as exc:
             failed = {"role": "assistant", "content": f"광고를 만들지 못했어요. {exc.message}"}
-            yield {self.chatbot: [*chat, failed], self.status: "", self.send_btn: gr.Button(interactive=True), self.prompt: text}
-            raise
+            gr.Warning(str(exc.message), title="광고를 만들지 못했어요")
+            yield {
+                self.chatbot: [*chat, failed],
+                self.status: pill("warn", "실패") + " " + html.escape(str(exc.message)),
+                self.send_btn: gr.Button(interactive=True),
+                self.prompt: text,
+            }
+            return
         if view.image is not None:
             chat.append({"role": "assistant", "content": {"path": view.image, "alt_text": result.copy.ad_copy.headline}})
-        note = f"\n\n_시안 {len(view.variants)}개를 만들었어요. 오른쪽에서 골라 보세요._" if len(view.variants) > 1 else ""
+        n = len(view.variants)
+        note = f"\n\n_시안 {n}개를 만들었어요. 완성된 광고 아래의 시안을 눌러 골라 보세요._" if n > 1 else ""
         chat.append({"role": "assistant", "content": copy_markdown(view.copy_text) + note})
         follow_up = " 이어서 \"더 밝게\", \"문구를 짧게\"처럼 말해 보세요." if result.session_id else ""
         yield {
             self.chatbot: chat,
             self.session: result.session_id,
-            self.status: pill("done", "완성") + f" 광고가 완성되었어요 ({result.elapsed_s:.1f}초).{follow_up}",
+            self.status: pill("done", "완성") + f" 광고가 완성되었어요 ({result.elapsed_s:.1f}초).{fresh or follow_up}",
             self.send_btn: gr.Button(interactive=True),
             **self._result_updates(view),
         }
 
+    def _checked_request(
+        self, token: str | None, text: str, photo: str | None, session_id: str | None, **context: Any
+    ) -> tuple[int | None, Image.Image | None]:
+        """The viewer and the photo of a request, or a Korean ``gr.Error`` (login, request text, photo, session)."""
+        with self._user_errors("generate", **context):
+            user_id = self._viewer(token)
+            validation.validate_input_text(text)
+            if user_id is not None and session_id is not None:
+                services.check_session_access(self.ctx, user_id, session_id)
+            return user_id, self._load_photo(photo)
+
+    def precheck(self, token: str | None, text: str, photo: str | None, session_id: str | None) -> None:
+        """Before a generation starts: a refused request gets its toast here, so the result panel keeps its ad."""
+        self._checked_request(token, text, photo, _kept(session_id))
+
     def new_chat(self) -> dict[Any, Any]:
         status = pill("info", "새 대화") + " 무엇을 홍보할지 한 문장으로 적어 주세요."
-        return {self.chatbot: [], self.session: None, self.status: status, **self._result_updates(None)}
+        return {self.chatbot: [], self.session: CLEARED, self.status: status, **self._result_updates(None)}
 
     def pick_example(self, evt: gr.SelectData) -> str:
         value = evt.value
@@ -1038,6 +1097,7 @@ class AdGenUI:
             self.tabs: gr.Tabs(selected="generate"),
             self.chatbot: chat,
             self.session: session_id,
+            **self._session_form(user_id, session_id),
             self.status: pill("info", "이어서 대화") + " 이전 대화를 이어가요. 바꾸고 싶은 점을 말씀해 주세요. (예: 더 밝게, 문구를 짧게)",
             **self._result_updates(ad),
         }
@@ -1063,7 +1123,9 @@ class AdGenUI:
             path = self._stored_path(user_id, row.get("output_url"))
             if path is None:
                 continue  # text-only ads have no picture to show
-            caption = f"{format_kst(row['created_at'], '%m.%d %H:%M')} · {' '.join(str(row['input_text']).split())[:24]}"
+            # The ad's headline names it; the request of a refinement ("반말로") would not.
+            headline = (row.get("ad_copy") or {}).get("headline") or row["input_text"]
+            caption = f"{format_kst(row['created_at'], '%m.%d %H:%M')} · {' '.join(str(headline).split())[:24]}"
             items.append((ui_file(path, f"adgen-ad-{row['id']}.png"), caption))
         if not rows and page == 0:
             label = "아직 만든 광고가 없어요."
@@ -1096,6 +1158,11 @@ def _korean_queue_full_message(demo: gr.Blocks) -> None:
         return ok, message, kind
 
     queue.push = push_in_korean
+
+
+def _kept(value: str | None) -> str | None:
+    """A BrowserState value, with the ``CLEARED`` marker read as nothing stored."""
+    return None if not value or value == CLEARED else value
 
 
 def _client_of(request: gr.Request | None) -> str | None:

@@ -18,6 +18,16 @@ log = logging.getLogger(__name__)
 ALLOWED_FORMATS = frozenset({"PNG", "JPEG", "WEBP"})
 
 
+def megapixels(pixels: int) -> str:
+    """A pixel count as Koreans say it: 40,000,000 → "4천만 화소", 12,000,000 → "1,200만 화소"."""
+    man = pixels // 10_000
+    if man >= 10_000 and man % 10_000 == 0:
+        return f"{man // 10_000}억 화소"
+    if 0 < man < 10_000 and man % 1000 == 0:
+        return f"{man // 1000}천만 화소"
+    return f"{man:,}만 화소"
+
+
 def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     """Decode an uploaded photo into an RGB image with its EXIF orientation applied.
 
@@ -40,7 +50,7 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         log.info("rejected upload: decompression bomb (%d bytes)", len(data))
         raise InvalidUploadError(
-            f"사진 크기가 너무 큽니다. {max_pixels // 1_000_000}백만 화소 이하 사진을 올려 주세요.", code="upload_dimensions"
+            f"사진 크기가 너무 큽니다. {megapixels(max_pixels)} 이하 사진을 올려 주세요.", code="upload_dimensions"
         ) from None
     except (UnidentifiedImageError, OSError, ValueError) as exc:
         log.info("rejected upload: cannot identify image (%s, %d bytes)", type(exc).__name__, len(data))
@@ -52,7 +62,7 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
     # Checked from the header before decoding: a 50k x 50k PNG of a few KB must never be decoded.
     if width * height > max_pixels or width < 16 or height < 16:
         raise InvalidUploadError(
-            f"사진 크기({width}x{height})를 처리할 수 없습니다. 16px 이상, {max_pixels // 1_000_000}백만 화소 이하 사진을 올려 주세요.",
+            f"사진 크기({width}x{height})를 처리할 수 없습니다. 16px 이상, {megapixels(max_pixels)} 이하 사진을 올려 주세요.",
             code="upload_dimensions",
         )
     try:

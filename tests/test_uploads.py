@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from adgen.errors import InvalidUploadError
-from adgen.uploads import load_upload
+from adgen.uploads import load_upload, megapixels
 
 MB = 1024 * 1024
 
@@ -80,3 +80,10 @@ def test_rejects_oversized_upload_before_decoding() -> None:
     with pytest.raises(InvalidUploadError) as err:
         load_upload(data, max_bytes=MB, max_pixels=40_000_000)
     assert err.value.code == "upload_too_large"
+
+
+def test_pixel_limit_is_said_the_korean_way() -> None:
+    with pytest.raises(InvalidUploadError) as err:
+        load_upload(huge_png_header(50_000, 50_000), max_bytes=MB, max_pixels=40_000_000)
+    assert "4천만 화소 이하" in err.value.message and "백만" not in err.value.message
+    assert [megapixels(n) for n in (12_000_000, 10_000_000, 100_000_000)] == ["1,200만 화소", "1천만 화소", "1억 화소"]

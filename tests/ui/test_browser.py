@@ -122,10 +122,14 @@ def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> N
     expect(prompt).to_be_visible()
 
     # generate with Hangul text: the request shows at once, progress streams, then the ad
+    # (the tab's components mount as it opens: typing before that can be reset to their initial value)
+    page.wait_for_timeout(500)
     prompt.fill("카페 신메뉴 딸기라떼 홍보, 20% 할인")
+    expect(prompt).to_have_value("카페 신메뉴 딸기라떼 홍보, 20% 할인")
     page.locator("#adgen-send").click()
     chat = page.locator("#adgen-chat")
-    expect(chat).to_contain_text("카페 신메뉴 딸기라떼 홍보, 20% 할인")
+    # In a bubble (the empty chat's example buttons show the same words).
+    expect(chat.locator(".message").first).to_contain_text("카페 신메뉴 딸기라떼 홍보, 20% 할인", timeout=30_000)
     # The first update comes when the GPU queue starts the event: seconds on a loaded 2-core machine.
     expect(page.locator("#adgen-status")).to_contain_text("광고를 만들고 있어요", timeout=30_000)
     expect(page.get_by_text("이미지를 그리고 있어요").first).to_be_visible(timeout=30_000)
@@ -137,6 +141,17 @@ def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> N
     assert copy.strip() and any("가" <= ch <= "힣" for ch in copy)
     page.wait_for_timeout(300)  # let the images finish painting
     shot(page, "generate.png")
+    # The chat's share button only works on Spaces (elsewhere an English error): hidden.
+    share = chat.locator("button[aria-label='공유'], button[aria-label='Share']")
+    assert share.count() >= 1 and not any(b.is_visible() for b in share.all())
+
+    # An empty request is refused with a toast, and the finished ad stays in the result panel.
+    page.locator("#adgen-send").click()
+    expect(page.get_by_text("광고 요청 내용을 입력해 주세요.").first).to_be_visible()
+    page.wait_for_timeout(500)
+    expect(page.locator("#adgen-result img")).to_be_visible()
+    marks = page.locator("#adgen-result").inner_text()
+    assert "오류" not in marks and "Error" not in marks, marks  # Gradio's error mark over the ad (before)
 
     # refine within the session
     prompt.fill("문구를 짧게")
@@ -184,6 +199,10 @@ def test_signup_generate_history_continue_reload(page: Any, engine: Engine) -> N
     page.reload()
     expect(header).to_contain_text("게스트 모드")
     expect(field(page, "login-id")).to_be_visible()
+    # ...quietly: the browser no longer holds the revoked token (before, every reload said so).
+    page.wait_for_timeout(500)
+    assert "로그아웃된 세션" not in page.locator("#auth-msg").inner_text()
+    assert "로그아웃된 세션" not in page.content()
 
 
 def test_mistakes_are_explained_in_korean(page: Any) -> None:

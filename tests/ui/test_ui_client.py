@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from adgen import storage
 from adgen.settings import Settings
-from adgen.ui import GALLERY_PAGE_SIZE, AdGenUI
+from adgen.ui import CLEARED, GALLERY_PAGE_SIZE, AdGenUI
 from tests.ui.conftest import PASSWORD, Driver, count
 
 
@@ -148,10 +148,14 @@ def test_duplicate_id_and_wrong_password(driver: Driver, ui: AdGenUI) -> None:
 def test_logout_revokes_the_token_everywhere(driver: Driver, ui: AdGenUI) -> None:
     token = driver.signup("owner04")
     out = driver.call("logout", token)
-    assert out[ui.token] is None and out[ui.account_md] == "" and "로그아웃되었어요" in out[ui.auth_msg]
-    assert "게스트 모드" in out[ui.header]
+    # The browser's copy is overwritten with the marker (BrowserState never stores None), so a reload is simply logged out.
+    assert out[ui.token] == CLEARED and out[ui.session] == CLEARED
+    assert out[ui.account_md] == "" and "로그아웃되었어요" in out[ui.auth_msg] and "게스트 모드" in out[ui.header]
+    reloaded = driver.call("restore_session", CLEARED, CLEARED)
+    assert reloaded[ui.token] == CLEARED and reloaded[ui.auth_msg] == "" and "게스트 모드" in reloaded[ui.header]
+    # The revoked token itself (another tab still holding it) is refused with the reason.
     restored = driver.call("restore_session", token, None)
-    assert restored[ui.token] is None and restored[ui.auth_msg] == "로그아웃된 세션입니다. 다시 로그인해 주세요."
+    assert restored[ui.token] == CLEARED and restored[ui.auth_msg] == "로그아웃된 세션입니다. 다시 로그인해 주세요."
     with pytest.raises(AppError, match="로그아웃된 세션입니다"):
         driver.generate(token, "꽃집 홍보")
     hist = driver.call("history", token)
@@ -161,7 +165,7 @@ def test_logout_revokes_the_token_everywhere(driver: Driver, ui: AdGenUI) -> Non
 @pytest.mark.parametrize("token", ["garbage", "eyJhbGciOiJub25lIn0.eyJ1c2VyX2lkIjoxfQ."])
 def test_a_forged_token_is_refused_and_cleared(driver: Driver, ui: AdGenUI, token: str) -> None:
     restored = driver.call("restore_session", token, None)
-    assert restored[ui.token] is None
+    assert restored[ui.token] == CLEARED
     with pytest.raises(AppError, match="로그인이 필요합니다"):
         driver.generate(token, "꽃집 홍보")
     assert "로그인이 필요합니다" in shown(driver.call("next_page", token)[ui.history_hint])
@@ -185,6 +189,7 @@ def test_another_users_session_is_not_found(driver: Driver, make_driver, ui: AdG
     # a reload with someone else's session in the browser starts afresh instead of showing it
     restored = bob_driver.call("restore_session", bob, session_id)
     assert restored[ui.session] is None and restored[ui.chatbot] == []
+    assert restored[ui.ratio] == {"__type__": "update"}, "the form keeps its values: no session of Bob's to take them from"
     assert bob_driver.call("history", bob)[ui.sessions]["choices"] == []
     assert count(engine, "chat_history", "session_id = :s", s=session_id) == 2
 
@@ -360,6 +365,62 @@ def test_shutdown_waits_for_a_running_ui_generation_then_refuses_new_ones(driver
     gen.join(60)
     assert stopped and outputs, "the generation and the shutdown both finished"
     assert outputs[0][ui.session] and count(engine, "generation_history") == 1
-    with pytest.raises(AppError) as info:
-        make_driver().generate(None, "꽃집 홍보")
-    assert "다시 시작되는 중" in str(info.value)
+    refused = make_driver().generate(None, "꽃집 홍보")
+    assert "다시 시작되는 중" in chat_texts(refused[ui.chatbot])[-1] and "다시 시작되는 중" in shown(refused[ui.status])
+
+
+def test_continuing_a_session_takes_its_ratio_and_result_type(driver: Driver, ui: AdGenUI) -> None:
+    """The form follows the conversation: a 3:4 session continued (or reloaded) while the form says 1:1
+    refines at 3:4, instead of quietly making a 1:1 ad."""
+    token = driver.signup("ratio001")
+    portrait = driver.generate(token, "필라테스 스튜디오 신규 회원 할인", ratio="3:4")[ui.session]
+    words = driver.generate(token, "학원 여름방학 특강 모집", content_type="text")[ui.session]
+    driver.call("history", token)  # the session list the user picks from
+    resumed = driver.call("continue_session", token, portrait)
+    assert (resumed[ui.ratio], resumed[ui.content_type]) == ("3:4", "both")
+    restored = driver.call("restore_session", token, words)
+    assert (restored[ui.ratio], restored[ui.content_type]) == ("1:1", "text")
+    refined = driver.generate(token, "문구를 짧게", session_id=portrait, ratio=resumed[ui.ratio])
+    assert abs(assert_png(refined[ui.result_image]).height / 1152 - 1) < 0.02
+
+
+def test_new_chat_forgets_the_session_in_the_browser(driver: Driver, ui: AdGenUI, engine: Engine) -> None:
+    token = driver.signup("newchat1")
+    first = driver.generate(token, "카페 신메뉴 홍보")[ui.session]
+    cleared = driver.call("new_chat")
+    assert cleared[ui.session] == CLEARED and cleared[ui.chatbot] == []
+    # What the browser sends after a reload or the next message: a new conversation, not the hidden one.
+    assert driver.call("restore_session", token, CLEARED)[ui.chatbot] == []
+    second = driver.generate(token, "문구를 짧게", session_id=CLEARED)[ui.session]
+    assert second not in (first, CLEARED)
+    assert count(engine, "generation_history", "session_id = :s", s=first) == 1
+
+
+def test_a_guest_follow_up_says_it_is_a_new_ad(driver: Driver, ui: AdGenUI) -> None:
+    first = driver.generate(None, "꽃집 어버이날 카네이션 예약")
+    shown_before = [
+        {"role": "user", "content": [{"type": "text", "text": "꽃집 어버이날 카네이션 예약"}]},
+        {"role": "assistant", "content": [{"type": "text", "text": first[ui.copy_box]}]},
+    ]
+    again = driver.call("generate", None, "더 밝게", shown_before, None, "1:1", "both", "auto", "auto", 1, None)
+    assert chat_texts(again[ui.chatbot])[0] == "더 밝게", "the earlier ad is not shown as if this refined it"
+    assert "새 광고로 만들었어요" in shown(again[ui.status]) and "로그인하면" in shown(again[ui.status])
+
+
+def test_a_failed_generation_is_told_and_keeps_the_previous_ad(driver: Driver, ui: AdGenUI) -> None:
+    from adgen.errors import ImageGenerationError
+
+    class Broken:
+        name = "broken"
+
+        def generate(self, *args: Any, **kwargs: Any) -> Any:
+            raise ImageGenerationError("이미지를 만들지 못했습니다. 잠시 후 다시 시도해 주세요.", code="image_failed")
+
+    token = driver.signup("broken01")
+    first = driver.generate(token, "카페 신메뉴 홍보")
+    ui.runtime.ctx.image_generator = Broken()  # type: ignore[assignment]
+    failed = driver.generate(token, "다시 만들어줘", session_id=first[ui.session])
+    assert chat_texts(failed[ui.chatbot])[-1].startswith("광고를 만들지 못했어요. 이미지를 만들지 못했습니다.")
+    assert "실패" in shown(failed[ui.status]) and failed[ui.prompt] == "다시 만들어줘"
+    # Not raised (Gradio would mark the result panel with an error over the last ad): the panel is left alone.
+    assert not isinstance(failed[ui.result_image], str)
