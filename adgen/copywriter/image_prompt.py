@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Sequence
+from typing import Final
 
 from adgen.copywriter import lexicon
 from adgen.copywriter.base import resolve_style
@@ -128,9 +129,26 @@ def with_subjects(prompt: str, subjects: Sequence[str], industry: str) -> str:
     return join_phrases([*subjects, *phrases[anchor:]])
 
 
+# What a colour phrase of the prompt may say after the colour: "blue background", "pastel tones".
+COLOUR_CONTEXTS: Final = frozenset(
+    {"background", "backdrop", "color palette", "colour palette", "palette", "color", "colour", "colors", "colours",
+     "tone", "tones", "color scheme", "colour scheme", "theme"}
+)  # fmt: skip
+
+
 def colour_phrases(prompt: str) -> list[str]:
-    colours = set(lexicon.COLOURS.values())
-    return [p for p in split_phrases(prompt) if p.split(" ")[0] in colours or p.startswith(("sky blue", "mint green"))]
+    """The phrases of ``prompt`` that ask for a colour ("blue background", "pink color palette", "pastel").
+
+    Only a colour alone or followed by a ``COLOUR_CONTEXTS`` word: "green tea latte" and "red bean bun" are
+    subjects, and a new colour must never replace them.
+    """
+    colours = sorted(set(lexicon.COLOURS.values()), key=len, reverse=True)  # "sky blue" before "blue"
+    found = []
+    for phrase in split_phrases(prompt):
+        name = next((c for c in colours if phrase == c or phrase.startswith(c + " ")), None)
+        if name is not None and (phrase == name or phrase[len(name) :].strip() in COLOUR_CONTEXTS):
+            found.append(phrase)
+    return found
 
 
 def _before_quality(phrases: list[str]) -> int:

@@ -169,15 +169,6 @@ _COLOUR_TONES: Final[dict[str, dict[str, LC]]] = {
     "pastel": {"calm": (0.945, 0.05), "deep": (0.89, 0.07), "shape": (0.86, 0.08), "shape_alt": (0.91, 0.06), "text": (0.32, 0.06)},
 }  # fmt: skip
 
-# What may follow a colour name for the phrase to be about the picture's colours: "blue
-# background", "pink color palette" (what a refinement adds), "pastel tones". Not "green tea",
-# "red bean bun", "black tea" or "white day", which colour_phrases also returns.
-_COLOUR_CONTEXTS: Final = frozenset(
-    {"background", "backdrop", "color palette", "colour palette", "palette", "color", "colour", "colors", "colours",
-     "tone", "tones", "color scheme", "colour scheme", "theme"}
-)  # fmt: skip
-
-
 def colour_wish(prompt: str) -> ColourWish | None:
     """The background colour ``prompt`` asks for, or None.
 
@@ -188,7 +179,9 @@ def colour_wish(prompt: str) -> ColourWish | None:
     names: list[str] = []
     for phrase in colour_phrases(prompt.lower()):
         name = max((n for n in _COLOUR_NAMES if phrase == n or phrase.startswith(n + " ")), key=len, default=None)
-        if name is not None and name not in names and (phrase == name or phrase[len(name) :].strip() in _COLOUR_CONTEXTS):
+        # colour_phrases keeps only a colour alone or with a COLOUR_CONTEXTS word ("blue background"), never a
+        # subject such as "green tea latte".
+        if name is not None and name not in names:
             names.append(name)
     if not names:
         return None

@@ -79,6 +79,17 @@ def test_a_new_colour_replaces_the_old_one() -> None:
     assert red.image_prompt.index("red background") < red.image_prompt.index(lexicon.QUALITY_TERMS[0])
 
 
+def test_a_colour_never_replaces_a_subject_that_starts_with_a_colour_word() -> None:
+    """"green tea latte" starts with a colour: a new background colour must not take the latte out of the picture."""
+    first = first_ad("카페 신메뉴 녹차라떼 출시")
+    assert "green tea latte" in first.image_prompt
+    blue = refine(first, "배경을 파란색으로 바꿔줘", first="카페 신메뉴 녹차라떼 출시")
+    assert "blue background" in blue.image_prompt and "green tea latte" in blue.image_prompt
+    red = refine(blue, "배경은 빨간색으로", first="카페 신메뉴 녹차라떼 출시")
+    assert "red background" in red.image_prompt and "blue background" not in red.image_prompt
+    assert "green tea latte" in red.image_prompt
+
+
 @pytest.mark.parametrize("industry_text", [FIRST, "헬스장 PT 30% 할인", "꽃집 어버이날 카네이션", "부동산 아파트 전세 매물"])
 @pytest.mark.parametrize("ratio", sorted(LENGTH_BUDGET))
 @pytest.mark.parametrize("seed", range(6))

@@ -305,7 +305,7 @@ def test_white_and_black_backgrounds(generator: TemplateImageGenerator, industry
 
 
 def test_colour_words_that_are_not_about_the_background() -> None:
-    """colour_phrases also returns subjects ("green tea latte", "red bean bun"): those are not a wish."""
+    """Subjects that start with a colour word ("green tea latte", "red bean bun") are not a wish."""
     assert colour_wish("green tea latte, red bean bun, black tea, cozy cafe, warm tones") is None
     assert colour_wish("카페 신메뉴 홍보") is None
     wish = colour_wish("green tea latte, cozy cafe, blue background, high detail")
