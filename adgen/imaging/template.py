@@ -169,6 +169,7 @@ _COLOUR_TONES: Final[dict[str, dict[str, LC]]] = {
     "pastel": {"calm": (0.945, 0.05), "deep": (0.89, 0.07), "shape": (0.86, 0.08), "shape_alt": (0.91, 0.06), "text": (0.32, 0.06)},
 }  # fmt: skip
 
+
 def colour_wish(prompt: str) -> ColourWish | None:
     """The background colour ``prompt`` asks for, or None.
 
