@@ -25,7 +25,7 @@ from typing import Final
 import numpy as np
 from PIL import Image, ImageFilter
 
-from adgen.copywriter.image_prompt import colour_phrases
+from adgen.copywriter.image_prompt import colour_phrases, composition_of
 from adgen.imaging.base import GeneratedImage, MonotonicProgress, ProgressCallback, check_request
 from adgen.imaging.motifs import motif_mask
 from adgen.imaging.palette import (
@@ -578,10 +578,12 @@ class TemplateImageGenerator:
         photo = _photo_for_layout(control_image) if control_image is not None else None
         # The template has no model to read the prompt, but a colour asked for must still show.
         colour = colour_wish(prompt)
+        # ...and so must a new framing ("배경 바꿔줘" swaps the prompt's composition phrase): it picks the composition.
+        framing = composition_of(prompt.lower()) or ""
         results = []
         for i in range(num_images):
             started = time.perf_counter()
-            r = self.render(size, seed + i, industry_key, style_key, photo, colour)
+            r = self.render(size, seed + i, industry_key, style_key, photo, colour, framing)
             metadata = {
                 "seed": seed + i,
                 "style": style_key,
@@ -618,13 +620,15 @@ class TemplateImageGenerator:
         style: str,
         photo: Image.Image | None = None,
         colour: ColourWish | None = None,
+        framing: str = "",
     ) -> Rendered:
         """One background, deterministic for its arguments.
 
         Two random streams, so that a refinement that changes only the colours ("더 밝게" changes
         the style, "파란색 배경" the colour) gives the same ad in new colours, not a new ad:
         ``place`` decides the composition (layout, hero, shapes, motif, accent positions) from the
-        seed, industry and size alone; ``tint`` draws the colour jitter and the grain. Neither
+        seed, industry, size and ``framing`` (the prompt's composition phrase, which only "배경
+        바꿔줘" / "다시 만들어줘" change); ``tint`` draws the colour jitter and the grain. Neither
         knows the style or colour, which reach the picture only through the recipe. Every draw
         from ``place`` is made whether its result is used or not (a ring the style leaves out, a
         motif under a photo), so no style decision can shift what is drawn after it.
@@ -632,7 +636,8 @@ class TemplateImageGenerator:
         w, h = size
         # Mix the industry into the streams: seed 7 for a cafe and for a gym should differ.
         key = [seed & 0xFFFFFFFFFFFFFFFF, zlib.crc32(industry.encode()), w, h]
-        place, tint = np.random.default_rng([*key, 1]), np.random.default_rng([*key, 2])
+        place = np.random.default_rng([*key, 1, zlib.crc32(framing.encode())])
+        tint = np.random.default_rng([*key, 2])
         look, recipe = INDUSTRY_LOOKS[industry], STYLE_RECIPES[style]
         hue, accent_hue, steered = _steer(look, recipe, colour, tint)
         c = _colours(hue, accent_hue, steered, tint)

@@ -343,3 +343,18 @@ def test_coloured_backgrounds_keep_text_readable_and_calm(generator: TemplateIma
         gray = np.asarray(result.image.convert("L"), dtype=np.float32)
         inside = np.abs(np.diff(gray, axis=1))[y0:y1, x0 : x1 - 1]
         assert (inside > 24).mean() < 0.001, ("hard edges inside the text area", style, industry)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_asking_for_another_background_gives_another_composition(generator: TemplateImageGenerator, seed: int) -> None:
+    """"배경 바꿔줘" swaps the prompt's framing: the template must show a new composition, not the same picture
+    (a colour or style change keeps it, see above)."""
+    first, refined, style = _refined_prompt(BRIEFS["cafe"], "배경 바꿔줘", seed=seed)
+    before, after = (generator.generate(p, "1:1", seed, style, industry="cafe")[0] for p in (first, refined))
+    assert before.image.tobytes() != after.image.tobytes()
+    assert (before.metadata["layout"], before.metadata["hero_box"], before.metadata["accents"]) != (
+        after.metadata["layout"], after.metadata["hero_box"], after.metadata["accents"]
+    )
+    # The same framing with another colour is the same composition.
+    blue = generator.generate(refined + ", blue background", "1:1", seed, style, industry="cafe")[0]
+    assert (blue.metadata["layout"], blue.metadata["hero_box"]) == (after.metadata["layout"], after.metadata["hero_box"])
