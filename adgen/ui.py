@@ -1123,9 +1123,10 @@ class AdGenUI:
             path = self._stored_path(user_id, row.get("output_url"))
             if path is None:
                 continue  # text-only ads have no picture to show
-            # The ad's headline names it; the request of a refinement ("반말로") would not.
+            # The ad's headline names it (a refinement's request, "반말로", would not), and comes first: on a
+            # phone the caption shows ~8 characters.
             headline = (row.get("ad_copy") or {}).get("headline") or row["input_text"]
-            caption = f"{format_kst(row['created_at'], '%m.%d %H:%M')} · {' '.join(str(headline).split())[:24]}"
+            caption = f"{' '.join(str(headline).split())[:24]} · {format_kst(row['created_at'], '%m.%d %H:%M')}"
             items.append((ui_file(path, f"adgen-ad-{row['id']}.png"), caption))
         if not rows and page == 0:
             label = "아직 만든 광고가 없어요."

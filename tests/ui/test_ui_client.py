@@ -94,6 +94,9 @@ def test_signup_login_generate_refine_and_history(driver: Driver, ui: AdGenUI, e
     assert choices[0][0].startswith("카페 신메뉴 딸기라떼 홍보")
     gallery = hist[ui.ads_gallery]
     assert len(gallery) == 2 and all(Path(local_path(item["image"])).is_file() for item in gallery)
+    # Captioned by each ad's headline (newest first), not by the request ("문구를 짧게").
+    headlines = [second[ui.copy_box].splitlines()[0], first[ui.copy_box].splitlines()[0]]
+    assert [item["caption"].split(" · ")[0] for item in gallery] == [h[:24] for h in headlines]
 
     opened = driver.call("open_session", token, session_id)[ui.history_chat]
     assert chat_texts(opened)[0] == "카페 신메뉴 딸기라떼 홍보, 20% 할인"
