@@ -65,8 +65,14 @@ MAX_PRODUCTS: Final = 3
 MAX_PRODUCT_CHARS: Final = 8
 
 _PERCENT_RE: Final = re.compile(r"(최대\s*)?(\d{1,2})\s*(?:%|퍼센트|프로)")
-_PRICE_RE: Final = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})\s*원")
-_WON_OFF_RE: Final = re.compile(r"(\d{1,3}(?:,\d{3})+|\d{3,7})\s*원\s*(?:할인|DC|off)", re.IGNORECASE)
+# An amount of won as owners write it: "29,000원", "9900원", "8천원", "1만원", "1만 2천원", "1만2천5백원".
+_WON: Final = (
+    r"(?<![\d,])(?:(?P<plain>\d{1,3}(?:,\d{3})+|\d{3,7})"
+    r"|(?=\d+\s*[만천백])(?:(?P<man>\d{1,4})\s*만\s*)?(?:(?P<cheon>\d)\s*천\s*)?(?:(?P<baek>\d)\s*백\s*)?)\s*원"
+)
+# A price is what something costs, not a condition ("2만원 이상 구매 시") or a discount ("3천원 할인").
+_PRICE_RE: Final = re.compile(_WON + r"(?!\s*(?:이상|이하|할인|DC|off|적립))", re.IGNORECASE)
+_WON_OFF_RE: Final = re.compile(_WON + r"\s*(?:할인|DC|off)", re.IGNORECASE)
 _BOOKING_OFF_RE: Final = re.compile(r"(사전\s*|조기\s*)?예약\s*(?:시\s*)?할인")
 _FIRST_COME_RE: Final = re.compile(r"선착순\s*(\d{1,4}\s*(?:명|분|개))?")
 _LIMITED_RE: Final = re.compile(r"한정\s*(수량|판매)?|수량\s*한정")
@@ -93,12 +99,28 @@ _NO_BOOKING_RE: Final = re.compile(r"예약\s*(?:없이|불필요|필요\s*없|�
 
 INTENT_ORDER: Final = ("opening", "new", "event", "season")
 
+
+def won(m: re.Match[str]) -> str:
+    """A ``_WON`` match as copy writes it: "12,000원"."""
+    if m.group("plain"):
+        value = int(m.group("plain").replace(",", ""))
+    else:
+        value = sum(int(m.group(unit) or 0) * size for unit, size in (("man", 10000), ("cheon", 1000), ("baek", 100)))
+    return f"{value:,}원"
+
+
 # When the offer runs: a date, a day, a week. Longest alternatives first.
 _DATE_RE: Final = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일(?:\s*\(?[월화수목금토일]\)?)?(\s*까지)?")
 _DAY_RE: Final = re.compile(
     r"(이번\s*주말|다음\s*주말|이번\s*주|다음\s*주|이번\s*달|다음\s*달|이달|주말|평일|오늘\s*하루|오늘|내일|모레|금주"
     r"|[월화수목금토일]요일|연휴|월말|주중)(\s*까지)?"
 )
+# A time of day: "오후 3시", "저녁 6시부터", "매일 오전 11시 30분", "2시 반까지". "10시간" is a duration.
+_CLOCK_RE: Final = re.compile(
+    r"(?:(매일|평일|주말)\s*)?(?:(오전|오후|아침|점심|저녁|밤|새벽)\s*)?(?<![\d.:])(\d{1,2})\s*시(?!간|즌|식|작|술|험|청|즈)"
+    r"(?:\s*(\d{1,2})\s*분|\s*(반))?(\s*(?:부터|까지|이후|전에))?"
+)
+
 # The event an offer celebrates, as copy says it ("출시 기념 1+1"); first match wins.
 _LAUNCH_CUES: Final = (
     ("리뉴얼", "리뉴얼 오픈"), ("신규 오픈", "신규 오픈"), ("신규오픈", "신규 오픈"), ("그랜드 오픈", "그랜드 오픈"), ("오픈런", None),
@@ -130,6 +152,7 @@ class Brief:
     audience: str | None = None  # who it is for ("신규 회원")
     deal_forms: tuple[str, ...] = ()  # ways copy may say the deal, most complete first
     booking: bool = False  # the owner takes reservations ("예약 받아요"): the ad asks for one
+    limited: bool = False  # the owner announced a limited run ("한정 판매"); copy never claims one otherwise
 
     @property
     def when(self) -> str | None:
@@ -219,13 +242,21 @@ def detect_industry(text: str) -> tuple[str, str | None]:
     if not scores:
         return "general", None
     best = max(scores, key=lambda ind: (scores[ind], -first_seen[ind]))
+    if best == "beauty" and "pet" in scores and place.get("beauty") == "미용실":
+        return "pet", "애견미용"  # "반려동물 미용실": grooming is the pet shop's, not a hair salon's
     return best, place.get(best)
 
 
-def extract_products(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Product words as typed ("딸기라떼") and their English ("strawberry latte"), in order."""
+def extract_products(text: str, offer: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Product words as typed ("딸기라떼") and their English ("strawberry latte"), in order.
+
+    A product named in ``offer`` ("콜라" of "콜라 무료") is the freebie, not what the ad is about:
+    it is left out of the products and its English comes last.
+    """
     found = _product_pairs(text)
-    named = [f for f in found if f.typed and not f.pet]
+    if offer:
+        found = [f for f in found if not (f.typed and f.typed in offer)] + [f for f in found if f.typed and f.typed in offer]
+    named = [f for f in found if f.typed and not f.pet and not (offer and f.typed in offer)]
     # "빵" inside "빵집" names the shop; it is the product only when nothing else is.
     strong = [f for f in named if not f.weak] or named
     products = tuple(dict.fromkeys(f.typed for f in strong))[:MAX_PRODUCTS]
@@ -325,6 +356,9 @@ def _product_pairs(text: str) -> list[_Found]:
             if word.isascii():
                 # Copy stays Korean; an abbreviation owners write in Latin letters ("PT") is kept.
                 typed = word if word.isupper() and 2 <= len(word) <= 4 else ""
+            head = word[: run[0].start]
+            if typed and not word.isascii() and run[-1].end == len(core) and _unknown_noun(head) and len(core) <= MAX_PRODUCT_CHARS:
+                typed = core  # "우럭회": an unknown name before a known word is part of the product ("회" is any sashimi)
             rest = core[run[-1].end :] if core.startswith(typed) and run[0].start == 0 else ""
             if typed and 1 <= len(rest) <= 2 and not rest.startswith(_LOOSE_PARTICLES) and _before_cue(spans, index):
                 typed = core  # "유자청 판매": a known word inside an unknown product name
@@ -422,14 +456,19 @@ def extract_offer(text: str) -> Offer:
     condition = phrase = None
     if base is not None:
         before = text[:at] if at is not None else text
+        ordered = _order_condition(before)
         if m := _CONDITION_RE.search(before):
             amount = re.sub(r"\s+", "", m.group(1)).replace("이상", " 이상")
             if m.group(2):
                 condition, phrase = f"{amount} {m.group(2)}", f"{amount} {m.group(2)}하면"
             else:  # "2잔 사면": said the same way in every form
                 condition = phrase = f"{amount} 사면"
+            if ordered and ordered[0].endswith(condition) and len(ordered[0]) > len(condition):
+                condition, phrase = ordered  # "음료 2잔 주문 시": what was ordered is part of the terms
         elif m := _FIRST_TIME_RE.search(before):
             condition = phrase = f"첫 {m.group(1)}"
+        elif ordered:
+            condition, phrase = ordered
     audience = f"신규 {m.group(1)}" if base and (m := _AUDIENCE_RE.search(text)) else None
     deal = f"{phrase} {base}" if phrase and base else base
     forms: list[str] = []
@@ -442,6 +481,52 @@ def extract_offer(text: str) -> Offer:
     return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price)
 
 
+def _gift_before(text: str, at: int) -> tuple[str, int] | None:
+    """The item given away, written right before "무료"/"증정" ("콜라 무료", "샷 추가 무료"), and where it starts."""
+    tokens = list(re.finditer(r"\S+", text[:at]))
+    if not tokens:
+        return None
+    last = tokens[-1]
+    if last.group(0) == "추가" and len(tokens) > 1:  # "샷 추가 무료"
+        noun = _gift_noun(tokens[-2].group(0))
+        return (f"{noun} 추가", tokens[-2].start()) if noun else None
+    noun = _gift_noun(last.group(0))
+    return (noun, last.start()) if noun else None
+
+
+def _gift_noun(word: str) -> str | None:
+    if not re.fullmatch(r"[가-힣]+", word):
+        return None
+    noun = _strip_particle(word)
+    if noun in lexicon.KO_EN and noun not in _NON_PRODUCTS and not _is_place(noun):
+        return noun
+    return _unknown_noun(word)
+
+
+# What a customer does to earn an offer, without an amount: "배달 주문 시", "포장하면", "음료 2잔 주문 시".
+_ORDER_RE: Final = re.compile(r"(주문|구매|결제|포장|배달|예약|가입|신청)\s*(시|하면|하시면|할\s*때)\s*$")
+_ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인"})
+
+
+def _order_condition(before: str) -> tuple[str, str] | None:
+    """(condition, as copy says it) for "... 주문 시" right before an offer: ("배달 주문", "배달 주문 시")."""
+    m = _ORDER_RE.search(before.rstrip())
+    if m is None:
+        return None
+    words: list[str] = []
+    for token in reversed(before[: m.start()].split()):
+        stop = token in _NOT_A_PRODUCT and token not in _ORDER_WORDS
+        if len(words) == 2 or token[-1:] in ",.!?" or _is_place(token) or stop or token in ("이상", "이하"):
+            break
+        count = re.fullmatch(r"\d{1,3}\s*(?:잔|개|인분|세트|마리|판|병|팩|박스)", token)
+        if not (count or token in _ORDER_WORDS or token in lexicon.KO_EN or _unknown_noun(token)):
+            break
+        words.insert(0, token)
+    condition = " ".join([*words, m.group(1)])
+    ending = re.sub(r"\s+", "", m.group(2))
+    return condition, f"{condition} 시" if ending == "시" else f"{condition}{ending}"
+
+
 def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     """The offer itself ("50% 할인", "2회 무료"), the price, and where the offer starts in ``text``."""
     deal: str | None = None
@@ -450,7 +535,7 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     if m := _PERCENT_RE.search(text):
         deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인", m.start()
     elif m := _WON_OFF_RE.search(text):
-        deal, at = f"{int(m.group(1).replace(',', '')):,}원 할인", m.start()
+        deal, at = f"{won(m)} 할인", m.start()
         priced = text[: m.start()] + text[m.end() :]
     elif m := _BONUS_RE.search(text):
         reward = re.sub(r"\s+", " ", m.group(3))
@@ -460,9 +545,14 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     elif _HALF_RE.search(text):
         deal = "반값 할인"
     elif m := _FREE_RE.search(text):
-        deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
-    elif _GIFT_RE.search(text):
-        deal = "사은품 증정"
+        gift = _gift_before(text, m.start()) if m.group(1) in (None, "증정") else None
+        if gift:  # "콜라 무료": the freebie is part of the offer, not the shop's product
+            deal, at = f"{gift[0]} {m.group(0).strip()}", gift[1]
+        else:
+            deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
+    elif m := _GIFT_RE.search(text):
+        gift = _gift_before(text, m.start()) if m.group(0) != "사은품" else None
+        deal, at = (f"{gift[0]} 증정", gift[1]) if gift else ("사은품 증정", at)
     elif m := _BOOKING_OFF_RE.search(text):
         deal = f"{m.group(1).strip()} 예약 할인" if m.group(1) else "예약 할인"
     if m := _FIRST_COME_RE.search(text):
@@ -472,20 +562,34 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
         deal = "한정 수량" if "수량" in m.group(0) else "한정 판매"
     price: str | None = None
     if m := _PRICE_RE.search(priced):
-        price = f"{int(m.group(1).replace(',', '')):,}원"
+        price = won(m)
     return deal, price, at
 
 
 def extract_timing(text: str) -> str | None:
-    """When the offer runs, as copy would say it: "5월 8일까지", "이번 주", "주말"."""
+    """When the offer runs, as copy would say it: "5월 8일까지", "이번 주", "주말", "토요일 오전 11시"."""
+    day: str | None = None
+    day_end = -1
     if m := _DATE_RE.search(text):
-        return f"{int(m.group(1))}월 {int(m.group(2))}일" + ("까지" if m.group(3) else "")
-    if m := _DAY_RE.search(text):
+        day, day_end = f"{int(m.group(1))}월 {int(m.group(2))}일" + ("까지" if m.group(3) else ""), m.end()
+    elif m := _DAY_RE.search(text):
         day = re.sub(r"\s+", "", m.group(1))
         day = {"이번주말": "이번 주말", "다음주말": "다음 주말", "이번주": "이번 주", "다음주": "다음 주", "이번달": "이번 달",
                "다음달": "다음 달", "오늘하루": "오늘 하루"}.get(day, day)  # fmt: skip
-        return day + ("까지" if m.group(2) else "")
-    return None
+        day += "까지" if m.group(2) else ""
+        day_end = m.end()
+    clock = _CLOCK_RE.search(text)
+    if clock is None:
+        return day
+    every, part, hour, minute, half, until = clock.groups()
+    words = (every, part, f"{int(hour)}시", f"{int(minute)}분" if minute else "반" if half else None)
+    until = (until or "").strip()
+    said = " ".join(w for w in words if w) + (f" {until}" if until in ("이후", "전에") else until)
+    if day is None or every:
+        return said
+    # "토요일 오전 11시": a day and a time written together are one time; apart, the day is the offer's.
+    together = not day.endswith("까지") and not text[day_end : clock.start()].strip()
+    return f"{day} {said}" if together else day
 
 
 def detect_launch(text: str) -> str | None:
@@ -533,6 +637,11 @@ def asks_booking(text: str) -> bool:
     return bool(_BOOKING_RE.search(text)) and not _NO_BOOKING_RE.search(text)
 
 
+def says_limited(text: str) -> bool:
+    """Whether the owner announced a limited run ("한정 판매", "수량 한정", "기간 한정"): only then may copy say "한정"."""
+    return "한정" in text
+
+
 def place_in_copy(text: str, place: str | None) -> str | None:
     """The place as copy should name it: with the word the owner wrote after it ("필라테스 스튜디오")."""
     if place is None:
@@ -544,8 +653,9 @@ def place_in_copy(text: str, place: str | None) -> str | None:
 
 def analyze(text: str) -> Brief:
     industry, place = detect_industry(text)
-    products, subjects = extract_products(text)
     offer = extract_offer(text)
+    # "치킨 … 콜라 무료": the freebie is part of the offer; the ad is about the rest.
+    products, subjects = extract_products(text, offer.offer)
     season, season_scene = detect_season(text)
     return Brief(
         industry=industry,
@@ -565,4 +675,5 @@ def analyze(text: str) -> Brief:
         audience=offer.audience,
         deal_forms=offer.forms,
         booking=asks_booking(text),
+        limited=says_limited(text),
     )

@@ -17,7 +17,7 @@ INDUSTRY_PLACES: Final[dict[str, tuple[str, ...]]] = {
     "bakery": ("베이커리", "빵집", "제과점", "디저트샵", "bakery"),
     "restaurant": ("식당", "음식점", "맛집", "레스토랑", "한식당", "분식집", "고깃집", "술집", "포차", "이자카야", "횟집",
                    "치킨집", "피자집", "중국집", "국밥집", "restaurant"),
-    "beauty": ("미용실", "헤어샵", "헤어살롱", "네일샵", "네일숍", "피부관리실", "에스테틱", "뷰티샵", "왁싱샵", "salon"),
+    "beauty": ("미용실", "헤어샵", "피부과", "헤어살롱", "네일샵", "네일숍", "피부관리실", "에스테틱", "뷰티샵", "왁싱샵", "salon"),
     "fitness": ("헬스장", "피트니스", "체육관", "필라테스", "요가원", "크로스핏", "복싱장", "주짓수", "클라이밍", "수영장",
                 "gym", "fitness"),
     "fashion": ("옷가게", "쇼핑몰", "편집샵", "부티크", "의류매장", "boutique"),
@@ -26,6 +26,9 @@ INDUSTRY_PLACES: Final[dict[str, tuple[str, ...]]] = {
     "flower": ("꽃집", "플라워샵", "꽃가게", "화원", "florist"),
     "pet": ("애견샵", "펫샵", "동물병원", "애견미용", "애견카페", "애견호텔", "펫호텔", "pet shop"),
     "realestate": ("부동산", "공인중개사", "중개사무소"),
+    # Shops of no industry above: they keep the general copy but are named as the owner named them.
+    "general": ("세탁소", "안경점", "안경원", "약국", "편의점", "마트", "정육점", "반찬가게", "철물점", "문구점", "사진관", "인쇄소",
+                "공방", "수선집"),
 }  # fmt: skip
 
 # Other words that point to an industry (products, services), weaker than a place noun.
@@ -38,12 +41,14 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
                "마들렌", "휘낭시에", "단팥빵", "모닝빵", "파이", "생크림", "크림빵", "슈크림", "bread", "cake", "croissant"),
     "restaurant": ("점심", "저녁", "런치", "디너", "한식", "양식", "중식", "일식", "파스타", "피자", "치킨", "삼겹살", "고기", "갈비",
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
-                   "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "pizza", "burger", "pasta", "steak"),
+                   "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "도시락", "감자튀김",
+                   "광어", "우럭", "연어", "참치", "모둠회", "횟감",
+                   "pizza", "burger", "pasta", "steak"),
     "beauty": ("헤어", "커트", "컷트", "펌", "파마", "염색", "네일", "젤네일", "페디큐어", "피부", "피부관리", "마사지", "왁싱",
                "메이크업", "화장품", "속눈썹", "두피", "세럼", "스킨케어", "수분크림", "아이크림", "핸드크림", "선크림", "토너", "앰플",
                "에센스",
                "로션", "립스틱", "립밤", "립글로스", "틴트", "쿠션팩트", "파운데이션", "마스크팩", "클렌징", "클렌저", "코스메틱",
-               "기초화장품", "향수", "크림", "립", "쿠션", "스킨", "hair", "nail", "beauty", "skincare", "serum"),
+               "기초화장품", "향수", "크림", "립", "쿠션", "스킨", "제모", "hair", "nail", "beauty", "skincare", "serum"),
     "fitness": ("헬스", "요가", "PT", "퍼스널트레이닝", "운동", "다이어트", "근력", "바디프로필", "회원권", "복싱", "수영", "yoga",
                 "pilates", "workout"),
     "fashion": ("옷", "의류", "패션", "원피스", "니트", "코트", "자켓", "재킷", "셔츠", "티셔츠", "청바지", "바지", "스커트", "신발",
@@ -76,6 +81,7 @@ COUNTERS: Final = (
 # reads like the exercise, "필라테스 스튜디오에서" like the place.
 PLACE_IN_COPY: Final[dict[str, str]] = {
     "필라테스": "필라테스 스튜디오", "크로스핏": "크로스핏 박스", "주짓수": "주짓수 체육관", "클라이밍": "클라이밍장",
+    "애견미용": "애견미용실",
 }  # fmt: skip
 # Words that, written right after a place noun, are part of its name ("필라테스 스튜디오").
 PLACE_SUFFIXES: Final = ("스튜디오", "센터", "클럽", "아카데미", "짐", "샵", "살롱", "박스")
@@ -106,6 +112,14 @@ INDUSTRY_HASHTAGS: Final[dict[str, tuple[str, ...]]] = {
     "realestate": ("#부동산", "#매물", "#내집마련", "#부동산추천", "#급매"),
     "general": ("#우리동네", "#동네가게", "#추천", "#소상공인", "#이벤트"),
 }  # fmt: skip
+
+# Beauty tags that name one trade: a nail ad gets no #헤어스타일. Kept when the products or the
+# place mention a word of their trade, or when they mention none of the three.
+BEAUTY_TAG_TRADES: Final[dict[str, tuple[str, ...]]] = {
+    "#헤어스타일": ("헤어", "미용실", "커트", "컷트", "펌", "파마", "염색", "두피", "클리닉"),
+    "#네일아트": ("네일", "페디큐어", "젤"),
+    "#피부관리": ("피부", "에스테틱", "왁싱", "제모", "마사지", "스킨", "세럼", "크림", "앰플", "토너", "팩", "클렌"),
+}
 
 # Tone when the owner chose none: polite 해요체 for every industry, because an ad speaks for a
 # business to strangers. 반말 only when asked for, or when the owner's own sentence is in 반말.
@@ -172,6 +186,7 @@ KO_EN: Final[dict[str, str]] = {
     "레몬": "lemon", "자몽": "grapefruit", "청포도": "green grape", "복숭아": "peach", "망고": "mango", "딸기": "strawberry",
     "블루베리": "blueberry", "바나나": "banana", "사과": "apple", "귤": "tangerine", "유자": "yuzu", "크림": "cream",
     "치즈": "cheese", "우유": "milk", "흑당": "brown sugar", "고구마": "sweet potato", "팥": "red bean",
+    "샷": "espresso shot", "콜라": "cola",
     # bakery
     "빵": "bread", "식빵": "loaf bread", "크루아상": "croissant", "크로와상": "croissant", "바게트": "baguette",
     "소금빵": "salt butter roll", "베이글": "bagel", "케이크": "cake", "케익": "cake", "도넛": "donut", "스콘": "scone",
@@ -186,7 +201,8 @@ KO_EN: Final[dict[str, str]] = {
     "짬뽕": "spicy seafood noodle soup", "돈까스": "pork cutlet", "칼국수": "knife-cut noodle soup", "족발": "braised pork trotters",
     "보쌈": "bossam boiled pork", "곱창": "grilled tripe", "맥주": "beer", "한식": "korean food", "양식": "western food",
     "중식": "chinese food", "일식": "japanese food", "도시락": "lunch box", "국수": "noodles", "해산물": "seafood",
-    "회": "sashimi", "음식": "food", "요리": "dish",
+    "회": "sashimi", "음식": "food", "요리": "dish", "감자튀김": "french fries", "광어": "flatfish", "우럭": "rockfish",
+    "연어": "salmon", "참치": "tuna", "모둠회": "assorted sashimi", "횟감": "fresh sashimi",
     # beauty
     "헤어": "hairstyle", "커트": "haircut", "컷트": "haircut", "펌": "permed hair", "파마": "permed hair",
     "염색": "dyed hair", "네일": "nail art", "젤네일": "gel nail art", "페디큐어": "pedicure", "피부": "skin care",
@@ -198,7 +214,7 @@ KO_EN: Final[dict[str, str]] = {
     "앰플": "ampoule bottle", "에센스": "essence bottle", "로션": "lotion bottle", "립스틱": "lipstick", "립밤": "lip balm",
     "립글로스": "lip gloss", "틴트": "lip tint", "립": "lipstick", "쿠션": "cushion compact", "쿠션팩트": "cushion compact",
     "파운데이션": "foundation bottle", "마스크팩": "sheet mask", "클렌징": "cleansing foam", "클렌저": "cleanser",
-    "향수": "perfume bottle", "코스메틱": "cosmetics",
+    "향수": "perfume bottle", "코스메틱": "cosmetics", "제모": "hair removal treatment", "패키지": "package",
     # fitness
     "헬스": "gym workout", "헬스장": "gym", "요가": "yoga", "필라테스": "pilates", "운동": "workout",
     "다이어트": "healthy fitness", "크로스핏": "crossfit", "복싱": "boxing", "수영": "swimming", "클라이밍": "climbing",
@@ -209,7 +225,8 @@ KO_EN: Final[dict[str, str]] = {
     "신발": "shoes", "운동화": "sneakers", "가방": "bag", "액세서리": "accessories", "주얼리": "jewelry", "모자": "hat",
     # academy
     "학원": "classroom", "영어": "english study", "수학": "math study", "코딩": "coding class", "피아노": "piano",
-    "미술": "art class", "책": "books", "공부": "studying",
+    "미술": "art class", "책": "books", "공부": "studying", "특강": "special class", "클래스": "class",
+    "원데이": "one-day workshop",
     # flower
     "꽃": "flowers", "꽃다발": "bouquet", "부케": "bouquet", "화분": "potted plant", "식물": "plants",
     "장미": "roses", "튤립": "tulips", "프리지아": "freesia", "카네이션": "carnations", "안개꽃": "baby's breath flowers",
@@ -221,6 +238,8 @@ KO_EN: Final[dict[str, str]] = {
     # real estate
     "아파트": "apartment", "원룸": "studio apartment", "투룸": "two-room apartment", "오피스텔": "officetel apartment",
     "상가": "storefront", "부동산": "real estate office", "인테리어": "interior",
+    # other shops
+    "안경": "eyeglasses", "렌즈": "eyeglass lenses", "패딩": "padded winter jacket", "세탁": "laundry",
 }  # fmt: skip
 
 # The scene each industry's photo is set in (after the subject, before the style). One phrase

@@ -77,6 +77,17 @@ _DOUBLED_RE = re.compile(r"(?<![가-힣])([가-힣]{2,}) \1")
 _GIVEN_RE = re.compile(r"드리는 [^.!?]*(?:하면| 시 )")
 
 
+def _untrue(text: str, brief: Brief) -> bool:
+    """Copy that says more than the owner did: a limited run nobody announced, or the shop's
+    product next to the freebie ("치킨 콜라 무료" reads as free chicken)."""
+    if "한정" in text and not brief.limited:
+        return True
+    gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정")) else ""
+    if not re.fullmatch(r"[가-힣]+", gift) or gift in ("무료", "사은품") or not brief.products:
+        return False
+    return bool(re.search(rf"{re.escape(brief.products[0])},? {re.escape(gift)}", text))
+
+
 def _awkward(text: str) -> bool:
     # Two conditions in a row ("지금 방문하면 3개월 등록 시") or a doubled word read as a mistake.
     conditions = text.count("하면") + text.count(" 시 ")
@@ -93,7 +104,7 @@ def _render_all(items: Iterable[str], ctx: _Context, limit: int) -> list[str]:
         else:
             texts = [templates.render(template, ctx.slots, ctx.tone)]
         for text in texts:
-            if text and len(text) <= limit and text not in out and not _awkward(text):
+            if text and len(text) <= limit and text not in out and not _awkward(text) and not _untrue(text, ctx.brief):
                 out.append(text)
     return out
 
@@ -117,6 +128,8 @@ def facts_of(brief: Brief) -> list[tuple[str, int]]:
     if brief.deal:
         facts.append((_core(brief.offer or brief.deal), 4))
         facts += [(term, 2) for term in (brief.condition, brief.audience) if term]
+    if brief.price:
+        facts.append((brief.price, 3))
     if brief.products:
         facts.append((brief.products[0], 2))
     if brief.when:
@@ -206,13 +219,23 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
         first.append(rng.choice(_INTENT_TAGS[brief.intent]))
     if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
         first.append(f"#{brief.place}")
-    rest = list(lexicon.INDUSTRY_HASHTAGS[brief.industry])
+    rest = _trade_tags(brief)
     rng.shuffle(rest)
     tags: list[str] = []
     for tag in [*first, *rest]:
         if _usable_tag(tag, ctx.budget) and tag not in tags:
             tags.append(tag)
     return tags[: ctx.budget.hashtags]
+
+
+def _trade_tags(brief: Brief) -> list[str]:
+    """The industry's own tags, without those of another trade than the one the ad is about."""
+    tags = list(lexicon.INDUSTRY_HASHTAGS[brief.industry])
+    if brief.industry != "beauty":
+        return tags
+    named = " ".join([*brief.products, brief.place or ""])
+    trades = {tag for tag, words in lexicon.BEAUTY_TAG_TRADES.items() if any(w in named for w in words)}
+    return [t for t in tags if t not in lexicon.BEAUTY_TAG_TRADES or not trades or t in trades]
 
 
 def _usable_tag(tag: str, budget: LengthBudget) -> bool:
@@ -326,6 +349,7 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         deal_forms=offer.deal_forms,
         price=asked.price or brief.price,
         booking=booking,
+        limited=analysis.says_limited(" ".join([*said, request.input_text])),
     )
     return _context(brief, plan.tone, budget, rng)
 

@@ -63,7 +63,7 @@ HEADLINES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "season": (
         "{season} 한정 {item}",
-        "{season}엔 {product}!",
+        "{season}엔 {item}!",
         "{season} 맞이 이벤트",
         "{season} 특별 혜택",
         "설레는 {season} 선물",
@@ -72,7 +72,6 @@ HEADLINES: Final[dict[str, tuple[str, ...]]] = {
         "오늘은 {place}에서",
         "동네 단골 {place}",
         "한 번 오면 단골!",
-        "{item} 맛집은 여기",
     ),
 }
 
@@ -144,6 +143,11 @@ FACT_HEADLINES: Final = (
     "{deal} 진행 중!",
     "{when} 한정 {item}",
     "{when} {item} {deal}",
+    # a price the owner gave ("김치찌개 8천원")
+    "{item} {price}!",
+    "{item} 단 {price}!",
+    "{when} {item} {price}",
+    "{launch} 기념 {price}!",
 )
 FACT_BODIES: Final = (
     # product, offer and time
@@ -167,6 +171,12 @@ FACT_BODIES: Final = (
     # product and time
     "{when} {item|을} [만나 보세요|만나 봐]!",
     "{when} 한정 {item}! 지금 {try}.",
+    # the price, with the product and the time or the occasion
+    "{item|을} {price}에 [만나 보세요|만나 봐]!",
+    "{when} {item} {price}! 지금 {try}.",
+    "{launch} 기념 {item} {price}! 이번 기회 [놓치지 마세요|놓치지 마].",
+    "{item} {price}! {place|에서} [기다릴게요|기다릴게].",
+    "{item}, 단돈 {price}! 지금 {try}.",
 )
 
 # Short sentences for "문구를 짧게" when no template is shorter, and to extend a body for "더 길게".
@@ -187,7 +197,7 @@ PRICE_BODY_PREFIXES: Final = ("착한 가격!", "부담 없는 가격!", "가격
 
 INDUSTRY_COPY: Final[dict[str, IndustryCopy]] = {
     "cafe": IndustryCopy(
-        headlines=("오늘의 커피 한 잔", "달콤한 쉼표 하나", "향긋한 오후", "오늘은 {item} [어때요|어때]?"),
+        headlines=("오늘의 커피 한 잔", "달콤한 쉼표 하나", "향긋한 오후", "오늘은 {item} [어때요|어때]?", "{item} 맛집은 여기"),
         bodies=(
             "향긋한 커피와 달콤한 디저트, {place|에서} 잠시 [쉬어 가세요|쉬어 가].",
             "바쁜 하루, 커피 한 잔으로 여유를 [채워 보세요|채워 봐].",
@@ -198,7 +208,7 @@ INDUSTRY_COPY: Final[dict[str, IndustryCopy]] = {
         try_verb="[맛보세요|맛봐]",
     ),
     "bakery": IndustryCopy(
-        headlines=("갓 구운 행복", "매일 아침 갓 구운 빵", "고소한 빵 냄새", "오늘의 {item}"),
+        headlines=("갓 구운 행복", "매일 아침 갓 구운 빵", "고소한 빵 냄새", "오늘의 {item}", "{item} 맛집은 여기"),
         bodies=(
             "매일 아침 직접 굽는 {product}! 따끈할 때 [맛보세요|맛봐].",
             "좋은 재료로 정직하게 구운 {product|을} [만나 보세요|만나 봐].",
@@ -213,7 +223,7 @@ INDUSTRY_COPY: Final[dict[str, IndustryCopy]] = {
         bodies=(
             "신선한 재료로 매일 만드는 {product}! 든든한 한 끼 [드세요|먹어].",
             "한 번 먹으면 계속 생각나는 맛, {place|에서} [기다릴게요|기다릴게].",
-            "정성으로 끓이고 굽는 {product}, 오늘 저녁은 여기서 [어때요|어때]?",
+            "정성으로 끓이고 굽는 {product}, 오늘 한 끼는 여기서 [어때요|어때]?",
         ),
         ctas=("예약하기", "주문하기", "메뉴 보기"),
         perks=("정성 가득한 한 끼", "든든한 한 상", "푸짐한 맛"),

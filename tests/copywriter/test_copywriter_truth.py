@@ -1,0 +1,161 @@
+"""The local copywriter never says what the owner did not: no wrong free item, no invented "한정",
+no dinner for a lunch special; and it keeps the facts a customer acts on (price, time, the whole
+product name).
+
+Every case here was a real ad the offline copywriter wrote from a shop owner's sentence before
+the fix ("치킨집 배달 주문 시 콜라 무료" became "치킨 무료 혜택 소식!").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from adgen.copywriter import LENGTH_BUDGET, CopyRequest, LocalCopywriter, analysis, budget_problems
+from adgen.schemas import AdCopy
+
+writer = LocalCopywriter()
+SEEDS = range(6)
+
+
+def write(text: str, ratio: str = "1:1", seed: int = 0) -> AdCopy:
+    return writer.write(CopyRequest(input_text=text, aspect_ratio=ratio, seed=seed)).ad_copy
+
+
+# (input, industry, what headline or body must say, what the ad (tags included) must never say)
+TRUTH_CASES = [
+    # the free item is the one the owner named, not the shop's product
+    ("치킨집 배달 주문 시 콜라 무료", "restaurant", ["콜라 무료"], ["치킨 무료", "콜라 콜라", "치킨 콜라"]),
+    ("수제버거 오픈 기념 감자튀김 무료", "restaurant", ["감자튀김 무료"], ["버거 무료", "버거 감자튀김"]),
+    ("카페 음료 2잔 주문 시 쿠키 증정", "cafe", ["쿠키 증정"], ["음료 쿠키", "사은품"]),
+    # prices, as typed or in 만/천
+    ("네일샵 오픈 이벤트 젤네일 29,000원", "beauty", ["29,000원"], []),
+    ("한식당 점심 특선 김치찌개 8천원", "restaurant", ["8,000원", "김치찌개"], ["저녁"]),
+    ("세탁소 겨울 패딩 세탁 1만원", "general", ["10,000원", "패딩"], ["상품"]),
+    ("수제 도시락 1만 2천원 배달 가능", "restaurant", ["12,000원"], []),
+    # the whole product name ("회" of "광어회" is any sashimi)
+    ("광어회 포장 30% 할인", "restaurant", ["광어회", "30%"], ["#회", " 회 "]),
+    ("우럭회 포장 주문 시 20% 할인", "restaurant", ["우럭회", "20%"], ["#회"]),
+    # the time the owner gave
+    ("동네 빵집 소금빵 매일 오후 3시 갓 구운 빵", "bakery", ["소금빵", "오후 3시"], []),
+    ("토요일 오전 11시 원데이 클래스 모집", "general", ["원데이 클래스", "토요일 오전 11시"], []),
+    # the service the owner sells
+    ("수학학원 겨울방학 특강 모집", "academy", ["특강"], ["수학을 준비"]),
+    ("요가원 주말 원데이 클래스", "fitness", ["원데이 클래스"], []),
+    ("피부과 여름 제모 패키지 할인", "beauty", ["제모"], ["#네일아트", "#헤어스타일"]),
+    # the industry the owner is in
+    ("반려동물 미용실 첫 방문 20% 할인", "pet", ["20%", "첫 방문"], ["#헤어스타일", "#네일아트", "#뷰티"]),
+    ("강아지 미용 예약 받아요", "pet", ["예약"], ["#헤어스타일", "#네일아트"]),
+    ("안경점 누진다초점 렌즈 할인", "general", ["렌즈"], []),
+    ("부동산 신축 원룸 월세 매물", "realestate", ["원룸"], ["맛집"]),
+]
+
+
+@pytest.mark.parametrize(("text", "industry", "shown", "never"), TRUTH_CASES)
+@pytest.mark.parametrize("ratio", sorted(LENGTH_BUDGET))
+def test_the_ad_keeps_the_facts_and_invents_none(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
+    assert analysis.analyze(text).industry == industry
+    for seed in SEEDS:
+        copy = write(text, ratio, seed)
+        assert budget_problems(copy, LENGTH_BUDGET[ratio]) == [], copy
+        said = f"{copy.headline} {copy.body}"
+        for fact in shown:
+            assert fact in said, (fact, ratio, seed, copy)
+        everything = f" {said} {copy.cta} {' '.join(copy.hashtags)} "
+        for wrong in never:
+            assert wrong not in everything, (wrong, ratio, seed, copy)
+
+
+# Every sentence an owner might type: "한정" (a limited run) is a promise only the owner can make.
+NOT_LIMITED = [case[0] for case in TRUTH_CASES] + [
+    "카페 신메뉴 홍보", "꽃집 어버이날 카네이션", "수학학원 겨울방학 특강 모집", "크리스마스 케이크 예약", "여름 빙수 출시",
+    "영어학원 겨울방학 특강 10% 할인", "추석 선물세트 예약 할인", "피자집 크리스마스 피자 20% 할인",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", NOT_LIMITED)
+def test_no_limited_run_the_owner_did_not_announce(text: str) -> None:
+    for ratio in LENGTH_BUDGET:
+        for seed in range(10):
+            copy = write(text, ratio, seed)
+            assert "한정" not in f"{copy.headline} {copy.body}", (text, ratio, seed, copy)
+
+
+def test_limited_runs_the_owner_announced_are_kept() -> None:
+    said = [write("동네 빵집 주말 소금빵 한정 판매", seed=s) for s in SEEDS]
+    assert all("한정" in f"{c.headline} {c.body}" for c in said), said
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("김치찌개 8천원", "8,000원"),
+        ("패딩 세탁 1만원", "10,000원"),
+        ("도시락 1만 2천원", "12,000원"),
+        ("도시락 1만2천5백원", "12,500원"),
+        ("젤네일 29,000원", "29,000원"),
+        ("커트 15000원", "15,000원"),
+        ("점심 세트 9900원", "9,900원"),
+        ("2만원 이상 구매 시 10% 할인", None),  # a condition's amount is no price
+        ("아메리카노 3000원 할인", None),  # a discount is no price
+        ("회원 모집 3개월 등록", None),
+    ],
+)
+def test_prices_in_every_way_owners_write_them(text: str, price: str | None) -> None:
+    assert analysis.analyze(text).price == price
+
+
+@pytest.mark.parametrize(
+    ("text", "deal", "products"),
+    [
+        ("치킨집 배달 주문 시 콜라 무료", "배달 주문 시 콜라 무료", ("치킨",)),
+        ("수제버거 오픈 기념 감자튀김 무료", "감자튀김 무료", ("수제버거",)),
+        ("카페 음료 2잔 주문 시 쿠키 증정", "음료 2잔 주문 시 쿠키 증정", ()),  # 음료 names no product
+        ("아메리카노 주문 시 샷 추가 무료", "주문 시 샷 추가 무료", ("아메리카노",)),
+        ("쿠션 신제품 오늘 무료 체험", "무료 체험", ("쿠션",)),  # the freebie is a trial of the product itself
+        ("내일 필라테스 체험 수업 무료", "무료", ("필라테스",)),
+    ],
+)
+def test_the_free_item_is_part_of_the_offer(text: str, deal: str, products: tuple[str, ...]) -> None:
+    brief = analysis.analyze(text)
+    assert deal in (brief.deal or ""), brief
+    assert brief.products == products, brief
+
+
+@pytest.mark.parametrize(
+    ("text", "timing"),
+    [
+        ("소금빵 매일 오후 3시 갓 구운 빵", "매일 오후 3시"),
+        ("토요일 오전 11시 원데이 클래스", "토요일 오전 11시"),
+        ("저녁 6시부터 해피아워 맥주 1+1", "저녁 6시부터"),
+        ("오늘 오후 2시 30분 오픈", "오늘 오후 2시 30분"),
+        ("밤 10시까지 영업", "밤 10시까지"),
+        ("PT 10회 등록 시 2회 무료", None),  # "10회" counts sessions
+    ],
+)
+def test_times_of_day(text: str, timing: str | None) -> None:
+    assert analysis.analyze(text).timing == timing
+
+
+def test_a_lunch_special_is_not_dinner() -> None:
+    for seed in range(12):
+        copy = write("한식당 점심 특선 김치찌개", seed=seed)
+        assert "저녁" not in f"{copy.headline} {copy.body}", copy
+
+
+@pytest.mark.parametrize(
+    ("text", "wrong"),
+    [
+        ("네일샵 젤네일 신규 고객 30% 할인", {"#헤어스타일", "#피부관리"}),
+        ("미용실 펌 할인", {"#네일아트", "#피부관리"}),
+        ("피부과 여름 제모 패키지", {"#헤어스타일", "#네일아트"}),
+    ],
+)
+def test_beauty_tags_stay_in_the_owners_trade(text: str, wrong: set[str]) -> None:
+    for seed in range(20):
+        tags = set(write(text, seed=seed).hashtags)
+        assert not tags & wrong, (seed, tags)
+
+
+def test_beauty_tags_of_every_trade_when_the_ad_names_none() -> None:
+    tags = {tag for seed in range(40) for tag in write("뷰티샵 오픈 이벤트", seed=seed).hashtags}
+    assert {"#헤어스타일", "#네일아트", "#피부관리"} <= tags, tags
