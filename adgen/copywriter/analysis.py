@@ -637,6 +637,48 @@ def asks_booking(text: str) -> bool:
     return bool(_BOOKING_RE.search(text)) and not _NO_BOOKING_RE.search(text)
 
 
+# Counted amounts copy may state: "2회", "3개월", "30명", "5월 8일", "오후 3시" (won and % are read apart).
+_COUNT_RE: Final = re.compile(rf"(?<![\d,])(\d{{1,4}})\s*({_UNIT}|월|시|분|년|kg|g)(?![가-힣])")
+_STATED_BUNDLE_RE: Final = re.compile(r"\d\s*\+\s*\d")
+
+
+def stated_amounts(text: str) -> set[str]:
+    """The amounts a text states, written one way: {"30%", "8,000원", "1+1", "2회"} ("8천원" is "8,000원")."""
+    found = {f"{int(m.group(2))}%" for m in _PERCENT_RE.finditer(text)}
+    found |= {won(m) for m in re.finditer(_WON, text) if any(m.groupdict().values())}
+    found |= {re.sub(r"\s+", "", m.group(0)) for m in _STATED_BUNDLE_RE.finditer(text)}
+    found |= {f"{int(m.group(1))}{m.group(2)}" for m in _COUNT_RE.finditer(text)}
+    return found
+
+
+def offer_amounts(said: str) -> set[str]:
+    """The amounts of the offer and the price in what the owner said: {"30%"}, {"2회", "8,000원"}."""
+    brief = analyze(said)
+    return stated_amounts(" ".join(x for x in (brief.offer or brief.deal, brief.price) if x))
+
+
+def claim_problems(copy_text: str, said: str, required: set[str] | None = None) -> list[str]:
+    """What ``copy_text`` claims beyond what the owner ``said``, and the offer it leaves out.
+
+    Copy must not invent a number (a price, a discount, a count, a date) or a limited run, and
+    must state the amounts in ``required`` (default: the offer's and the price's the owner gave).
+    The wording is for the model.
+    """
+    problems: list[str] = []
+    given = stated_amounts(said)
+    invented = sorted(stated_amounts(copy_text) - given)
+    if invented:
+        allowed = ", ".join(sorted(given)) or "none"
+        problems.append(f"the copy states {', '.join(invented)}, which the owner did not write; use only the owner's numbers ({allowed})")
+    needed = offer_amounts(said) if required is None else required
+    missing = sorted(needed - stated_amounts(copy_text))
+    if missing:
+        problems.append(f"the headline or body must state the owner's offer and price: {', '.join(missing)}")
+    if "한정" in copy_text and not says_limited(said):
+        problems.append('the owner announced no limited run; do not write "한정"')
+    return problems
+
+
 def says_limited(text: str) -> bool:
     """Whether the owner announced a limited run ("한정 판매", "수량 한정", "기간 한정"): only then may copy say "한정"."""
     return "한정" in text

@@ -12,6 +12,7 @@ import random
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from adgen import validation
 from adgen.copywriter import analysis, image_prompt, lexicon, templates
@@ -143,7 +144,7 @@ def _score(text: str, facts: Sequence[tuple[str, int]]) -> int:
     return sum(weight for fact, weight in facts if fact in text)
 
 
-def _pick_best(candidates: Sequence[str], rng: random.Random, score: Callable[[str], int], exclude: Iterable[str] = ()) -> str | None:
+def _pick_best(candidates: Sequence[str], rng: random.Random, score: Callable[[str], Any], exclude: Iterable[str] = ()) -> str | None:
     """A random candidate among those that score best; with ``exclude``, the best tier that has a fresh one."""
     excluded = set(exclude)
     for tier in sorted({score(c) for c in candidates}, reverse=True):
@@ -162,9 +163,15 @@ def _headline_score(ctx: _Context) -> Callable[[str], int]:
     return lambda text: _score(text, primary)
 
 
+_NEWS_WORDS = ("새로", "신메뉴", "출시", "NEW", "신상", "나왔")
+
+
 def _body_score(ctx: _Context) -> Callable[[str], int]:
     facts = facts_of(ctx.brief)
-    return lambda text: _score(text, facts)
+    if ctx.brief.intent != "new":
+        return lambda text: _score(text, facts)
+    # A new product's ad says that it is new, also when the price takes the headline.
+    return lambda text: _score(text, facts) + any(w in text for w in _NEWS_WORDS)
 
 
 def _pick(candidates: Sequence[str], rng: random.Random, exclude: Iterable[str] = ()) -> str | None:
@@ -247,7 +254,10 @@ def compose_copy(ctx: _Context, rng: random.Random, *, exclude: AdCopy | None = 
     """A fresh ad copy; with ``exclude``, one whose fields differ from it where possible."""
     avoid = (exclude.headline, exclude.body, exclude.cta) if exclude else ()
     headline = _pick_best(headline_candidates(ctx), rng, _headline_score(ctx), avoid) or _SAFE_HEADLINE[ctx.tone]
-    body = _pick_best(body_candidates(ctx), rng, _body_score(ctx), avoid) or _SAFE_BODY[ctx.tone]
+    score, said = _body_score(ctx), headline.rstrip("!?. ")
+    # Among bodies that carry as much, one that does not open with the headline word for word
+    # ("딸기라떼 4,500원!" twice wastes the space).
+    body = _pick_best(body_candidates(ctx), rng, lambda b: (score(b), not b.startswith(said)), avoid) or _SAFE_BODY[ctx.tone]
     cta = _pick(cta_candidates(ctx), rng, avoid) or _SAFE_CTA
     return AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags_for(ctx, rng))
 

@@ -102,6 +102,8 @@ def _system_prompt(budget: LengthBudget, tone: str, *, refinement: bool) -> str:
             *fields,
             f"말투: {tone_rule}.",
             "글자 수 제한을 절대 넘기지 마세요. 근거 없는 최상급 표현(최고, 1등)과 과장은 피하세요.",
+            "사장님이 쓴 가격·할인·혜택 조건은 그대로 살리고, 사장님이 쓰지 않은 숫자(가격, 할인율, 횟수, 날짜)나 '한정'은 "
+            "지어내지 마세요.",
         ]
     )
 
@@ -177,7 +179,8 @@ class OpenAICopywriter:
             *_history_messages(request),
             {"role": "user", "content": request.input_text},
         ]
-        reply = self._ask(messages, request.seed, lambda m: self._problems_new(m, budget, tone))
+        said = " ".join([*(t.content for t in request.history if t.role == "user"), request.input_text])
+        reply = self._ask(messages, request.seed, lambda m: self._problems_new(m, budget, tone, said))
         industry = reply.industry if reply.industry in INDUSTRIES else guess.industry
         style, style_extras = image_prompt.style_for(request.style, industry)
         scene = " ".join((reply.image_prompt or "").split())
@@ -199,8 +202,8 @@ class OpenAICopywriter:
             backend=self.name,
         )
 
-    def _problems_new(self, reply: _ModelCopy, budget: LengthBudget, tone: str) -> list[str]:
-        problems = _copy_problems(reply, budget, tone)
+    def _problems_new(self, reply: _ModelCopy, budget: LengthBudget, tone: str, said: str) -> list[str]:
+        problems = _copy_problems(reply, budget, tone) or _claim_problems(reply, said)
         scene = reply.image_prompt or ""
         if not scene.strip():
             problems.append("image_prompt is missing")
@@ -262,8 +265,14 @@ class OpenAICopywriter:
                 copy["hashtags"] = []
             return copy
 
+        # What the owner and the last ad said: a refinement may reword the facts, not change them.
+        said = " ".join([*(t.content for t in request.history if t.role == "user"), previous.ad_copy.as_text(), request.input_text])
+        # The offer the last ad stated stays stated; one it left out is not forced in.
+        kept = analysis.offer_amounts(said) & analysis.stated_amounts(previous.ad_copy.as_text())
+
         def problems(reply: _ModelCopy) -> list[str]:
-            found = _copy_problems(_ModelCopy(**merged(reply)), budget, plan.tone, hashtags_optional=plan.no_hashtags)
+            copy = _ModelCopy(**merged(reply))
+            found = _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags) or _claim_problems(copy, said, kept)
             if "shorter" in plan.copy_edits:
                 before = len(previous.ad_copy.headline) + len(previous.ad_copy.body)
                 after = len(reply.headline) + len(reply.body)
@@ -371,6 +380,11 @@ def _copy_problems(reply: _ModelCopy, budget: LengthBudget, tone: str, *, hashta
     if tone == "반말" and templates.is_polite(" ".join((ad_copy.headline, ad_copy.body))):
         problems.append("the copy must be in 반말 (no sentence may end in 요 or 니다)")
     return problems
+
+
+def _claim_problems(reply: _ModelCopy, said: str, required: set[str] | None = None) -> list[str]:
+    """Numbers or a limited run the owner never gave, or their offer left out (see ``analysis.claim_problems``)."""
+    return analysis.claim_problems(" ".join((reply.headline, reply.body, reply.cta)), said, required)
 
 
 def _ad_copy(reply: _ModelCopy) -> AdCopy:

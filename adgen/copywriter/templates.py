@@ -89,6 +89,7 @@ BODIES: Final[dict[str, tuple[str, ...]]] = {
         "{perk}, 새로운 {product|으로} [만나요|만나자]!",
         "기다리던 신상 {product}! 가장 먼저 {try}.",
         "{item} 출시 기념 {deal} [중이에요|중이야]. 지금 {try}!",
+        "새로 나온 {item}, {price}에 [만나 보세요|만나 봐]!",
     ),
     "event": (
         "지금 방문하면 {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
@@ -147,7 +148,6 @@ FACT_HEADLINES: Final = (
     "{item} {price}!",
     "{item} 단 {price}!",
     "{when} {item} {price}",
-    "{launch} 기념 {price}!",
 )
 FACT_BODIES: Final = (
     # product, offer and time
@@ -174,7 +174,6 @@ FACT_BODIES: Final = (
     # the price, with the product and the time or the occasion
     "{item|을} {price}에 [만나 보세요|만나 봐]!",
     "{when} {item} {price}! 지금 {try}.",
-    "{launch} 기념 {item} {price}! 이번 기회 [놓치지 마세요|놓치지 마].",
     "{item} {price}! {place|에서} [기다릴게요|기다릴게].",
     "{item}, 단돈 {price}! 지금 {try}.",
 )

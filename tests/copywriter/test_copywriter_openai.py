@@ -256,10 +256,10 @@ def test_shorter_must_really_be_shorter(fake_openai: FakeOpenAI, make_openai_set
 def test_tone_refinement_rejects_polite_copy_for_banmal(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
     previous = _previous()
     fake_openai.reply_json(previous.ad_copy.model_dump())  # unchanged, still polite
-    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 나왔어!", "body": "지금 바로 맛봐!"})
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 나왔어!", "body": "한 잔 4,500원, 지금 바로 맛봐!"})
     result = copywriter(make_openai_settings).write(_refinement("반말로", previous))
     assert result.fallback_used is False and result.tone == "반말"
-    assert result.ad_copy.body == "지금 바로 맛봐!"
+    assert result.ad_copy.body == "한 잔 4,500원, 지금 바로 맛봐!"
     assert "반말" in fake_openai.requests[1].messages[-1]["content"]
 
 
@@ -282,12 +282,10 @@ def test_removing_hashtags_needs_no_model_and_they_stay_removed(fake_openai: Fak
     assert (bare.image_prompt, bare.negative_prompt, bare.style) == (previous.image_prompt, previous.negative_prompt, previous.style)
 
     # A later copy edit: the model's hashtags are not taken, and no hashtags is not a problem to repair.
-    fake_openai.reply_json(
-        {"headline": "딸기라떼 출시!", "body": "생딸기 듬뿍, 지금 맛보세요.", "cta": "주문하기", "hashtags": ["#딸기라떼"]}
-    )
+    fake_openai.reply_json({"headline": "딸기라떼 4,500원", "body": "지금 맛보세요.", "cta": "주문하기", "hashtags": ["#딸기라떼"]})
     short = writer.write(_refinement("문구를 짧게", bare))
     assert len(fake_openai.requests) == 1 and short.fallback_used is False
-    assert short.ad_copy.hashtags == [] and short.ad_copy.body == "생딸기 듬뿍, 지금 맛보세요."
+    assert short.ad_copy.hashtags == [] and short.ad_copy.body == "지금 맛보세요."
     assert writer.write(_refinement("더 밝게", short)).ad_copy.hashtags == []
 
     # Asked back: the model picks them, and only they change.
@@ -306,12 +304,64 @@ def test_removing_hashtags_with_another_edit_tells_the_model(fake_openai: FakeOp
 
 
 def test_a_bare_unit_hashtag_is_sent_back(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
-    fake_openai.reply_json({**GOOD, "hashtags": ["#PT", "#회", "#10회"]})
-    fake_openai.reply_json({**GOOD, "hashtags": ["#PT", "#헬스장"]})
+    pt = {**GOOD, "headline": "PT 2회 무료!", "body": "PT 10회 등록 시 2회 무료! 지금 시작하세요.", "industry": "fitness"}
+    fake_openai.reply_json({**pt, "hashtags": ["#PT", "#회", "#10회"]})
+    fake_openai.reply_json({**pt, "hashtags": ["#PT", "#헬스장"]})
     result = copywriter(make_openai_settings).write(CopyRequest("헬스장 PT 10회 등록 시 2회 무료", "1:1", 1))
     repair = fake_openai.requests[1].messages[-1]["content"]
     assert "'#회'" in repair and "'#10회'" in repair and "'#PT'" not in repair
     assert result.ad_copy.hashtags == ["#PT", "#헬스장"] and result.fallback_used is False
+
+
+# --- the copy states the owner's offer and invents no number ----------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "bad", "complaint"),
+    [
+        ("카페 신메뉴 딸기라떼 홍보", {"headline": "딸기라떼 50% 할인!"}, "50%"),  # a discount nobody offered
+        ("광어회 포장 30% 할인", {"headline": "광어회 포장 할인!", "body": "싱싱한 광어회, 지금 포장해 가세요."}, "30%"),  # left out
+        ("한식당 김치찌개 8천원", {"headline": "김치찌개 7,000원!", "body": "든든한 한 끼, 지금 드세요."}, "7,000원"),  # changed
+        ("헬스장 PT 10회 등록 시 2회 무료", {"headline": "PT 3회 무료!", "body": "PT 10회 등록 시 3회 무료!"}, "3회"),
+        ("카페 신메뉴 딸기라떼 홍보", {"headline": "딸기라떼 한정 출시!"}, "한정"),  # a limited run nobody announced
+    ],
+)
+def test_copy_that_changes_the_facts_is_sent_back(
+    fake_openai: FakeOpenAI, make_openai_settings: MakeSettings, text: str, bad: dict[str, str], complaint: str
+) -> None:
+    fixed = {"headline": "오늘의 추천!", "body": f"{text}! 지금 만나 보세요."}
+    fake_openai.reply_json({**GOOD, **bad})
+    fake_openai.reply_json({**GOOD, **fixed})
+    result = copywriter(make_openai_settings).write(CopyRequest(text, "4:3", 1))
+    repair = fake_openai.requests[1].messages[-1]["content"]
+    assert complaint in repair
+    assert result.fallback_used is False and result.ad_copy.body == fixed["body"]
+
+
+def test_the_owners_numbers_in_other_words_are_accepted(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    # "8천원" written "8,000원", "30프로" written "30%": the same amounts.
+    fake_openai.reply_json({**GOOD, "headline": "김치찌개 8,000원", "body": "점심 특선 30% 할인, 든든한 한 끼 드세요."})
+    result = copywriter(make_openai_settings).write(CopyRequest("한식당 점심 특선 김치찌개 8천원 30프로 할인", "4:3", 1))
+    assert len(fake_openai.requests) == 1 and result.fallback_used is False
+    assert "사장님이 쓰지 않은 숫자" in fake_openai.requests[0].messages[0]["content"]
+
+
+def test_a_model_that_keeps_inventing_gives_way_to_the_local_copy(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    for _ in range(2):
+        fake_openai.reply_json({**GOOD, "headline": "광어회 50% 할인!", "body": "싱싱한 광어회를 반값에!"})
+    result = copywriter(make_openai_settings).write(CopyRequest("광어회 포장 30% 할인", "1:1", 1))
+    assert result.fallback_used is True
+    assert "30%" in result.ad_copy.headline + result.ad_copy.body and "50%" not in result.ad_copy.as_text()
+
+
+def test_a_refinement_keeps_the_price_the_last_ad_stated(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    previous = _previous()
+    assert "4,500원" in previous.ad_copy.headline + previous.ad_copy.body
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 나왔어!", "body": "지금 바로 맛봐!"})
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 나왔어!", "body": "딱 4,500원, 지금 바로 맛봐!"})
+    result = copywriter(make_openai_settings).write(_refinement("반말로", previous))
+    assert "4,500원" in fake_openai.requests[1].messages[-1]["content"]
+    assert result.fallback_used is False and result.ad_copy.body == "딱 4,500원, 지금 바로 맛봐!"
 
 
 # --- the key never reaches a log -------------------------------------------------------------
