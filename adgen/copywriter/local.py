@@ -346,6 +346,8 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
     # chance must not turn every later body into "지금 예약하세요".
     said = user_turns or [previous.ad_copy.headline, previous.ad_copy.body]
     booking = analysis.asks_booking(" ".join([*said, request.input_text]))
+    # "오늘도 기다릴게요" in the last ad is no date: the time is what the owner wrote.
+    timing = analysis.extract_timing(" ".join([*user_turns, request.input_text])) if user_turns else brief.timing
     brief = replace(
         brief,
         industry=industry,
@@ -360,6 +362,7 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         price=asked.price or brief.price,
         booking=booking,
         limited=analysis.says_limited(" ".join([*said, request.input_text])),
+        timing=timing,
     )
     return _context(brief, plan.tone, budget, rng)
 
@@ -468,7 +471,12 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
     if len(sentences) > 1 and len(kept) >= 4:
         new_body = kept  # keep the message, drop the rest
     else:
-        shorter = [c for c in body_candidates(ctx) if len(c) < len(body)]
+        # A fact only the body stated ("매일 오후 3시") stays in the shorter body when one can hold it.
+        body_only = [(fact, weight) for fact, weight in facts_of(ctx.brief) if fact in body and fact not in headline]
+        pool = [*body_candidates(ctx), *(_render_all(templates.SHORT_FACT_BODIES, ctx, len(body) - 1) if body_only else ())]
+        shorter = [c for c in dict.fromkeys(pool) if len(c) < len(body) and c.rstrip("!?. ") != headline.rstrip("!?. ")]
+        kept_best = max((_score(c, body_only) for c in shorter), default=0)
+        shorter = [c for c in shorter if _score(c, body_only) == kept_best]
         if not [c for c in shorter if len(c) <= len(body) * 0.8]:
             shorter += [c for c in _render_all(templates.SHORT_BODIES, ctx, len(body) - 1) if c not in shorter]
         shortest = min((len(c) for c in shorter), default=0)
@@ -477,7 +485,10 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
     if len(headline) > 8 or new_body == body:
         # "Shorter" must not drop the offer the headline carried ("20%", "1+1", "5,000원").
         kept_facts = _OFFER_TOKEN_RE.findall(headline)
-        shorter_headlines = [c for c in headline_candidates(ctx) if len(c) < len(headline) and all(f in c for f in kept_facts)]
+        same = new_body.rstrip("!?. ")
+        shorter_headlines = [
+            c for c in headline_candidates(ctx) if len(c) < len(headline) and all(f in c for f in kept_facts) and c.rstrip("!?. ") != same
+        ]
         shortest = min((len(c) for c in shorter_headlines), default=0)
         new_headline = _pick([c for c in shorter_headlines if len(c) <= shortest + 3], rng) or headline
     return new_headline, new_body

@@ -187,6 +187,9 @@ SHORT_BODIES: Final = (
     "[기다릴게요|기다릴게]!",
 )
 
+# Bodies of facts alone, for "문구를 짧게" when only the body carried a fact ("매일 오후 3시").
+SHORT_FACT_BODIES: Final = ("{when} {item}!", "{item} {price}!", "{item} {deal}!", "{when} {deal}!", "{deal}!", "{item}, {when}!")
+
 # Headlines for "가격 강조해줘" when the copy names a price or deal, and when it names none.
 PRICE_HEADLINES: Final = ("단 {price}!", "{item} {price}", "{price}의 행복", "{deal} 찬스!", "지금만 {deal}!")
 PRICE_FALLBACK_HEADLINES: Final = ("착한 가격!", "가격 부담 없이!", "이 가격 실화?", "가성비 최고!", "합리적인 가격!")
@@ -402,7 +405,8 @@ _SENTENCE_END: Final = r"(?=\s*(?:[.!?~]|$))"
 
 
 def _all_templates() -> list[str]:
-    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES, *FACT_HEADLINES, *FACT_BODIES]
+    texts: list[str] = [*PRICE_HEADLINES, *PRICE_FALLBACK_HEADLINES, *PRICE_BODY_PREFIXES, *SHORT_BODIES, *FACT_HEADLINES]
+    texts += [*SHORT_FACT_BODIES, *FACT_BODIES]
     texts += [*BOOKING_CTAS, BOOKING_TRY, *BOOKING_BODIES]
     for table in (HEADLINES, BODIES, CTAS):
         for items in table.values():
