@@ -54,6 +54,9 @@ _NOT_A_PRODUCT: Final = frozenset(
      "정기", "단체", "가족", "전품목", "품목", "재고", "창고", "오프", "오늘만", "주말만", "동안", "동시", "연속", "진행",
      # adverbs before a cue ("지금 예약하기" in the last ad's CTA)
      "지금", "바로", "미리", "얼른", "빨리", "어서", "편하게",
+     # time spans and money ("오늘 하루만 특가", "천원 할인")
+     "하루", "이틀", "사흘", "한달", "일주일", "만원", "천원", "백원", "공짜", "무제한",
+     "하나", "두개", "한개", "한잔", "한병", "한봉",
      # words of a refinement ("가격 할인 강조해줘")
      "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
 )  # fmt: skip
@@ -68,7 +71,8 @@ _PERCENT_RE: Final = re.compile(r"(최대\s*)?(\d{1,2})\s*(?:%|퍼센트|프로)
 # An amount of won as owners write it: "29,000원", "9900원", "8천원", "1만원", "1만 2천원", "1만2천5백원".
 _WON: Final = (
     r"(?<![\d,])(?:(?P<plain>\d{1,3}(?:,\d{3})+|\d{3,7})"
-    r"|(?=\d+\s*[만천백])(?:(?P<man>\d{1,4})\s*만\s*)?(?:(?P<cheon>\d)\s*천\s*)?(?:(?P<baek>\d)\s*백\s*)?)\s*원"
+    r"|(?=\d+\s*[만천백])(?:(?P<man>\d{1,4})\s*만\s*)?(?:(?P<cheon>\d)\s*천\s*)?(?:(?P<baek>\d)\s*백\s*)?"
+    r"|(?<![가-힣])(?P<bare>[만천백]))\s*원"  # "천원 할인": one thousand
 )
 # A price is what something costs, not a condition ("2만원 이상 구매 시") or a discount ("3천원 할인").
 _PRICE_RE: Final = re.compile(_WON + r"(?!\s*(?:이상|이하|할인|DC|off|적립))", re.IGNORECASE)
@@ -77,13 +81,14 @@ _BOOKING_OFF_RE: Final = re.compile(r"(사전\s*|조기\s*)?예약\s*(?:시\s*)?
 _FIRST_COME_RE: Final = re.compile(r"선착순\s*(\d{1,4}\s*(?:명|분|개))?")
 _LIMITED_RE: Final = re.compile(r"한정\s*(수량|판매)?|수량\s*한정")
 _BUNDLE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러스\s*원|2\s*\+\s*1")
-_FREE_RE: Final = re.compile(r"무료\s*(체험|상담|시식|수업|배송|증정)?")
-_GIFT_RE: Final = re.compile(r"증정|사은품|서비스로")
+_FREE_RE: Final = re.compile(r"(?:무료|공짜)\s*(체험|상담|시식|수업|배송|증정)?")
+_GIFT_RE: Final = re.compile(r"증정|사은품|서비스")
 _HALF_RE: Final = re.compile(r"반값|반\s*가격")
 _UNIT: Final = r"(?:개월|인분|시간|회|개|달|주|잔|번|세트|병|장|박|일|명|마리|팩|판)"
 # A bonus counted in units: "2회 무료", "1개월 무료", "1개 더", "1잔 서비스".
 _BONUS_RE: Final = re.compile(
     rf"(\d{{1,3}})\s*({_UNIT})\s*(추가\s*증정|무료(?:\s*(?:체험|수업|상담|이용))?|증정|추가|서비스|더)(?![가-힣])"
+    r"(?!\s*(?:주문|구매|결제|등록|시\b|하면))"
 )
 # What a customer does to earn the offer: "10회 등록 시", "3개월 등록하면", "2개 사면", "3만원 이상 구매 시".
 _CONDITION_RE: Final = re.compile(
@@ -104,6 +109,8 @@ def won(m: re.Match[str]) -> str:
     """A ``_WON`` match as copy writes it: "12,000원"."""
     if m.group("plain"):
         value = int(m.group("plain").replace(",", ""))
+    elif m.group("bare"):
+        value = {"만": 10000, "천": 1000, "백": 100}[m.group("bare")]
     else:
         value = sum(int(m.group(unit) or 0) * size for unit, size in (("man", 10000), ("cheon", 1000), ("baek", 100)))
     return f"{value:,}원"
@@ -112,14 +119,26 @@ def won(m: re.Match[str]) -> str:
 # When the offer runs: a date, a day, a week. Longest alternatives first.
 _DATE_RE: Final = re.compile(r"(\d{1,2})\s*월\s*(\d{1,2})\s*일(?:\s*\(?[월화수목금토일]\)?)?(\s*까지)?")
 _DAY_RE: Final = re.compile(
-    r"(이번\s*주말|다음\s*주말|이번\s*주|다음\s*주|이번\s*달|다음\s*달|이달|주말|평일|오늘\s*하루|오늘|내일|모레|금주"
+    r"((?:이번|다음)\s*주\s*[월화수목금토일]요일|이번\s*주말|다음\s*주말|이번\s*주|다음\s*주|이번\s*달|다음\s*달|이달|주말|평일|오늘\s*하루|오늘|내일|모레|금주"
     r"|[월화수목금토일]요일|연휴|월말|주중)(\s*까지)?"
 )
 # A time of day: "오후 3시", "저녁 6시부터", "매일 오전 11시 30분", "2시 반까지". "10시간" is a duration.
+_PART: Final = r"(?:오전|오후|아침|점심|저녁|밤|새벽)"
+_HOUR: Final = r"(?<![\d.:])\d{1,2}\s*시(?!간|즌|식|작|술|험|청|즈)(?:\s*\d{1,2}\s*분|\s*반(?!값|\s*가격))?"
 _CLOCK_RE: Final = re.compile(
-    r"(?:(매일|평일|주말)\s*)?(?:(오전|오후|아침|점심|저녁|밤|새벽)\s*)?(?<![\d.:])(\d{1,2})\s*시(?!간|즌|식|작|술|험|청|즈)"
-    r"(?:\s*(\d{1,2})\s*분|\s*(반))?(\s*(?:부터|까지|이후|전에))?"
+    rf"(?:(?P<every>매일|평일|주말)\s*)?(?P<first>(?:{_PART}\s*)?{_HOUR})"
+    rf"(?:\s*(?P<sep>부터|~|-)\s*(?P<second>(?:{_PART}\s*)?{_HOUR})(?P<end>\s*까지)?|(?P<until>\s*(?:부터|까지|이후|전에)))?"
 )
+
+
+def _clock(text: str) -> str:
+    """ "오후5시" as copy writes it: "오후 5시"; "2시 30분", "2시 반"."""
+    m = re.fullmatch(rf"(?:({_PART})\s*)?(\d{{1,2}})\s*시(?:\s*(\d{{1,2}})\s*분|\s*(반))?", text.strip())
+    if m is None:
+        return text.strip()
+    part, hour, minute, half = m.groups()
+    return " ".join(w for w in (part, f"{int(hour)}시", f"{int(minute)}분" if minute else "반" if half else None) if w)
+
 
 # The event an offer celebrates, as copy says it ("출시 기념 1+1"); first match wins.
 _LAUNCH_CUES: Final = (
@@ -153,6 +172,7 @@ class Brief:
     deal_forms: tuple[str, ...] = ()  # ways copy may say the deal, most complete first
     booking: bool = False  # the owner takes reservations ("예약 받아요"): the ad asks for one
     limited: bool = False  # the owner announced a limited run ("한정 판매"); copy never claims one otherwise
+    discount: bool = False  # the owner offers a lower price ("할인", "세일"); "착한 가격" is said only then
 
     @property
     def when(self) -> str | None:
@@ -177,9 +197,12 @@ def _scan_word(word: str, terms: Mapping[str, object], max_len: int) -> list[_Ma
                 return [_Match(candidate, word, 0, len(word))]
         return []
     found: list[_Match] = []
+    core_end = len(_strip_particle(word))
     i = 0
     while i < len(word):
         for j in range(min(len(word), i + max_len), i, -1):
+            if j - i == 1 and 0 < i and j < core_end:
+                continue  # one syllable inside a word is part of another word ("립" of "드립니다")
             if word[i:j] in terms:
                 found.append(_Match(word[i:j], word, i, j))
                 i = j
@@ -312,6 +335,8 @@ def _unknown_noun(word: str) -> str | None:
     noun = _strip_particle(word)
     if not 2 <= len(noun) <= 6 or noun.endswith(_ADJECTIVE_ENDINGS) or _DAY_RE.fullmatch(noun):
         return None
+    if re.fullmatch(r"[가-힣]{1,2}당", noun) or re.fullmatch(r"[한두세네]\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|그릇)", noun):
+        return None  # "채당", "개당" (per piece), "한장" (one of): a unit, not a product
     known = _known_words()
     if noun in known or word in known or _is_place(noun) or any(noun.startswith(cue) for cue in _PRODUCT_CUES):
         return None
@@ -368,8 +393,10 @@ def _product_pairs(text: str) -> list[_Found]:
             found.append(_Found(index, typed, english, whole, run[0].start == 0, place and not whole))
     # Unknown nouns right before a cue ("텀블러 출시").
     taken = {f.index for f in found}
-    for index, (word, _, _) in enumerate(spans):
-        if index == 0 or not word.startswith(_PRODUCT_CUES) or index - 1 in taken:
+    for index, (word, start, _) in enumerate(spans):
+        # "모닝세트 4,500원": what costs that is the product (not the "팩" of "3팩에 1만원").
+        priced = bool(_PRICE_RE.match(text, start)) and index > 0 and not _is_count(text, spans, index - 1)
+        if index == 0 or not (word.startswith(_PRODUCT_CUES) or priced) or index - 1 in taken:
             continue
         prev, prev_end = spans[index - 1][0], spans[index - 1][2]
         if text[prev_end : spans[index][1]].strip():
@@ -417,9 +444,15 @@ def _contiguous_runs(matches: list[_Match]) -> Iterable[list[_Match]]:
         yield run
 
 
+# Opening hours ("매일 아침 8시 오픈") are no opening.
+_HOURS_RE: Final = re.compile(
+    r"(?:매일|평일|주말|매주)\s*(?:아침|오전|오후|저녁|밤)?\s*\d{1,2}\s*시(?:\s*\d{1,2}\s*분|\s*반)?\s*(?:에\s*)?(?:오픈|개점|문\s*열)"
+)
+
+
 def detect_intent(text: str) -> str:
     # "신규 회원" is who an offer is for, not a new product.
-    lowered = _AUDIENCE_RE.sub(" ", text).lower()
+    lowered = _AUDIENCE_RE.sub(" ", _HOURS_RE.sub(" ", text)).lower()
     for intent in INTENT_ORDER:
         for cue in lexicon.INTENT_CUES[intent]:
             if cue.isascii() and cue.isalpha():
@@ -487,9 +520,10 @@ def _gift_before(text: str, at: int) -> tuple[str, int] | None:
     if not tokens:
         return None
     last = tokens[-1]
-    if last.group(0) == "추가" and len(tokens) > 1:  # "샷 추가 무료"
+    extra = last.group(0) == "추가" or re.fullmatch(r"[한두세네]\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇)", last.group(0))
+    if extra and len(tokens) > 1:  # "샷 추가 무료", "셔츠 한장 무료"
         noun = _gift_noun(tokens[-2].group(0))
-        return (f"{noun} 추가", tokens[-2].start()) if noun else None
+        return (f"{noun} {last.group(0)}", tokens[-2].start()) if noun else None
     noun = _gift_noun(last.group(0))
     return (noun, last.start()) if noun else None
 
@@ -498,14 +532,15 @@ def _gift_noun(word: str) -> str | None:
     if not re.fullmatch(r"[가-힣]+", word):
         return None
     noun = _strip_particle(word)
-    if noun in lexicon.KO_EN and noun not in _NON_PRODUCTS and not _is_place(noun):
+    named = noun in lexicon.KO_EN or any(noun in terms for terms in lexicon.INDUSTRY_TERMS.values())
+    if named and noun not in _NON_PRODUCTS and noun not in _NOT_A_PRODUCT and not _is_place(noun):
         return noun
     return _unknown_noun(word)
 
 
 # What a customer does to earn an offer, without an amount: "배달 주문 시", "포장하면", "음료 2잔 주문 시".
 _ORDER_RE: Final = re.compile(r"(주문|구매|결제|포장|배달|예약|가입|신청)\s*(시|하면|하시면|할\s*때)\s*$")
-_ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인"})
+_ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인", "추가"})
 
 
 def _order_condition(before: str) -> tuple[str, str] | None:
@@ -547,12 +582,13 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     elif m := _FREE_RE.search(text):
         gift = _gift_before(text, m.start()) if m.group(1) in (None, "증정") else None
         if gift:  # "콜라 무료": the freebie is part of the offer, not the shop's product
-            deal, at = f"{gift[0]} {m.group(0).strip()}", gift[1]
+            deal, at = f"{gift[0]} 무료" + (f" {m.group(1)}" if m.group(1) else ""), gift[1]
         else:
             deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
-    elif m := _GIFT_RE.search(text):
+    elif (m := _GIFT_RE.search(text)) and (m.group(0) != "서비스" or _gift_before(text, m.start())):
         gift = _gift_before(text, m.start()) if m.group(0) != "사은품" else None
-        deal, at = (f"{gift[0]} 증정", gift[1]) if gift else ("사은품 증정", at)
+        word = "서비스" if m.group(0) == "서비스" else "증정"  # "막국수 서비스": the owner's word
+        deal, at = (f"{gift[0]} {word}", gift[1]) if gift else ("사은품 증정", at)
     elif m := _BOOKING_OFF_RE.search(text):
         deal = f"{m.group(1).strip()} 예약 할인" if m.group(1) else "예약 할인"
     if m := _FIRST_COME_RE.search(text):
@@ -563,6 +599,9 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     price: str | None = None
     if m := _PRICE_RE.search(priced):
         price = won(m)
+        # "소금빵 3개 8천원": the price is for three.
+        if q := re.search(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|kg|g)(?:에|씩)?\s*$", priced[: m.start()]):
+            price = f"{int(q.group(1))}{q.group(2)} {price}"
     return deal, price, at
 
 
@@ -574,6 +613,7 @@ def extract_timing(text: str) -> str | None:
         day, day_end = f"{int(m.group(1))}월 {int(m.group(2))}일" + ("까지" if m.group(3) else ""), m.end()
     elif m := _DAY_RE.search(text):
         day = re.sub(r"\s+", "", m.group(1))
+        day = re.sub(r"^(이번|다음)주([월화수목금토일]요일)$", r"\1 주 \2", day)
         day = {"이번주말": "이번 주말", "다음주말": "다음 주말", "이번주": "이번 주", "다음주": "다음 주", "이번달": "이번 달",
                "다음달": "다음 달", "오늘하루": "오늘 하루"}.get(day, day)  # fmt: skip
         day += "까지" if m.group(2) else ""
@@ -581,10 +621,13 @@ def extract_timing(text: str) -> str | None:
     clock = _CLOCK_RE.search(text)
     if clock is None:
         return day
-    every, part, hour, minute, half, until = clock.groups()
-    words = (every, part, f"{int(hour)}시", f"{int(minute)}분" if minute else "반" if half else None)
-    until = (until or "").strip()
-    said = " ".join(w for w in words if w) + (f" {until}" if until in ("이후", "전에") else until)
+    every = clock.group("every")
+    said = " ".join(w for w in (every, _clock(clock.group("first"))) if w)
+    if clock.group("second"):  # "오후 2시부터 5시까지", "오후 5시~7시"
+        joint = "~" if clock.group("sep") in ("~", "-") else "부터 "
+        said += joint + _clock(clock.group("second")) + ("까지" if clock.group("end") else "")
+    elif until := (clock.group("until") or "").strip():
+        said += f" {until}" if until in ("이후", "전에") else until
     if day is None or every:
         return said
     # "토요일 오전 11시": a day and a time written together are one time; apart, the day is the offer's.
@@ -594,6 +637,7 @@ def extract_timing(text: str) -> str | None:
 
 def detect_launch(text: str) -> str | None:
     """The event an offer celebrates, as copy says it ("오픈", "출시"), if the sentence names one."""
+    text = _HOURS_RE.sub(" ", text)
     for cue, word in _LAUNCH_CUES:
         if cue in text:
             if word is None:
@@ -679,6 +723,11 @@ def claim_problems(copy_text: str, said: str, required: set[str] | None = None) 
     return problems
 
 
+def says_discount(text: str) -> bool:
+    """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC")."""
+    return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", text, re.IGNORECASE))
+
+
 def says_limited(text: str) -> bool:
     """Whether the owner announced a limited run ("한정 판매", "수량 한정", "기간 한정"): only then may copy say "한정"."""
     return "한정" in text
@@ -718,4 +767,5 @@ def analyze(text: str) -> Brief:
         deal_forms=offer.forms,
         booking=asks_booking(text),
         limited=says_limited(text),
+        discount=says_discount(text),
     )

@@ -28,7 +28,7 @@ INDUSTRY_PLACES: Final[dict[str, tuple[str, ...]]] = {
     "realestate": ("부동산", "공인중개사", "중개사무소"),
     # Shops of no industry above: they keep the general copy but are named as the owner named them.
     "general": ("세탁소", "안경점", "안경원", "약국", "편의점", "마트", "정육점", "반찬가게", "철물점", "문구점", "사진관", "인쇄소",
-                "공방", "수선집"),
+                "공방", "수선집", "스터디카페", "독서실", "코인세탁", "빨래방", "태권도", "태권도장"),
 }  # fmt: skip
 
 # Other words that point to an industry (products, services), weaker than a place noun.
@@ -42,7 +42,7 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
     "restaurant": ("점심", "저녁", "런치", "디너", "한식", "양식", "중식", "일식", "파스타", "피자", "치킨", "삼겹살", "고기", "갈비",
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
                    "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "도시락", "감자튀김",
-                   "광어", "우럭", "연어", "참치", "모둠회", "횟감",
+                   "광어", "우럭", "연어", "참치", "모둠회", "횟감", "마라탕", "꿔바로우", "탕수육", "쌀국수", "막국수",
                    "pizza", "burger", "pasta", "steak"),
     "beauty": ("헤어", "커트", "컷트", "펌", "파마", "염색", "네일", "젤네일", "페디큐어", "피부", "피부관리", "마사지", "왁싱",
                "메이크업", "화장품", "속눈썹", "두피", "세럼", "스킨케어", "수분크림", "아이크림", "핸드크림", "선크림", "토너", "앰플",
@@ -113,12 +113,20 @@ INDUSTRY_HASHTAGS: Final[dict[str, tuple[str, ...]]] = {
     "general": ("#우리동네", "#동네가게", "#추천", "#소상공인", "#이벤트"),
 }  # fmt: skip
 
-# Beauty tags that name one trade: a nail ad gets no #헤어스타일. Kept when the products or the
-# place mention a word of their trade, or when they mention none of the three.
-BEAUTY_TAG_TRADES: Final[dict[str, tuple[str, ...]]] = {
+# Industry tags that name one trade: a nail ad gets no #헤어스타일, a cat hotel no #멍스타그램. A tag
+# is kept when the products, the place or the picture's subjects mention a word of its trade, or
+# when they mention no trade of the table at all ("" lists trades that have no tag of their own).
+_BEAUTY_TRADES: Final[dict[str, tuple[str, ...]]] = {
     "#헤어스타일": ("헤어", "미용실", "커트", "컷트", "펌", "파마", "염색", "두피", "클리닉"),
     "#네일아트": ("네일", "페디큐어", "젤"),
     "#피부관리": ("피부", "에스테틱", "왁싱", "제모", "마사지", "스킨", "세럼", "크림", "앰플", "토너", "팩", "클렌"),
+    "": ("속눈썹", "눈썹", "반영구", "메이크업", "타투"),
+}
+_DOGS: Final = ("강아지", "애견", "반려견", "댕댕", "소형견", "dog", "puppy")
+TRADE_TAGS: Final[dict[str, dict[str, tuple[str, ...]]]] = {
+    "beauty": _BEAUTY_TRADES,
+    "pet": {"#멍스타그램": _DOGS, "#댕댕이": _DOGS, "#냥스타그램": ("고양이", "냥이", "반려묘", "애묘", "cat")},
+    "fitness": {"#헬스": ("헬스", "PT", "personal training", "근력", "바디프로필", "gym"), "": ("요가", "필라테스", "yoga", "pilates")},
 }
 
 # Tone when the owner chose none: polite 해요체 for every industry, because an ad speaks for a

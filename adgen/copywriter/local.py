@@ -53,7 +53,8 @@ class _Context:
 def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) -> _Context:
     copy = templates.INDUSTRY_COPY[brief.industry]
     product = brief.products[0] if brief.products else None
-    deal = brief.deal or ("특별 할인" if brief.intent == "event" else None)
+    # An event without a stated offer: "할인" only when the owner offers a lower price.
+    deal = brief.deal or (("특별 할인" if brief.discount else "특별 혜택") if brief.intent == "event" else None)
     new_word = "신메뉴" if brief.industry in _FOOD_INDUSTRIES else "신상" if brief.industry == "fashion" else "NEW"
     slots: dict[str, str | None] = {
         "place": brief.place or lexicon.DEFAULT_PLACE[brief.industry],
@@ -83,7 +84,9 @@ def _untrue(text: str, brief: Brief) -> bool:
     product next to the freebie ("치킨 콜라 무료" reads as free chicken)."""
     if "한정" in text and not brief.limited:
         return True
-    gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정")) else ""
+    if "착한 가격" in text and not brief.discount:
+        return True  # "더 착한 가격으로" promises a price cut
+    gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정", "서비스")) else ""
     if not re.fullmatch(r"[가-힣]+", gift) or gift in ("무료", "사은품") or not brief.products:
         return False
     return bool(re.search(rf"{re.escape(brief.products[0])},? {re.escape(gift)}", text))
@@ -222,6 +225,8 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
             first.append("#신메뉴")
         elif brief.industry in _GOODS_INDUSTRIES:
             first.append("#신상")
+    elif brief.intent == "event" and not brief.discount:
+        first.append("#이벤트")  # "#할인" and "#특가" promise a lower price
     elif brief.intent in _INTENT_TAGS:
         first.append(rng.choice(_INTENT_TAGS[brief.intent]))
     if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
@@ -238,11 +243,10 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
 def _trade_tags(brief: Brief) -> list[str]:
     """The industry's own tags, without those of another trade than the one the ad is about."""
     tags = list(lexicon.INDUSTRY_HASHTAGS[brief.industry])
-    if brief.industry != "beauty":
-        return tags
-    named = " ".join([*brief.products, brief.place or ""])
-    trades = {tag for tag, words in lexicon.BEAUTY_TAG_TRADES.items() if any(w in named for w in words)}
-    return [t for t in tags if t not in lexicon.BEAUTY_TAG_TRADES or not trades or t in trades]
+    table = lexicon.TRADE_TAGS.get(brief.industry, {})
+    named = " ".join([*brief.products, brief.place or "", *brief.subjects])
+    trades = {tag for tag, words in table.items() if any(w in named for w in words)}
+    return [t for t in tags if t not in table or not trades or t in trades]
 
 
 def _usable_tag(tag: str, budget: LengthBudget) -> bool:
@@ -362,6 +366,7 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         price=asked.price or brief.price,
         booking=booking,
         limited=analysis.says_limited(" ".join([*said, request.input_text])),
+        discount=analysis.says_discount(" ".join([*said, request.input_text])),
         timing=timing,
     )
     return _context(brief, plan.tone, budget, rng)
@@ -386,7 +391,9 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: rand
         if "content" in plan.copy_edits:
             hashtags = new.hashtags
     if "headline" in plan.copy_edits:
-        headline = _pick(headline_candidates(ctx), rng, [previous.headline]) or headline
+        # Another headline that says what this one said ("25,000원", "20%"), in other words.
+        had = [(fact, weight) for fact, weight in facts_of(ctx.brief) if fact in previous.headline]
+        headline = _pick_best(headline_candidates(ctx), rng, lambda c: _score(c, had), [previous.headline]) or headline
         fresh.add("headline")
     if "cta" in plan.copy_edits:
         cta = _pick(cta_candidates(ctx), rng, [previous.cta]) or cta
@@ -497,7 +504,7 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
 def _longer(ctx: _Context, rng: random.Random, body: str) -> str:
     """A longer body: the same one with a short sentence added when it fits, else a longer template."""
     limit = ctx.budget.body
-    extended = [f"{body} {s}" for s in _render_all(templates.SHORT_BODIES, ctx, limit) if s not in body]
+    extended = [f"{body} {s}" for s in _render_all(templates.SHORT_BODIES, ctx, limit) if s.strip(" .!?") not in body]
     extended = [c for c in extended if len(c) <= limit]
     if extended:
         return _pick(extended, rng) or body

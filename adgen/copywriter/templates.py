@@ -58,7 +58,6 @@ HEADLINES: Final[dict[str, tuple[str, ...]]] = {
         "지금만 {deal}!",
         "놓치면 [아쉬워요|아쉬워]!",
         "특별 혜택 진행 중",
-        "이번 주 특가!",
         "{item} {deal}",
     ),
     "season": (
@@ -148,6 +147,8 @@ FACT_HEADLINES: Final = (
     "{item} {price}!",
     "{item} 단 {price}!",
     "{when} {item} {price}",
+    "단 {price}!",
+    "{when} 단 {price}!",
 )
 FACT_BODIES: Final = (
     # product, offer and time
@@ -172,10 +173,12 @@ FACT_BODIES: Final = (
     "{when} {item|을} [만나 보세요|만나 봐]!",
     "{when} 한정 {item}! 지금 {try}.",
     # the price, with the product and the time or the occasion
-    "{item|을} {price}에 [만나 보세요|만나 봐]!",
+    "{item} {price}! 지금 {try}.",
     "{when} {item} {price}! 지금 {try}.",
     "{item} {price}! {place|에서} [기다릴게요|기다릴게].",
     "{item}, 단돈 {price}! 지금 {try}.",
+    "{when} 단돈 {price}! 지금 {try}.",
+    "단돈 {price}! {place|에서} [기다릴게요|기다릴게].",
 )
 
 # Short sentences for "문구를 짧게" when no template is shorter, and to extend a body for "더 길게".

@@ -8,9 +8,11 @@ the fix ("치킨집 배달 주문 시 콜라 무료" became "치킨 무료 혜�
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from adgen.copywriter import LENGTH_BUDGET, CopyRequest, LocalCopywriter, analysis, budget_problems
+from adgen.copywriter import LENGTH_BUDGET, CopyRequest, LocalCopywriter, Turn, analysis, budget_problems
 from adgen.schemas import AdCopy
 
 writer = LocalCopywriter()
@@ -159,3 +161,105 @@ def test_beauty_tags_stay_in_the_owners_trade(text: str, wrong: set[str]) -> Non
 def test_beauty_tags_of_every_trade_when_the_ad_names_none() -> None:
     tags = {tag for seed in range(40) for tag in write("뷰티샵 오픈 이벤트", seed=seed).hashtags}
     assert {"#헤어스타일", "#네일아트", "#피부관리"} <= tags, tags
+
+
+# Found by a review of 70 ordinary requests (each a bad ad before the fix).
+REVIEW_CASES = [
+    # an ending or a time word is no product ("드립니다" has no lipstick in it, "하루만" sells no 하루)
+    ("피부관리실 첫 방문 고객 수분관리 50% 할인해 드립니다", "beauty", ["50%"], ["립", "#립"]),
+    ("헬스장 신규 회원 등록비 면제해 드립니다", "fitness", [], ["립"]),
+    ("정육점 한우 등심 100g 9,900원 오늘 하루만 특가", "general", ["9,900원"], ["하루를", "#하루"]),
+    ("PT 10회 등록시 30만원 할인", "fitness", ["300,000원 할인"], ["만원 ", "#만원"]),
+    ("횟집 포장하면 5천원 할인", "restaurant", ["5,000원 할인"], ["천원을", "#천원"]),
+    # the free item after an extra order is the free one, not the extra serving
+    ("고깃집 삼겹살 1인분 추가 주문시 된장찌개 무료", "restaurant", ["된장찌개 무료"], ["1인분 추가!", "1인분 추가 찬스"]),
+    # no price cut, discount or deadline the owner did not give
+    ("속눈썹 연장 리터치 무료", "beauty", ["리터치 무료"], ["착한 가격", "할인"]),
+    ("반려동물 미용 소형견 목욕 미용 3만원 이벤트", "pet", ["30,000원"], ["할인"]),
+    ("횟집 광어회 포장 20% 할인", "restaurant", ["20%"], ["이번 주"]),
+    # opening hours are no opening
+    ("반찬가게 3팩에 1만원 매일 아침 8시 오픈", "general", ["10,000원"], ["새롭게 문을", "GRAND OPEN", "그랜드 오픈", "오픈 기념"]),
+    # a price keeps its quantity ("3개 8,000원" is not 8,000원 a piece)
+    ("소금빵 3개 8천원", "bakery", ["3개 8,000원"], []),
+    # a product the lexicon does not know keeps its price
+    ("카페 모닝세트 4,500원", "cafe", ["모닝세트", "4,500원"], []),
+    ("요가원 신규 회원 한달 무제한 9만9천원", "fitness", ["99,000원"], []),
+    # a time range keeps its end
+    ("미용실 평일 오후 2시부터 5시까지 펌 2만원", "beauty", ["오후 2시부터 5시까지", "20,000원"], []),
+]
+
+
+@pytest.mark.parametrize(("text", "industry", "shown", "never"), REVIEW_CASES)
+@pytest.mark.parametrize("ratio", ["1:1", "3:4"])
+def test_review_cases(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
+    test_the_ad_keeps_the_facts_and_invents_none(text, industry, shown, never, ratio)
+
+
+@pytest.mark.parametrize(
+    ("text", "timing"),
+    [
+        ("평일 오후 2시부터 5시까지 펌 할인", "평일 오후 2시부터 5시까지"),
+        ("해피아워 오후5시~7시 반값", "오후 5시~7시"),
+        ("이번 주 금요일까지 20% 할인", "이번 주 금요일까지"),
+    ],
+)
+def test_time_ranges_and_named_days(text: str, timing: str) -> None:
+    assert analysis.analyze(text).timing == timing
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "fact"),
+    [("치킨두마리 25000원 포장 가능", "헤드라인 바꿔줘", "25,000원"), ("횟집 광어회 포장 20% 할인", "헤드라인 바꿔줘", "20%")],
+)
+def test_a_new_headline_keeps_the_fact_the_old_one_had(text: str, ask: str, fact: str) -> None:
+    for seed in range(6):
+        first = writer.write(CopyRequest(input_text=text, aspect_ratio="1:1", seed=seed))
+        assert fact in first.ad_copy.headline
+        again = writer.write(CopyRequest(input_text=ask, aspect_ratio="1:1", seed=seed + 1, history=(Turn("user", text),), previous=first))
+        assert fact in again.ad_copy.headline and again.ad_copy.headline != first.ad_copy.headline, (seed, again.ad_copy)
+        assert "이번 주" not in again.ad_copy.headline
+
+
+def test_longer_never_repeats_a_sentence() -> None:
+    for text in ("네일샵 젤네일 선착순 30명 20% 할인", "동네 빵집 소금빵 매일 오후 3시 갓 구운 빵", "카페 신메뉴 홍보"):
+        for seed in range(8):
+            first = writer.write(CopyRequest(input_text=text, aspect_ratio="4:3", seed=seed))
+            body = writer.write(
+                CopyRequest(input_text="더 길게", aspect_ratio="4:3", seed=seed, history=(Turn("user", text),), previous=first)
+            ).ad_copy.body
+            sentences = [s.strip(" .!?") for s in re.split(r"[.!?]", body) if s.strip(" .!?")]
+            assert len(sentences) == len(set(sentences)), body
+
+
+@pytest.mark.parametrize(
+    ("text", "deal"),
+    [
+        ("우리 카페 리뉴얼 오픈했어 음료 전부 천원 할인해", "1,000원 할인"),
+        ("족발집 오픈 기념 막국수 서비스", "막국수 서비스"),
+        ("치킨집인데 리뷰 이벤트 하면 치즈볼 서비스 줌", "치즈볼 서비스"),
+        ("남성복 매장 정장 한벌 구매시 셔츠 한장 무료 증정", "셔츠 한장 무료 증정"),
+        ("친절한 서비스로 모십니다", None),  # service as manners, not a freebie
+    ],
+)
+def test_more_offers_as_owners_write_them(text: str, deal: str | None) -> None:
+    said = analysis.analyze(text).deal
+    assert (deal in said) if deal and said else said == deal, said
+
+
+@pytest.mark.parametrize(
+    ("text", "industry", "wrong"),
+    [
+        ("고양이 호텔 명절 연휴 1박 2만원", "pet", {"#멍스타그램", "#댕댕이"}),
+        ("강아지 수제간식 육포 할인", "pet", {"#냥스타그램"}),
+        ("요가원 주말 원데이 클래스", "fitness", {"#헬스"}),
+        ("마라탕 가게 꿔바로우 주문시 음료 무료", "restaurant", {"#카페", "#커피스타그램"}),
+        ("스터디카페 100시간 정액권 10만원", "general", {"#카페", "#커피스타그램"}),
+        ("코인세탁 운동화 세탁 한켤레 4천원", "general", {"#데일리룩", "#패션"}),
+        ("세탁소 이불 빨래 한 채당 1만원", "general", {"#채당"}),
+    ],
+)
+def test_the_trade_and_its_tags(text: str, industry: str, wrong: set[str]) -> None:
+    assert analysis.analyze(text).industry == industry
+    for seed in range(20):
+        tags = set(write(text, seed=seed).hashtags)
+        assert not tags & wrong, (seed, tags)
