@@ -56,7 +56,7 @@ _NOT_A_PRODUCT: Final = frozenset(
      "지금", "바로", "미리", "얼른", "빨리", "어서", "편하게",
      # time spans and money ("오늘 하루만 특가", "천원 할인")
      "하루", "이틀", "사흘", "한달", "일주일", "만원", "천원", "백원", "공짜", "무제한",
-     "하나", "두개", "한개", "한잔", "한병", "한봉",
+     "하나", "두개", "한개", "한잔", "한병", "한봉", "이상", "이하", "이내", "미만", "초과",
      # words of a refinement ("가격 할인 강조해줘")
      "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
 )  # fmt: skip
@@ -98,7 +98,7 @@ _CONDITION_RE: Final = re.compile(
 # The first time that earns it: "첫 달", "첫 방문".
 _FIRST_TIME_RE: Final = re.compile(r"첫\s*(달|방문|구매|주문|수업|등록|이용|시술|결제|주)(?![가-힣])")
 # Who the offer is for. "신규 오픈" is the shop's news, not an audience.
-_AUDIENCE_RE: Final = re.compile(r"신규\s*(회원|고객|가입|수강생|등록|손님)")
+_AUDIENCE_RE: Final = re.compile(r"신규\s*(회원|고객|가입|수강생|원생|학생|등록|손님|생(?![가-힣]))")
 _BOOKING_RE: Final = re.compile(r"예약")
 _NO_BOOKING_RE: Final = re.compile(r"예약\s*(?:없이|불필요|필요\s*없|안\s*받)|노\s*예약")
 
@@ -398,6 +398,8 @@ def _product_pairs(text: str) -> list[_Found]:
         priced = bool(_PRICE_RE.match(text, start)) and index > 0 and not _is_count(text, spans, index - 1)
         if index == 0 or not (word.startswith(_PRODUCT_CUES) or priced) or index - 1 in taken:
             continue
+        if index > 1 and spans[index - 2][0].isdigit() and not text[spans[index - 2][2] : spans[index - 1][1]].strip():
+            continue  # "12피스 1만원", "3일전까지 예약": a word glued to a number counts or dates
         prev, prev_end = spans[index - 1][0], spans[index - 1][2]
         if text[prev_end : spans[index][1]].strip():
             continue  # punctuation between: not one phrase
@@ -502,7 +504,9 @@ def extract_offer(text: str) -> Offer:
             condition = phrase = f"첫 {m.group(1)}"
         elif ordered:
             condition, phrase = ordered
-    audience = f"신규 {m.group(1)}" if base and (m := _AUDIENCE_RE.search(text)) else None
+    audience = None
+    if base and (m := _AUDIENCE_RE.search(text)):
+        audience = "신규생" if m.group(1) == "생" else f"신규 {m.group(1)}"
     deal = f"{phrase} {base}" if phrase and base else base
     forms: list[str] = []
     if deal and base:
@@ -532,6 +536,8 @@ def _gift_noun(word: str) -> str | None:
     if not re.fullmatch(r"[가-힣]+", word):
         return None
     noun = _strip_particle(word)
+    if noun in ("음료", "음료수", "디저트", "음식"):
+        return noun  # no product of an ad, but a fine freebie ("주문 시 음료 무료")
     named = noun in lexicon.KO_EN or any(noun in terms for terms in lexicon.INDUSTRY_TERMS.values())
     if named and noun not in _NON_PRODUCTS and noun not in _NOT_A_PRODUCT and not _is_place(noun):
         return noun
@@ -600,8 +606,10 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     if m := _PRICE_RE.search(priced):
         price = won(m)
         # "소금빵 3개 8천원": the price is for three.
-        if q := re.search(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|kg|g)(?:에|씩)?\s*$", priced[: m.start()]):
+        if q := re.search(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$", priced[: m.start()]):
             price = f"{int(q.group(1))}{q.group(2)} {price}"
+        elif q := re.search(r"(?<![가-힣])(월|주|1인|인당|1박|개당|장당|회당)\s*$", priced[: m.start()]):
+            price = f"{q.group(1)} {price}"  # "월 45만원" is a month's rent, "1인 35,000원" a head's
     return deal, price, at
 
 

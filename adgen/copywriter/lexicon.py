@@ -42,7 +42,7 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
     "restaurant": ("점심", "저녁", "런치", "디너", "한식", "양식", "중식", "일식", "파스타", "피자", "치킨", "삼겹살", "고기", "갈비",
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
                    "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "도시락", "감자튀김",
-                   "광어", "우럭", "연어", "참치", "모둠회", "횟감", "마라탕", "꿔바로우", "탕수육", "쌀국수", "막국수",
+                   "광어", "우럭", "연어", "참치", "모둠회", "횟감", "마라탕", "꿔바로우", "탕수육", "쌀국수", "막국수", "순대",
                    "pizza", "burger", "pasta", "steak"),
     "beauty": ("헤어", "커트", "컷트", "펌", "파마", "염색", "네일", "젤네일", "페디큐어", "피부", "피부관리", "마사지", "왁싱",
                "메이크업", "화장품", "속눈썹", "두피", "세럼", "스킨케어", "수분크림", "아이크림", "핸드크림", "선크림", "토너", "앰플",
@@ -209,7 +209,8 @@ KO_EN: Final[dict[str, str]] = {
     "짬뽕": "spicy seafood noodle soup", "돈까스": "pork cutlet", "칼국수": "knife-cut noodle soup", "족발": "braised pork trotters",
     "보쌈": "bossam boiled pork", "곱창": "grilled tripe", "맥주": "beer", "한식": "korean food", "양식": "western food",
     "중식": "chinese food", "일식": "japanese food", "도시락": "lunch box", "국수": "noodles", "해산물": "seafood",
-    "회": "sashimi", "음식": "food", "요리": "dish", "감자튀김": "french fries", "광어": "flatfish", "우럭": "rockfish",
+    "순대": "korean blood sausage", "회": "sashimi", "음식": "food", "요리": "dish", "감자튀김": "french fries",
+    "광어": "flatfish", "우럭": "rockfish",
     "연어": "salmon", "참치": "tuna", "모둠회": "assorted sashimi", "횟감": "fresh sashimi",
     # beauty
     "헤어": "hairstyle", "커트": "haircut", "컷트": "haircut", "펌": "permed hair", "파마": "permed hair",

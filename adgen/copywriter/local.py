@@ -24,6 +24,8 @@ from adgen.schemas import AdCopy, CopyResult
 logger = logging.getLogger(__name__)
 
 _FOOD_INDUSTRIES = ("cafe", "bakery", "restaurant")
+# Businesses a customer visits by appointment, not "놀러 오세요".
+_NO_DROP_IN = ("realestate", "academy")
 # Shops that sell goods: "new" means a new product (#신상). A gym's or an academy's news is a
 # programme or a membership, which #신상 would misname, so those get no "new" tag.
 _GOODS_INDUSTRIES = ("beauty", "fashion", "flower", "pet", "general")
@@ -109,6 +111,9 @@ def _render_all(items: Iterable[str], ctx: _Context, limit: int) -> list[str]:
             texts = [templates.render(template, ctx.slots, ctx.tone)]
         for text in texts:
             if text and len(text) <= limit and text not in out and not _awkward(text) and not _untrue(text, ctx.brief):
+                price = ctx.brief.price
+                if price and not re.fullmatch(r"[\d,]+원", price) and re.search(rf"단돈? {re.escape(price)}", text):
+                    continue  # "단 월 450,000원": "only" reads before an amount, not before "월" or "3개"
                 out.append(text)
     return out
 
@@ -143,8 +148,15 @@ def facts_of(brief: Brief) -> list[tuple[str, int]]:
     return facts
 
 
+def _says(text: str, fact: str) -> bool:
+    """Whether ``text`` states ``fact``; an amount only as a whole ("5,000원" is not in "45,000원")."""
+    if fact[:1].isdigit():
+        return re.search(rf"(?<![\d,]){re.escape(fact)}", text) is not None
+    return fact in text
+
+
 def _score(text: str, facts: Sequence[tuple[str, int]]) -> int:
-    return sum(weight for fact, weight in facts if fact in text)
+    return sum(weight for fact, weight in facts if _says(text, fact))
 
 
 def _pick_best(candidates: Sequence[str], rng: random.Random, score: Callable[[str], Any], exclude: Iterable[str] = ()) -> str | None:
@@ -209,7 +221,10 @@ def cta_candidates(ctx: _Context) -> list[str]:
     if ctx.brief.booking:  # "예약 받아요": the button books
         return _render_all(templates.BOOKING_CTAS, ctx, ctx.budget.cta)
     own = templates.INDUSTRY_COPY[ctx.brief.industry].ctas
-    return _render_all([*templates.CTAS[ctx.brief.intent], *own], ctx, ctx.budget.cta)
+    ctas = _render_all([*templates.CTAS[ctx.brief.intent], *own], ctx, ctx.budget.cta)
+    if ctx.brief.industry in _NO_DROP_IN:
+        ctas = [c for c in ctas if "놀러" not in c] or ctas  # one does not drop in on an estate agent
+    return ctas
 
 
 def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
@@ -413,7 +428,7 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: rand
         headline, body, cta = converted["headline"], converted["body"], converted["cta"]
 
     if "shorter" in plan.copy_edits:
-        headline, body = _shorter(ctx, rng, headline, body)
+        headline, body = _shorter(ctx, rng, headline, body, cta)
     elif "longer" in plan.copy_edits:
         body = _longer(ctx, rng, body)
 
@@ -469,7 +484,7 @@ def _price_first(ctx: _Context, rng: random.Random, headline: str, body: str) ->
 _OFFER_TOKEN_RE = re.compile(r"\d+(?:[.,]\d+)?\s*(?:%|원|만원)|\d\+\d|\d+\s*(?:개월|회|개|달|잔|번|일)\s*(?:무료|증정|추가|더)")
 
 
-def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tuple[str, str]:
+def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str, cta: str = "") -> tuple[str, str]:
     """A headline and body that are together shorter, keeping as much of the message as possible."""
     sentences = _SENTENCE_RE.split(body.strip())
     # Keep the sentence that carries the most of what the owner asked for (the first on a tie).
@@ -481,11 +496,14 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str) -> tup
         # A fact only the body stated ("매일 오후 3시") stays in the shorter body when one can hold it.
         body_only = [(fact, weight) for fact, weight in facts_of(ctx.brief) if fact in body and fact not in headline]
         pool = [*body_candidates(ctx), *(_render_all(templates.SHORT_FACT_BODIES, ctx, len(body) - 1) if body_only else ())]
-        shorter = [c for c in dict.fromkeys(pool) if len(c) < len(body) and c.rstrip("!?. ") != headline.rstrip("!?. ")]
+        # Not the headline or the button again ("놀러 오세요!" over a "놀러 오세요" button).
+        said = {headline.rstrip("!?. "), cta.rstrip("!?. ")}
+        shorter = [c for c in dict.fromkeys(pool) if len(c) < len(body) and c.rstrip("!?. ") not in said]
         kept_best = max((_score(c, body_only) for c in shorter), default=0)
         shorter = [c for c in shorter if _score(c, body_only) == kept_best]
         if not [c for c in shorter if len(c) <= len(body) * 0.8]:
-            shorter += [c for c in _render_all(templates.SHORT_BODIES, ctx, len(body) - 1) if c not in shorter]
+            more = _render_all(templates.SHORT_BODIES, ctx, len(body) - 1)
+            shorter += [c for c in more if c not in shorter and c.rstrip("!?. ") not in said]
         shortest = min((len(c) for c in shorter), default=0)
         new_body = _pick([c for c in shorter if len(c) <= shortest + 6], rng) or body
     new_headline = headline

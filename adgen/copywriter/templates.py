@@ -149,6 +149,8 @@ FACT_HEADLINES: Final = (
     "{when} {item} {price}",
     "단 {price}!",
     "{when} 단 {price}!",
+    "{when} {price}!",
+    "{price}!",
 )
 FACT_BODIES: Final = (
     # product, offer and time
@@ -179,6 +181,8 @@ FACT_BODIES: Final = (
     "{item}, 단돈 {price}! 지금 {try}.",
     "{when} 단돈 {price}! 지금 {try}.",
     "단돈 {price}! {place|에서} [기다릴게요|기다릴게].",
+    "{when} {price}! 지금 {try}.",
+    "{price}! {place|에서} [기다릴게요|기다릴게].",
 )
 
 # Short sentences for "문구를 짧게" when no template is shorter, and to extend a body for "더 길게".

@@ -263,3 +263,60 @@ def test_the_trade_and_its_tags(text: str, industry: str, wrong: set[str]) -> No
     for seed in range(20):
         tags = set(write(text, seed=seed).hashtags)
         assert not tags & wrong, (seed, tags)
+
+
+@pytest.mark.parametrize(
+    ("text", "price"),
+    [
+        ("원룸 보증금 500에 월 45만원", "월 450,000원"),
+        ("캔들 만들기 원데이 클래스 1인 2만원", "1인 20,000원"),
+        ("고양이 호텔 1박 2만원", "1박 20,000원"),
+    ],
+)
+def test_a_price_keeps_what_it_is_for(text: str, price: str) -> None:
+    assert analysis.analyze(text).price == price
+    for seed in range(6):
+        copy = write(text, seed=seed)
+        assert price in f"{copy.headline} {copy.body}" and f"단 {price}" not in copy.headline, copy
+
+
+def test_new_students_are_an_audience_not_a_launch() -> None:
+    brief = analysis.analyze("수학학원 중등부 신규생 모집 첫달 수강료 반값")
+    assert (brief.intent, brief.audience) == ("event", "신규생")
+    for seed in range(6):
+        copy = write("수학학원 중등부 신규생 모집 첫달 수강료 반값", seed=seed)
+        assert "출시" not in f"{copy.headline} {copy.body}", copy
+
+
+def test_a_shorter_body_is_not_the_button_again() -> None:
+    for text in ("미용실 여성 커트 15,000원", "동네 빵집 소금빵 매일 오후 3시 갓 구운 빵", "카페 신메뉴 홍보"):
+        for seed in range(10):
+            first = writer.write(CopyRequest(input_text=text, aspect_ratio="1:1", seed=seed))
+            after = writer.write(
+                CopyRequest(input_text="문구를 짧게", aspect_ratio="1:1", seed=seed, history=(Turn("user", text),), previous=first)
+            ).ad_copy
+            assert after.body.rstrip("!?. ") != after.cta.rstrip("!?. "), after
+
+
+def test_estate_agents_and_academies_are_not_dropped_in_on() -> None:
+    for text in ("부동산 신축 원룸 월세 매물", "수학학원 겨울방학 특강 모집"):
+        assert all("놀러" not in write(text, seed=s).cta for s in range(12))
+
+
+def test_an_amount_is_matched_whole() -> None:
+    # "5,000원" (the discount) is not in "45,000원" (the price): the offer must really be stated.
+    for seed in range(6):
+        copy = write("횟집 광어 우럭 세트 45,000원 포장하면 5천원 할인", seed=seed)
+        assert re.search(r"(?<![\d,])5,000원 할인", f"{copy.headline} {copy.body}"), copy
+
+
+@pytest.mark.parametrize(
+    ("text", "tag"),
+    [
+        ("초밥집 점심특선 12피스 1만 3천원", "#피스"),
+        ("향수공방 2인 이상 예약 시 1인 5천원 할인", "#이상"),
+        ("홀케이크 3일전까지 예약 필수", "#일전까지"),
+    ],
+)
+def test_counts_and_limits_are_no_hashtags(text: str, tag: str) -> None:
+    assert all(tag not in write(text, seed=s).hashtags for s in range(6))
