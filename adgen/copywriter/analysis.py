@@ -99,6 +99,8 @@ _CONDITION_RE: Final = re.compile(
 _FIRST_TIME_RE: Final = re.compile(r"첫\s*(달|방문|구매|주문|수업|등록|이용|시술|결제|주)(?![가-힣])")
 # Who the offer is for. "신규 오픈" is the shop's news, not an audience.
 _AUDIENCE_RE: Final = re.compile(r"신규\s*(회원|고객|가입|수강생|원생|학생|등록|손님|생(?![가-힣]))")
+# "신규 모집" recruits members or students; it launches nothing.
+_RECRUIT_RE: Final = re.compile(r"신규\s*(?:모집|상담|문의)")
 _BOOKING_RE: Final = re.compile(r"예약")
 _NO_BOOKING_RE: Final = re.compile(r"예약\s*(?:없이|불필요|필요\s*없|안\s*받)|노\s*예약")
 
@@ -173,6 +175,8 @@ class Brief:
     booking: bool = False  # the owner takes reservations ("예약 받아요"): the ad asks for one
     limited: bool = False  # the owner announced a limited run ("한정 판매"); copy never claims one otherwise
     discount: bool = False  # the owner offers a lower price ("할인", "세일"); "착한 가격" is said only then
+    priced: str | None = None  # the product the price is for, when the owner wrote it next to the price
+    text: str = ""  # what the owner wrote (claims such as #급매 need their own words)
 
     @property
     def when(self) -> str | None:
@@ -316,6 +320,8 @@ def _strip_particle(word: str) -> str:
 
 
 def _is_place(word: str) -> bool:
+    if re.fullmatch(r"[가-힣]{2,}집", _strip_particle(word)):
+        return True  # "삼겹살집", "국밥집": any "…집" is a shop
     return any(word.startswith(place) for places in lexicon.INDUSTRY_PLACES.values() for place in places if not place.isascii())
 
 
@@ -403,6 +409,12 @@ def _product_pairs(text: str) -> list[_Found]:
         prev, prev_end = spans[index - 1][0], spans[index - 1][2]
         if text[prev_end : spans[index][1]].strip():
             continue  # punctuation between: not one phrase
+        if prev in _SET_WORDS:  # "크로플 세트 9,900원"; a set word alone is no product
+            head = _unknown_noun(spans[index - 2][0]) if index > 1 and index - 2 not in taken else None
+            if head and len(f"{head} {prev}") <= MAX_PRODUCT_CHARS:
+                found.append(_Found(index - 2, f"{head} {prev}", "", True, True, False))
+                taken |= {index - 2, index - 1}
+            continue
         noun = _unknown_noun(prev)
         if noun:
             found.append(_Found(index - 1, noun, "", True, True, False))
@@ -454,7 +466,7 @@ _HOURS_RE: Final = re.compile(
 
 def detect_intent(text: str) -> str:
     # "신규 회원" is who an offer is for, not a new product.
-    lowered = _AUDIENCE_RE.sub(" ", _HOURS_RE.sub(" ", text)).lower()
+    lowered = _RECRUIT_RE.sub(" ", _AUDIENCE_RE.sub(" ", _HOURS_RE.sub(" ", text))).lower()
     for intent in INTENT_ORDER:
         for cue in lexicon.INTENT_CUES[intent]:
             if cue.isascii() and cue.isalpha():
@@ -602,15 +614,101 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
         deal = f"{first_come} {deal}" if deal else f"{first_come} 혜택" if not m.group(1) else first_come
     elif deal is None and (m := _LIMITED_RE.search(text)):
         deal = "한정 수량" if "수량" in m.group(0) else "한정 판매"
-    price: str | None = None
-    if m := _PRICE_RE.search(priced):
-        price = won(m)
-        # "소금빵 3개 8천원": the price is for three.
-        if q := re.search(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$", priced[: m.start()]):
-            price = f"{int(q.group(1))}{q.group(2)} {price}"
-        elif q := re.search(r"(?<![가-힣])(월|주|1인|인당|1박|개당|장당|회당)\s*$", priced[: m.start()]):
-            price = f"{q.group(1)} {price}"  # "월 45만원" is a month's rent, "1인 35,000원" a head's
-    return deal, price, at
+    return deal, extract_price(priced)[0], at
+
+
+_QUANTITY_RE: Final = re.compile(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$")
+_PER_RE: Final = re.compile(r"(?<![가-힣])(월|주|1인|인당|1박|개당|장당|회당)\s*$")
+_NEW_PRICE_RE: Final = re.compile(r"\s*(?:→|->|=>|에서)\s*")
+
+
+def extract_price(text: str) -> tuple[str | None, int, str | None]:
+    """The price as copy writes it ("3개 8,000원", "월 450,000원", "20,000원부터"), where its phrase starts,
+    and the price without its quantity ("8,000원").
+
+    An old price replaced by a new one ("8만원 → 5만 9천원") gives the new one.
+    """
+    m = _PRICE_RE.search(text)
+    if m is None:
+        return None, -1, None
+    if (arrow := _NEW_PRICE_RE.match(text, m.end())) and (new := _PRICE_RE.match(text, arrow.end())):
+        m = new
+    price = won(m)
+    rest = text[m.end() :]
+    if rest.startswith("대"):
+        price += "대"  # "3만원대": about, not exactly
+    elif re.match(r"\s*(?:부터|~)", rest):
+        price += "부터"
+    start, plain = m.start(), price
+    # "소금빵 3개 8천원": the price is for three; "월 45만원" is a month's rent, "1인 35,000원" a head's.
+    if q := _QUANTITY_RE.search(text[: m.start()]):
+        price, start = f"{int(q.group(1))}{q.group(2)} {price}", q.start()
+    elif q := _PER_RE.search(text[: m.start()]):
+        price, start = f"{q.group(1)} {price}", q.start()
+    return price, start, plain
+
+
+# Words after a product that name what is sold with it: "김치찌개 정식 7천원", "크로플 세트 9,900원".
+_SET_WORDS: Final = ("세트", "정식", "코스", "패키지", "도시락", "메뉴", "한판", "한접시")
+
+
+_FILLER_RE: Final = re.compile(r"(?:\d{1,3}|한|두|세|네)?\s*(?:잔|개|팩|봉|마리|인분|병|장|박스|판|송이|피스|조각|그릇|kg|g)?(?:에|씩|당)?")
+_FILLER_WORDS: Final = frozenset({"홍보", "홍보해줘", "가격", "가격은", "가격도", "단돈", "단", "정가", "판매가", "할인가", "특가"})
+
+
+def _filler(token: str) -> bool:
+    """Whether ``token`` says nothing of what is sold: a count ("한 잔", "3개에"), a cue, punctuation."""
+    word = token.strip(",.:!?~()[]")
+    core = _strip_particle(word)
+    return not word or bool(_FILLER_RE.fullmatch(word)) or word in _FILLER_WORDS or core in _NOT_A_PRODUCT or word.startswith(_PRODUCT_CUES)
+
+
+def priced_item(text: str, products: tuple[str, ...]) -> tuple[str | None, tuple[str, ...]]:
+    """The product the price is for and the products, that one first.
+
+    The product is the one written last before the price with nothing but counts and cue words
+    between ("딸기라떼 홍보, 한 잔 4,500원"); "김치찌개 정식 7천원" gives "김치찌개 정식". None when
+    another word stands between: copy must then not pair the price with a product it may not be
+    the price of ("파스타 … 와인 2잔 49,000원" is the couple set's price, not the pasta's).
+    """
+    _, start, _ = extract_price(text)
+    if start < 0 or not products:
+        return None, products
+    before = text[:start]
+    best: tuple[int, str] | None = None
+    for product in products:
+        at = before.rfind(product)
+        if at < 0:
+            continue
+        rest = re.sub(r"^(?:을|를|은|는|이|가|도|만|이랑|랑)(?=\s)", "", before[at + len(product) :])
+        between = rest.split()
+        if between and between[0] in _SET_WORDS and all(_filler(t) for t in between[1:]):
+            joined = f"{product} {between[0]}"  # "김치찌개 정식"
+            named = joined if len(joined) <= MAX_PRODUCT_CHARS else product
+        elif all(_filler(t) for t in between) and not re.match(r"[가-힣]", rest[:1] or " "):
+            named = product
+        else:
+            continue
+        if best is None or at > best[0]:
+            best = (at, named)
+    if best is None:
+        return None, products
+    named = best[1]
+    base = named.split()[0] if named not in products else named
+    return named, (named, *(p for p in products if p not in (named, base)))
+    before = text[:start].split()
+    if not before:
+        return None, products
+    last = _strip_particle(before[-1].rstrip(",:"))
+    for product in products:
+        if last == product or last == product.split()[-1]:
+            return product, (product, *(p for p in products if p != product))
+        if last in _SET_WORDS and len(before) > 1 and _strip_particle(before[-2]) in (product, product.split()[-1]):
+            joined = f"{product} {last}"  # "김치찌개 정식"
+            if len(joined) <= MAX_PRODUCT_CHARS:
+                return joined, (joined, *(p for p in products if p != product))
+            return product, (product, *(p for p in products if p != product))
+    return None, products
 
 
 def extract_timing(text: str) -> str | None:
@@ -755,6 +853,14 @@ def analyze(text: str) -> Brief:
     offer = extract_offer(text)
     # "치킨 … 콜라 무료": the freebie is part of the offer; the ad is about the rest.
     products, subjects = extract_products(text, offer.offer)
+    price = offer.price
+    priced, products = priced_item(text, products)
+    if price and priced is None and _QUANTITY_RE.search(price.split()[0] + " "):
+        # "와인 2잔 49,000원" in a list of a set's contents: the count is the wine's, not the price's.
+        _, start, plain = extract_price(text)
+        words = text[:start].split()
+        if words and not _is_place(words[-1]):
+            price = plain
     season, season_scene = detect_season(text)
     return Brief(
         industry=industry,
@@ -763,7 +869,8 @@ def analyze(text: str) -> Brief:
         subjects=subjects,
         place=place_in_copy(text, place),
         deal=offer.deal,
-        price=offer.price,
+        price=price,
+        priced=priced,
         season=season,
         season_scene=season_scene,
         timing=extract_timing(text),
@@ -776,4 +883,5 @@ def analyze(text: str) -> Brief:
         booking=asks_booking(text),
         limited=says_limited(text),
         discount=says_discount(text),
+        text=text,
     )

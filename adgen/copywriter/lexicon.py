@@ -28,7 +28,7 @@ INDUSTRY_PLACES: Final[dict[str, tuple[str, ...]]] = {
     "realestate": ("부동산", "공인중개사", "중개사무소"),
     # Shops of no industry above: they keep the general copy but are named as the owner named them.
     "general": ("세탁소", "안경점", "안경원", "약국", "편의점", "마트", "정육점", "반찬가게", "철물점", "문구점", "사진관", "인쇄소",
-                "공방", "수선집", "스터디카페", "독서실", "코인세탁", "빨래방", "태권도", "태권도장"),
+                "공방", "수선집", "키즈카페", "스터디카페", "독서실", "코인세탁", "빨래방", "태권도", "태권도장"),
 }  # fmt: skip
 
 # Other words that point to an industry (products, services), weaker than a place noun.
@@ -110,8 +110,11 @@ INDUSTRY_HASHTAGS: Final[dict[str, tuple[str, ...]]] = {
     "flower": ("#꽃집", "#꽃스타그램", "#꽃다발", "#플라워", "#꽃선물"),
     "pet": ("#반려동물", "#댕댕이", "#멍스타그램", "#냥스타그램", "#펫샵"),
     "realestate": ("#부동산", "#매물", "#내집마련", "#부동산추천", "#급매"),
-    "general": ("#우리동네", "#동네가게", "#추천", "#소상공인", "#이벤트"),
+    "general": ("#우리동네", "#동네가게", "#추천", "#소상공인", "#단골환영"),
 }  # fmt: skip
+
+# Industry tags that claim something of the offer: used only when the owner said it.
+CLAIM_TAGS: Final[dict[str, str]] = {"#급매": "급매"}
 
 # Industry tags that name one trade: a nail ad gets no #헤어스타일, a cat hotel no #멍스타그램. A tag
 # is kept when the products, the place or the picture's subjects mention a word of its trade, or

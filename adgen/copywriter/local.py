@@ -66,6 +66,7 @@ def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) 
         "price": brief.price,
         "season": brief.season,
         "when": brief.when,
+        "timing": brief.timing,  # a stated time only: "{timing}만" never reads "여름만"
         "launch": brief.launch,
         "perk": rng.choice(copy.perks),
         # An owner who takes reservations wants them: "지금 예약하세요" instead of "지금 맛보세요".
@@ -88,6 +89,8 @@ def _untrue(text: str, brief: Brief) -> bool:
         return True
     if "착한 가격" in text and not brief.discount:
         return True  # "더 착한 가격으로" promises a price cut
+    if brief.price and brief.products and brief.priced != brief.products[0] and brief.price in text and brief.products[0] in text:
+        return True  # "파스타 49,000원" when 49,000원 is the couple set's price
     gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정", "서비스")) else ""
     if not re.fullmatch(r"[가-힣]+", gift) or gift in ("무료", "사은품") or not brief.products:
         return False
@@ -246,7 +249,7 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
         first.append(rng.choice(_INTENT_TAGS[brief.intent]))
     if brief.place and brief.place != lexicon.DEFAULT_PLACE[brief.industry]:
         first.append(f"#{brief.place}")
-    rest = _trade_tags(brief)
+    rest = [t for t in _trade_tags(brief) if t not in lexicon.CLAIM_TAGS or lexicon.CLAIM_TAGS[t] in brief.text]
     rng.shuffle(rest)
     tags: list[str] = []
     for tag in [*first, *rest]:
@@ -382,6 +385,7 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         booking=booking,
         limited=analysis.says_limited(" ".join([*said, request.input_text])),
         discount=analysis.says_discount(" ".join([*said, request.input_text])),
+        text=" ".join([*said, request.input_text]),
         timing=timing,
     )
     return _context(brief, plan.tone, budget, rng)
@@ -522,7 +526,8 @@ def _shorter(ctx: _Context, rng: random.Random, headline: str, body: str, cta: s
 def _longer(ctx: _Context, rng: random.Random, body: str) -> str:
     """A longer body: the same one with a short sentence added when it fits, else a longer template."""
     limit = ctx.budget.body
-    extended = [f"{body} {s}" for s in _render_all(templates.SHORT_BODIES, ctx, limit) if s.strip(" .!?") not in body]
+    # A sentence whose verb the body already has ("지금 맛보세요. 순대국밥, 지금 맛보세요!") repeats it.
+    extended = [f"{body} {s}" for s in _render_all(templates.SHORT_BODIES, ctx, limit) if s.strip(" .!?").split()[-1] not in body]
     extended = [c for c in extended if len(c) <= limit]
     if extended:
         return _pick(extended, rng) or body

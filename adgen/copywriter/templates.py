@@ -1,7 +1,7 @@
 """Korean ad-copy templates, their rendering, and tone conversion.
 
 Template syntax:
-    {place} {product} {item} {deal} {price} {season} {when} {launch} {perk} {try}
+    {place} {product} {item} {deal} {price} {season} {when} {timing} {launch} {perk} {try}
         slots. ``{product}`` falls back to the industry's default product; ``{item}`` only
         renders when the sentence named a product, so "NEW {item}" never reads "NEW 상품".
     {product|을}
@@ -55,7 +55,6 @@ HEADLINES: Final[dict[str, tuple[str, ...]]] = {
     ),
     "event": (
         "{deal} 이벤트!",
-        "지금만 {deal}!",
         "놓치면 [아쉬워요|아쉬워]!",
         "특별 혜택 진행 중",
         "{item} {deal}",
@@ -91,11 +90,10 @@ BODIES: Final[dict[str, tuple[str, ...]]] = {
         "새로 나온 {item}, {price}에 [만나 보세요|만나 봐]!",
     ),
     "event": (
-        "지금 방문하면 {deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
+        "{deal}! 이번 기회 [놓치지 마세요|놓치지 마].",
         "{product|을} 더 착한 가격으로! {deal} 혜택을 [누려 보세요|누려 봐].",
         "기간 한정 {deal} 진행 중. 서두르면 더 [좋아요|좋아]!",
         "{perk|을} 더 착한 가격에 [만나 보세요|만나 봐]!",
-        "단골 손님께 드리는 {deal}. 지금 {try}!",
     ),
     "season": (
         "{season|에} 딱 맞는 {product|을} [준비했어요|준비했어]. 지금 {try}!",
@@ -137,7 +135,7 @@ FACT_HEADLINES: Final = (
     "{item} {deal}!",
     "{item}, {deal}!",
     "{when} {deal}!",
-    "{when}만 {deal}!",
+    "{timing}만 {deal}!",
     "{launch} 기념 {deal}!",
     "{deal} 찬스!",
     "{deal} 진행 중!",
@@ -198,7 +196,7 @@ SHORT_BODIES: Final = (
 SHORT_FACT_BODIES: Final = ("{when} {item}!", "{item} {price}!", "{item} {deal}!", "{when} {deal}!", "{deal}!", "{item}, {when}!")
 
 # Headlines for "가격 강조해줘" when the copy names a price or deal, and when it names none.
-PRICE_HEADLINES: Final = ("단 {price}!", "{item} {price}", "{price}의 행복", "{deal} 찬스!", "지금만 {deal}!")
+PRICE_HEADLINES: Final = ("단 {price}!", "{item} {price}", "{price}의 행복", "{deal} 찬스!", "{item} {deal}!")
 PRICE_FALLBACK_HEADLINES: Final = ("착한 가격!", "가격 부담 없이!", "이 가격 실화?", "가성비 최고!", "합리적인 가격!")
 PRICE_BODY_PREFIXES: Final = ("착한 가격!", "부담 없는 가격!", "가격은 가볍게!")
 
@@ -324,7 +322,7 @@ INDUSTRY_COPY: Final[dict[str, IndustryCopy]] = {
         ),
         ctas=("지금 방문하기", "자세히 보기", "문의하기"),
         perks=("정성 가득한 준비", "기분 좋은 하루", "특별한 순간"),
-        try_verb="[만나 보세요|만나 봐]",
+        try_verb="[확인해 보세요|확인해 봐]",
     ),
 }
 

@@ -320,3 +320,44 @@ def test_an_amount_is_matched_whole() -> None:
 )
 def test_counts_and_limits_are_no_hashtags(text: str, tag: str) -> None:
     assert all(tag not in write(text, seed=s).hashtags for s in range(6))
+
+
+# Found by a second review of 80 other requests (each a bad ad before the fix).
+SECOND_REVIEW = [
+    # the price goes with the product written next to it, or with none
+    ("삼겹살집 평일 점심 김치찌개 정식 7천원", "restaurant", ["김치찌개 정식 7,000원"], ["삼겹살 7,000원"]),
+    (
+        "파스타 레스토랑 커플세트 파스타2개 샐러드 와인 2잔 4만 9천원",
+        "restaurant",
+        ["49,000원"],
+        ["파스타 2잔", "파스타 49,000원", "2잔 49,000원"],
+    ),
+    ("디저트카페 크로플 세트 9,900원", "cafe", ["크로플 세트", "9,900원"], []),
+    ("헤어샵 염색 클리닉 패키지 8만원 → 5만 9천원", "beauty", ["59,000원"], ["80,000원"]),
+    ("가방 편집샵 신상 가방 3만원대", "fashion", ["30,000원대"], ["단 30,000원"]),
+    # no condition, audience or urgency the owner did not give
+    ("우리카페 스탬프 10개 모으면 아메리카노 한잔 무료에요", "cafe", [], ["지금 방문하면", "단골 손님께", "지금만"]),
+    ("베이커리 식빵 2+1 매주 수요일", "bakery", ["2+1"], ["지금만"]),
+    ("냉면집 여름 사리 추가 무료", "restaurant", [], ["여름만"]),
+    ("영어학원 신규 모집 레벨테스트 무료", "academy", [], ["출시"]),
+    # no claim in a tag: #급매 only when the owner says 급매
+    ("부동산 투룸 전세 매물 즉시입주", "realestate", [], ["#급매"]),
+    ("우리동네 휴대폰 수리점 액정 교체", "general", [], ["#이벤트"]),
+]
+
+
+@pytest.mark.parametrize(("text", "industry", "shown", "never"), SECOND_REVIEW)
+@pytest.mark.parametrize("ratio", ["1:1", "3:4"])
+def test_second_review_cases(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
+    test_the_ad_keeps_the_facts_and_invents_none(text, industry, shown, never, ratio)
+
+
+def test_longer_adds_no_second_call_to_action() -> None:
+    for text in ("순대국밥 8천원", "카페 신메뉴 딸기라떼 홍보", "헬스장 PT 30% 할인"):
+        for seed in range(8):
+            first = writer.write(CopyRequest(input_text=text, aspect_ratio="4:3", seed=seed))
+            body = writer.write(
+                CopyRequest(input_text="더 길게", aspect_ratio="4:3", seed=seed, history=(Turn("user", text),), previous=first)
+            ).ad_copy.body
+            verbs = [s.strip(" .!?").split()[-1] for s in re.split(r"(?<=[.!?])\s+", body) if s.strip(" .!?")]
+            assert len(verbs) == len(set(verbs)), body
