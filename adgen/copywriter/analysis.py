@@ -82,7 +82,7 @@ _FIRST_COME_RE: Final = re.compile(r"선착순\s*(\d{1,4}\s*(?:명|분|개))?")
 _LIMITED_RE: Final = re.compile(r"한정\s*(수량|판매)?|수량\s*한정")
 _BUNDLE_RE: Final = re.compile(r"1\s*\+\s*1|원\s*플러스\s*원|투\s*플러스\s*원|2\s*\+\s*1")
 _FREE_RE: Final = re.compile(r"(?:무료|공짜)\s*(체험|상담|시식|수업|배송|증정)?")
-_GIFT_RE: Final = re.compile(r"증정|사은품|서비스")
+_GIFT_RE: Final = re.compile(r"증정|사은품|서비스(?!\s*(?:가능|제공|이용|센터|문의|업|직))")
 _HALF_RE: Final = re.compile(r"반값|반\s*가격")
 _UNIT: Final = r"(?:개월|인분|시간|회|개|달|주|잔|번|세트|병|장|박|일|명|마리|팩|판)"
 # A bonus counted in units: "2회 무료", "1개월 무료", "1개 더", "1잔 서비스".
@@ -788,7 +788,8 @@ def asks_booking(text: str) -> bool:
 
 
 # Counted amounts copy may state: "2회", "3개월", "30명", "5월 8일", "오후 3시" (won and % are read apart).
-_COUNT_RE: Final = re.compile(rf"(?<![\d,])(\d{{1,4}})\s*({_UNIT}|월|시|분|년|kg|g)(?![가-힣])")
+# A particle may follow ("3팩에", "50명한테", "20일부터"); "10회원" is no count.
+_COUNT_RE: Final = re.compile(rf"(?<![\d,])(\d{{1,4}})\s*({_UNIT}|월|시|분|년|kg|g)(?!원|간|즌)")
 _STATED_BUNDLE_RE: Final = re.compile(r"\d\s*\+\s*\d")
 
 
@@ -802,9 +803,9 @@ def stated_amounts(text: str) -> set[str]:
 
 
 def offer_amounts(said: str) -> set[str]:
-    """The amounts of the offer and the price in what the owner said: {"30%"}, {"2회", "8,000원"}."""
+    """The amounts an ad must state: the offer's ({"30%"}, {"2회"}), else the price's ({"8,000원"})."""
     brief = analyze(said)
-    return stated_amounts(" ".join(x for x in (brief.offer or brief.deal, brief.price) if x))
+    return stated_amounts(brief.offer or brief.deal or brief.price or "")
 
 
 def claim_problems(copy_text: str, said: str, required: set[str] | None = None) -> list[str]:
