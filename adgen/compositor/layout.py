@@ -166,7 +166,9 @@ def _fit(element: Element, max_width: int, hi: float, lo: float) -> _Fit | None:
     size = top
     while size >= bottom:
         fit = attempt(size, may_cut_words=False)
-        if fit is not None and len(fit.lines) <= style.max_lines:
+        # A line of one character ("월" over "450,000원!") reads as a stray: a smaller size avoids it.
+        stray = fit is not None and len(fit.lines) > 1 and any(len(line.strip()) <= 1 for line in fit.lines)
+        if fit is not None and len(fit.lines) <= style.max_lines and not stray:
             return fit
         size -= max(1, round(size * 0.04))
     return attempt(min(top, bottom), may_cut_words=False) or attempt(min(top, bottom), may_cut_words=True)

@@ -277,9 +277,16 @@ def compose_copy(ctx: _Context, rng: random.Random, *, exclude: AdCopy | None = 
     avoid = (exclude.headline, exclude.body, exclude.cta) if exclude else ()
     headline = _pick_best(headline_candidates(ctx), rng, _headline_score(ctx), avoid) or _SAFE_HEADLINE[ctx.tone]
     score, said = _body_score(ctx), headline.rstrip("!?. ")
-    # Among bodies that carry as much, one that does not open with the headline word for word
-    # ("딸기라떼 4,500원!" twice wastes the space).
-    body = _pick_best(body_candidates(ctx), rng, lambda b: (score(b), not b.startswith(said)), avoid) or _SAFE_BODY[ctx.tone]
+
+    def body_rank(b: str) -> tuple[int, bool]:
+        # A body that opens with the headline word for word and adds no fact ("월 450,000원!" twice)
+        # wastes the space: any other body comes first; among equals, one that does not repeat it.
+        echo = b.startswith(said)
+        if echo and len(said) >= 6 and not score(b[len(said) :]):
+            return (-1, False)
+        return (score(b), not echo)
+
+    body = _pick_best(body_candidates(ctx), rng, body_rank, avoid) or _SAFE_BODY[ctx.tone]
     cta = _pick(cta_candidates(ctx), rng, avoid) or _SAFE_CTA
     return AdCopy(headline=headline, body=body, cta=cta, hashtags=hashtags_for(ctx, rng))
 

@@ -264,3 +264,14 @@ def test_hashtags_are_optional_and_single_characters_fit() -> None:
     pixels = np.asarray(ad.image)
     for box in ad.boxes:
         assert measure_contrast(pixels, box) >= MIN_CONTRAST
+
+
+@pytest.mark.parametrize("ratio", RATIOS)
+@pytest.mark.parametrize("headline", ["월 450,000원!", "단 9,900원!", "더 맛있게!", "딱 3일만!"])
+def test_no_line_of_one_character(ratio: str, headline: str) -> None:
+    # "월" alone over "450,000원!" (seen in a 4:3 ad) reads as a stray; a smaller size keeps it on one line.
+    copy = AdCopy(headline=headline, body="원하는 조건에 딱 맞는 원룸, 꼼꼼하게 찾아 드려요.", cta="매물 보기", hashtags=["#원룸"])
+    for background in ("photo", "gradient"):
+        ad = compose(BACKGROUNDS[background](SIZES[ratio]), copy, ratio)
+        for box in ad.boxes:
+            assert all(len(line.strip()) > 1 for line in box.lines) or len(box.lines) == 1, (box.role, box.lines)

@@ -416,3 +416,9 @@ def test_no_ad_for_150_real_sentences_misstates_the_offer() -> None:
             if problems:
                 bad.append((text, ratio, said, problems))
     assert bad == []
+
+
+def test_the_body_does_not_echo_a_price_headline() -> None:
+    for seed in range(6):
+        copy = write("부동산 역세권 원룸 월세 보증금 500에 월 45만원 매물 있습니다", "4:3", seed)
+        assert not copy.body.startswith(copy.headline.rstrip("!")), copy
