@@ -24,6 +24,13 @@ def write(text: str, ratio: str = "1:1", seed: int = 0) -> AdCopy:
     return writer.write(CopyRequest(input_text=text, aspect_ratio=ratio, seed=seed)).ad_copy
 
 
+def refine(text: str, ask: str, ratio: str, seed: int) -> tuple[AdCopy, AdCopy]:
+    """The first ad for ``text`` and the ad after the owner's ``ask`` in the same chat."""
+    first = writer.write(CopyRequest(input_text=text, aspect_ratio=ratio, seed=seed))
+    again = writer.write(CopyRequest(input_text=ask, aspect_ratio=ratio, seed=seed + 1, history=(Turn("user", text),), previous=first))
+    return first.ad_copy, again.ad_copy
+
+
 # (input, industry, what headline or body must say, what the ad (tags included) must never say)
 TRUTH_CASES = [
     # the free item is the one the owner named, not the shop's product
@@ -214,20 +221,16 @@ def test_time_ranges_and_named_days(text: str, timing: str) -> None:
 )
 def test_a_new_headline_keeps_the_fact_the_old_one_had(text: str, ask: str, fact: str) -> None:
     for seed in range(6):
-        first = writer.write(CopyRequest(input_text=text, aspect_ratio="1:1", seed=seed))
-        assert fact in first.ad_copy.headline
-        again = writer.write(CopyRequest(input_text=ask, aspect_ratio="1:1", seed=seed + 1, history=(Turn("user", text),), previous=first))
-        assert fact in again.ad_copy.headline and again.ad_copy.headline != first.ad_copy.headline, (seed, again.ad_copy)
-        assert "이번 주" not in again.ad_copy.headline
+        first, again = refine(text, ask, "1:1", seed)
+        assert fact in first.headline
+        assert fact in again.headline and again.headline != first.headline, (seed, again)
+        assert "이번 주" not in again.headline
 
 
 def test_longer_never_repeats_a_sentence() -> None:
     for text in ("네일샵 젤네일 선착순 30명 20% 할인", "동네 빵집 소금빵 매일 오후 3시 갓 구운 빵", "카페 신메뉴 홍보"):
         for seed in range(8):
-            first = writer.write(CopyRequest(input_text=text, aspect_ratio="4:3", seed=seed))
-            body = writer.write(
-                CopyRequest(input_text="더 길게", aspect_ratio="4:3", seed=seed, history=(Turn("user", text),), previous=first)
-            ).ad_copy.body
+            body = refine(text, "더 길게", "4:3", seed)[1].body
             sentences = [s.strip(" .!?") for s in re.split(r"[.!?]", body) if s.strip(" .!?")]
             assert len(sentences) == len(set(sentences)), body
 
@@ -292,10 +295,7 @@ def test_new_students_are_an_audience_not_a_launch() -> None:
 def test_a_shorter_body_is_not_the_button_again() -> None:
     for text in ("미용실 여성 커트 15,000원", "동네 빵집 소금빵 매일 오후 3시 갓 구운 빵", "카페 신메뉴 홍보"):
         for seed in range(10):
-            first = writer.write(CopyRequest(input_text=text, aspect_ratio="1:1", seed=seed))
-            after = writer.write(
-                CopyRequest(input_text="문구를 짧게", aspect_ratio="1:1", seed=seed, history=(Turn("user", text),), previous=first)
-            ).ad_copy
+            after = refine(text, "문구를 짧게", "1:1", seed)[1]
             assert after.body.rstrip("!?. ") != after.cta.rstrip("!?. "), after
 
 
@@ -356,10 +356,7 @@ def test_second_review_cases(text: str, industry: str, shown: list[str], never: 
 def test_longer_adds_no_second_call_to_action() -> None:
     for text in ("순대국밥 8천원", "카페 신메뉴 딸기라떼 홍보", "헬스장 PT 30% 할인"):
         for seed in range(8):
-            first = writer.write(CopyRequest(input_text=text, aspect_ratio="4:3", seed=seed))
-            body = writer.write(
-                CopyRequest(input_text="더 길게", aspect_ratio="4:3", seed=seed, history=(Turn("user", text),), previous=first)
-            ).ad_copy.body
+            body = refine(text, "더 길게", "4:3", seed)[1].body
             verbs = [s.strip(" .!?").split()[-1] for s in re.split(r"(?<=[.!?])\s+", body) if s.strip(" .!?")]
             assert len(verbs) == len(set(verbs)), body
 
