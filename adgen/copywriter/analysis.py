@@ -341,7 +341,7 @@ def _unknown_noun(word: str) -> str | None:
     noun = _strip_particle(word)
     if not 2 <= len(noun) <= 6 or noun.endswith(_ADJECTIVE_ENDINGS) or _DAY_RE.fullmatch(noun):
         return None
-    if re.fullmatch(r"[가-힣]{1,2}당", noun) or re.fullmatch(r"[한두세네]\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|그릇)", noun):
+    if re.fullmatch(r"[가-힣]{1,2}당", noun) or _NATIVE_COUNT_RE.fullmatch(noun):
         return None  # "채당", "개당" (per piece), "한장" (one of): a unit, not a product
     known = _known_words()
     if noun in known or word in known or _is_place(noun) or any(noun.startswith(cue) for cue in _PRODUCT_CUES):
@@ -536,7 +536,7 @@ def _gift_before(text: str, at: int) -> tuple[str, int] | None:
     if not tokens:
         return None
     last = tokens[-1]
-    extra = last.group(0) == "추가" or re.fullmatch(r"[한두세네]\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇)", last.group(0))
+    extra = last.group(0) == "추가" or _NATIVE_COUNT_RE.fullmatch(last.group(0))
     if extra and len(tokens) > 1:  # "샷 추가 무료", "셔츠 한장 무료"
         noun = _gift_noun(tokens[-2].group(0))
         return (f"{noun} {last.group(0)}", tokens[-2].start()) if noun else None
@@ -652,6 +652,8 @@ def extract_price(text: str) -> tuple[str | None, int, str | None]:
 _SET_WORDS: Final = ("세트", "정식", "코스", "패키지", "도시락", "메뉴", "한판", "한접시")
 
 
+# "한마리", "두 잔", "반판": a count in words, never a product.
+_NATIVE_COUNT_RE: Final = re.compile(r"(?:한|두|세|네|반)\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대)")
 _FILLER_RE: Final = re.compile(r"(?:\d{1,3}|한|두|세|네)?\s*(?:잔|개|팩|봉|마리|인분|병|장|박스|판|송이|피스|조각|그릇|kg|g)?(?:에|씩|당)?")
 _FILLER_WORDS: Final = frozenset({"홍보", "홍보해줘", "가격", "가격은", "가격도", "단돈", "단", "정가", "판매가", "할인가", "특가"})
 

@@ -174,6 +174,7 @@ FACT_BODIES: Final = (
     "{when} 한정 {item}! 지금 {try}.",
     # the price, with the product and the time or the occasion
     "{item} {price}! 지금 {try}.",
+    "{item} {price}, {deal}!",
     "{when} {item} {price}! 지금 {try}.",
     "{item} {price}! {place|에서} [기다릴게요|기다릴게].",
     "{item}, 단돈 {price}! 지금 {try}.",

@@ -419,3 +419,14 @@ def test_the_body_does_not_echo_a_price_headline() -> None:
     for seed in range(6):
         copy = write("부동산 역세권 원룸 월세 보증금 500에 월 45만원 매물 있습니다", "4:3", seed)
         assert not copy.body.startswith(copy.headline.rstrip("!")), copy
+
+
+def test_a_count_in_words_is_no_product_and_the_price_joins_the_offer() -> None:
+    # Seen through the REST API: "한마리" became the product and the 18,000원 was lost.
+    text = "치킨집 배달 주문 시 콜라 무료, 후라이드 한마리 1만 8천원"
+    brief = analysis.analyze(text)
+    assert (brief.products, brief.price, brief.priced) == (("후라이드",), "18,000원", "후라이드")
+    for seed in range(6):
+        copy = write(text, seed=seed)
+        said = f"{copy.headline} {copy.body}"
+        assert "18,000원" in said and "콜라 무료" in said and "#한마리" not in copy.hashtags, copy
