@@ -57,6 +57,8 @@ _NOT_A_PRODUCT: Final = frozenset(
      # time spans and money ("오늘 하루만 특가", "천원 할인")
      "하루", "이틀", "사흘", "한달", "일주일", "만원", "천원", "백원", "공짜", "무제한",
      "하나", "두개", "한개", "한잔", "한병", "한봉", "이상", "이하", "이내", "미만", "초과",
+     "특선", "점심특선", "런치특선", "포함", "제공", "전화", "상시", "최소주문", "재방문", "가능", "불가", "별도", "이용",
+     "작은거", "큰거", "각",
      # words of a refinement ("가격 할인 강조해줘")
      "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
 )  # fmt: skip
@@ -339,7 +341,8 @@ def _unknown_noun(word: str) -> str | None:
     if not re.fullmatch(r"[가-힣]+", word):
         return None
     noun = _strip_particle(word)
-    if not 2 <= len(noun) <= 6 or noun.endswith(_ADJECTIVE_ENDINGS) or _DAY_RE.fullmatch(noun):
+    adjective = noun.endswith(_ADJECTIVE_ENDINGS) and noun not in ("견적", "기적", "실적")
+    if not 2 <= len(noun) <= 6 or adjective or _DAY_RE.fullmatch(noun):
         return None
     if re.fullmatch(r"[가-힣]{1,2}당", noun) or _NATIVE_COUNT_RE.fullmatch(noun):
         return None  # "채당", "개당" (per piece), "한장" (one of): a unit, not a product
@@ -400,12 +403,22 @@ def _product_pairs(text: str) -> list[_Found]:
     # Unknown nouns right before a cue ("텀블러 출시").
     taken = {f.index for f in found}
     for index, (word, start, _) in enumerate(spans):
-        # "모닝세트 4,500원": what costs that is the product (not the "팩" of "3팩에 1만원").
-        priced = bool(_PRICE_RE.match(text, start)) and index > 0 and not _is_count(text, spans, index - 1)
+        # "모닝세트 4,500원": what costs that is the product.
+        # (not the "3천원" inside "1만 3천원")
+        priced = bool(_PRICE_RE.match(text, start)) and index > 0 and not spans[index - 1][0].endswith(("만", "천", "백"))
         if index == 0 or not (word.startswith(_PRODUCT_CUES) or priced) or index - 1 in taken:
             continue
-        if index > 1 and spans[index - 2][0].isdigit() and not text[spans[index - 2][2] : spans[index - 1][1]].strip():
-            continue  # "12피스 1만원", "3일전까지 예약": a word glued to a number counts or dates
+        counted = index > 1 and spans[index - 2][0].isdigit() and not text[spans[index - 2][2] : spans[index - 1][1]].strip()
+        if counted or _NATIVE_COUNT_RE.fullmatch(spans[index - 1][0]):
+            # "12피스 1만원", "3일전까지 예약": a word glued to a number counts or dates; before a price
+            # the noun before the count is what is sold ("타코야끼 8알 5000원", "소주 한병 3천원").
+            back = index - 3 if counted else index - 2
+            # Not in a list of a set's contents ("샐러드 와인 2잔 4만 9천원" is the set's price).
+            listed = back - 1 in taken
+            if priced and back >= 0 and back not in taken and not listed and (noun := _unknown_noun(spans[back][0])):
+                found.append(_Found(back, noun, "", True, True, False))
+                taken.add(back)
+            continue
         prev, prev_end = spans[index - 1][0], spans[index - 1][2]
         if text[prev_end : spans[index][1]].strip():
             continue  # punctuation between: not one phrase
@@ -464,9 +477,19 @@ _HOURS_RE: Final = re.compile(
 )
 
 
+_OPEN_AT_RE: Final = re.compile(r"(?:오전|오후|아침)?\s*\d{1,2}\s*시(?:\s*\d{1,2}\s*분|\s*반)?\s*(?:에\s*)?(?:오픈|문\s*열)")
+_NEW_OPENING_RE: Final = re.compile(r"그랜드|신규|새로|첫|개업|개점|리뉴얼|오늘|내일|\d+\s*월\s*\d+\s*일|[월화수목금토일]요일")
+
+
+def _without_hours(text: str) -> str:
+    """``text`` without opening hours: "매일 아침 8시 오픈", or "오전 11시 오픈" when no day marks an opening."""
+    text = _HOURS_RE.sub(" ", text)
+    return text if _NEW_OPENING_RE.search(text) else _OPEN_AT_RE.sub(" ", text)
+
+
 def detect_intent(text: str) -> str:
     # "신규 회원" is who an offer is for, not a new product.
-    lowered = _RECRUIT_RE.sub(" ", _AUDIENCE_RE.sub(" ", _HOURS_RE.sub(" ", text))).lower()
+    lowered = _RECRUIT_RE.sub(" ", _AUDIENCE_RE.sub(" ", _without_hours(text))).lower()
     for intent in INTENT_ORDER:
         for cue in lexicon.INTENT_CUES[intent]:
             if cue.isascii() and cue.isalpha():
@@ -516,6 +539,8 @@ def extract_offer(text: str) -> Offer:
             condition = phrase = f"첫 {m.group(1)}"
         elif ordered:
             condition, phrase = ordered
+        elif m := re.search(_MIN_PAT + r"\s*$", before.rstrip(" ,")) or _last(re.finditer(_MIN_PAT, before)):
+            condition = phrase = re.sub(r"\s+", " ", m.group(0)).strip()  # "4인 이상", "이불 3채 이상"
     audience = None
     if base and (m := _AUDIENCE_RE.search(text)):
         audience = "신규생" if m.group(1) == "생" else f"신규 {m.group(1)}"
@@ -530,6 +555,16 @@ def extract_offer(text: str) -> Offer:
     return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price)
 
 
+_MIN_PAT: Final = r"\d{1,3}(?:,\d{3})*\s*(?:인|개|채|명|벌|잔|켤레|마리|판|세트|박스|kg|만\s*원|천\s*원|원)\s*이상"
+
+
+def _last(matches: Iterable[re.Match[str]]) -> re.Match[str] | None:
+    found = None
+    for found in matches:  # noqa: B007 - the last one is wanted
+        pass
+    return found
+
+
 def _gift_before(text: str, at: int) -> tuple[str, int] | None:
     """The item given away, written right before "무료"/"증정" ("콜라 무료", "샷 추가 무료"), and where it starts."""
     tokens = list(re.finditer(r"\S+", text[:at]))
@@ -542,6 +577,23 @@ def _gift_before(text: str, at: int) -> tuple[str, int] | None:
         return (f"{noun} {last.group(0)}", tokens[-2].start()) if noun else None
     noun = _gift_noun(last.group(0))
     return (noun, last.start()) if noun else None
+
+
+def _noun_after(text: str, at: int) -> str | None:
+    """The noun phrase (one or two nouns) right after the word ending at ``at``: "견적 상담" of "무료 견적 상담".
+
+    None when a particle is glued on ("무료로 드려요": the free thing was written before).
+    """
+    if not text[at : at + 1].isspace():
+        return None
+    nouns: list[str] = []
+    for word in text[at:].split()[:2]:
+        if not re.fullmatch(r"[가-힣]{2,6}", word) or word in _NOT_A_PRODUCT or _is_place(word) or _NATIVE_COUNT_RE.fullmatch(word):
+            break
+        if word.endswith(("요", "다", "로", "해", "줘")) or not (word in lexicon.KO_EN or _unknown_noun(word)):
+            break
+        nouns.append(word)
+    return " ".join(nouns) or None
 
 
 def _gift_noun(word: str) -> str | None:
@@ -585,7 +637,9 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     deal: str | None = None
     at: int | None = None
     priced = text
-    if m := _PERCENT_RE.search(text):
+    if m := re.search(r"(\d{1,2})\s*%?\s*[~-]\s*(\d{1,2})\s*(?:%|퍼센트|프로)", text):
+        deal, at = f"{int(m.group(1))}~{int(m.group(2))}% 할인", m.start()  # "40~60%": a range, not 60%
+    elif m := _PERCENT_RE.search(text):
         deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인", m.start()
     elif m := _WON_OFF_RE.search(text):
         deal, at = f"{won(m)} 할인", m.start()
@@ -598,8 +652,13 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     elif _HALF_RE.search(text):
         deal = "반값 할인"
     elif m := _FREE_RE.search(text):
+        after = _noun_after(text, m.start() + 2) if m.group(1) is None else None
         gift = _gift_before(text, m.start()) if m.group(1) in (None, "증정") else None
-        if gift:  # "콜라 무료": the freebie is part of the offer, not the shop's product
+        if gift and after and not gift[0].endswith(("비", "료", "금")):
+            gift = None  # "시공 무료 견적": the free thing is after; "택배비 무료 산지직송": a fee before
+        if after and not gift:  # "무료 견적 상담", "무료 업그레이드": the free thing is written after
+            deal = f"무료 {after}"
+        elif gift:  # "콜라 무료": the freebie is part of the offer, not the shop's product
             deal, at = f"{gift[0]} 무료" + (f" {m.group(1)}" if m.group(1) else ""), gift[1]
         else:
             deal = f"무료 {m.group(1)}" if m.group(1) else "무료 혜택"
@@ -613,11 +672,13 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
         first_come = f"선착순 {m.group(1).replace(' ', '')}" if m.group(1) else "선착순"
         deal = f"{first_come} {deal}" if deal else f"{first_come} 혜택" if not m.group(1) else first_come
     elif deal is None and (m := _LIMITED_RE.search(text)):
-        deal = "한정 수량" if "수량" in m.group(0) else "한정 판매"
+        # "평일 한정", "기간 한정": a time limit, not limited stock (the word may still be said).
+        if not re.search(r"(?:평일|주말|오늘|기간|시즌|런치|점심|저녁|\d+\s*일|까지)\s*$", text[: m.start()]) or "수량" in m.group(0):
+            deal = "한정 수량" if "수량" in m.group(0) else "한정 판매"
     return deal, extract_price(priced)[0], at
 
 
-_QUANTITY_RE: Final = re.compile(r"(\d{1,3})\s*(개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$")
+_QUANTITY_RE: Final = re.compile(r"(\d{1,3})\s*(알|줄|캔|ml|개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$")
 _PER_RE: Final = re.compile(r"(?<![가-힣])(월|주|1인|인당|1박|개당|장당|회당)\s*$")
 _NEW_PRICE_RE: Final = re.compile(r"\s*(?:→|->|=>|에서)\s*")
 
@@ -654,7 +715,10 @@ _SET_WORDS: Final = ("세트", "정식", "코스", "패키지", "도시락", "�
 
 # "한마리", "두 잔", "반판": a count in words, never a product.
 _NATIVE_COUNT_RE: Final = re.compile(r"(?:한|두|세|네|반)\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대)")
-_FILLER_RE: Final = re.compile(r"(?:\d{1,3}|한|두|세|네)?\s*(?:잔|개|팩|봉|마리|인분|병|장|박스|판|송이|피스|조각|그릇|kg|g)?(?:에|씩|당)?")
+_FILLER_RE: Final = re.compile(
+    r"(?:\d{1,3}|한|두|세|네|반)?\s*"
+    r"(?:알|줄|캔|ml|L|잔|개|팩|봉|마리|인분|병|장|박스|판|송이|피스|조각|그릇|kg|g)?(?:에|씩|당)?"
+)
 _FILLER_WORDS: Final = frozenset({"홍보", "홍보해줘", "가격", "가격은", "가격도", "단돈", "단", "정가", "판매가", "할인가", "특가"})
 
 
@@ -745,7 +809,7 @@ def extract_timing(text: str) -> str | None:
 
 def detect_launch(text: str) -> str | None:
     """The event an offer celebrates, as copy says it ("오픈", "출시"), if the sentence names one."""
-    text = _HOURS_RE.sub(" ", text)
+    text = _without_hours(text)
     for cue, word in _LAUNCH_CUES:
         if cue in text:
             if word is None:

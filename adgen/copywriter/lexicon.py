@@ -40,7 +40,7 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
     "bakery": ("빵", "식빵", "크루아상", "크로와상", "바게트", "소금빵", "베이글", "케이크", "케익", "도넛", "스콘", "타르트", "쿠키",
                "마들렌", "휘낭시에", "단팥빵", "모닝빵", "파이", "생크림", "크림빵", "슈크림", "bread", "cake", "croissant"),
     "restaurant": ("점심", "저녁", "런치", "디너", "한식", "양식", "중식", "일식", "파스타", "피자", "치킨", "삼겹살", "고기", "갈비",
-                   "후라이드", "양념치킨",
+                   "후라이드", "양념치킨", "김밥", "소주",
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
                    "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "도시락", "감자튀김",
                    "광어", "우럭", "연어", "참치", "모둠회", "횟감", "마라탕", "꿔바로우", "탕수육", "쌀국수", "막국수", "순대",
@@ -207,7 +207,8 @@ KO_EN: Final[dict[str, str]] = {
     "생크림": "whipped cream", "크림빵": "cream bun", "슈크림": "cream puff", "아이스크림": "ice cream",
     # restaurant
     "파스타": "pasta", "피자": "pizza", "치킨": "fried chicken", "후라이드": "fried chicken", "프라이드": "fried chicken",
-    "양념치킨": "korean spicy fried chicken", "반반": "half and half fried chicken", "삼겹살": "grilled pork belly", "고기": "grilled meat",
+    "양념치킨": "korean spicy fried chicken", "반반": "half and half fried chicken",
+    "김밥": "gimbap rolls", "소주": "soju", "삼겹살": "grilled pork belly", "고기": "grilled meat",
     "갈비": "korean bbq ribs", "국밥": "korean soup with rice", "김치찌개": "kimchi stew", "김치": "kimchi",
     "떡볶이": "tteokbokki", "라멘": "ramen", "초밥": "sushi", "스시": "sushi", "햄버거": "hamburger", "버거": "burger",
     "수제": "handmade", "스테이크": "steak", "샐러드": "salad", "냉면": "cold noodles", "짜장면": "jajangmyeon",

@@ -430,3 +430,29 @@ def test_a_count_in_words_is_no_product_and_the_price_joins_the_offer() -> None:
         copy = write(text, seed=seed)
         said = f"{copy.headline} {copy.body}"
         assert "18,000원" in said and "콜라 무료" in said and "#한마리" not in copy.hashtags, copy
+
+
+# Found by a third, independent review of 60 other requests (each a BAD ad before the fix).
+THIRD_REVIEW = [
+    # the free thing written after 무료 is the free one
+    ("인테리어 필름 시공 무료 견적 상담", "general", ["무료 견적"], ["시공 무료"]),
+    ("사과농장 택배비 무료 산지직송", "general", ["택배비 무료"], ["무료 산지직송"]),
+    # a range is no single number; a time limit is no limited stock
+    ("아이스크림 할인점 전품목 40~60%", "cafe", ["40~60%"], ["최대", " 60%"]),
+    ("초밥집 런치 초밥 12pc 1만5천원 평일 한정", "restaurant", ["15,000원"], ["한정 판매"]),
+    # a minimum stays with the offer
+    ("중국집 4인 이상 볶음밥 무료", "restaurant", ["4인 이상"], []),
+    ("세탁소 이불 3채 이상 10% 할인", "general", ["3채 이상", "10%"], []),
+    # the item before a count keeps its price; filler words are no products
+    ("분식집 타코야끼 8알 5000원", "restaurant", ["타코야끼 8알 5,000원"], []),
+    ("포차 금요일 소주 한병 3천원", "restaurant", ["소주", "3,000원"], []),
+    ("사진관 증명사진 보정 포함 2만원", "general", ["20,000원"], ["포함 2", "#포함"]),
+    # opening hours are no opening
+    ("베이커리 소금빵 개당 2800원 오전 11시 오픈", "bakery", ["2,800원"], ["오픈 기념", "GRAND OPEN", "#오픈", "오픈 소식"]),
+]
+
+
+@pytest.mark.parametrize(("text", "industry", "shown", "never"), THIRD_REVIEW)
+@pytest.mark.parametrize("ratio", ["1:1", "3:4"])
+def test_third_review_cases(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
+    test_the_ad_keeps_the_facts_and_invents_none(text, industry, shown, never, ratio)
