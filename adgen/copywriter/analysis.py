@@ -178,6 +178,7 @@ class Brief:
     limited: bool = False  # the owner announced a limited run ("한정 판매"); copy never claims one otherwise
     discount: bool = False  # the owner offers a lower price ("할인", "세일"); "착한 가격" is said only then
     priced: str | None = None  # the product the price is for, when the owner wrote it next to the price
+    second_price: str | None = None  # a second product with its price ("펌 50,000원" of "커트 15,000원 펌 5만원")
     text: str = ""  # what the owner wrote (claims such as #급매 need their own words)
 
     @property
@@ -896,6 +897,19 @@ def claim_problems(copy_text: str, said: str, required: set[str] | None = None) 
     return problems
 
 
+def second_price(text: str, first: str | None) -> str | None:
+    """ "펌 50,000원" of "커트 15,000원 펌 5만원": another product the owner priced after the first one."""
+    m = _PRICE_RE.search(text)
+    if first is None or m is None:
+        return None
+    rest = text[m.end() :]
+    price, _, _ = extract_price(rest)
+    item, _ = priced_item(rest, extract_products(rest)[0])
+    if price is None or item is None or item == first or item in first:
+        return None
+    return f"{item} {price}"
+
+
 def says_discount(text: str) -> bool:
     """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC")."""
     return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", text, re.IGNORECASE))
@@ -930,6 +944,7 @@ def analyze(text: str) -> Brief:
             price = plain
     season, season_scene = detect_season(text)
     return Brief(
+        second_price=second_price(text, priced),
         industry=industry,
         intent=detect_intent(text),
         products=products,

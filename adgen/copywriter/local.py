@@ -67,6 +67,7 @@ def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) 
         "season": brief.season,
         "when": brief.when,
         "timing": brief.timing,  # a stated time only: "{timing}만" never reads "여름만"
+        "second": brief.second_price,  # "펌 50,000원": the owner's second priced product
         "launch": brief.launch,
         "perk": rng.choice(copy.perks),
         # An owner who takes reservations wants them: "지금 예약하세요" instead of "지금 맛보세요".
@@ -142,6 +143,8 @@ def facts_of(brief: Brief) -> list[tuple[str, int]]:
         facts += [(term, 2) for term in (brief.condition, brief.audience) if term]
     if brief.price:
         facts.append((brief.price, 3))
+    if brief.second_price:
+        facts.append((brief.second_price, 2))
     if brief.products:
         facts.append((brief.products[0], 2))
     if brief.when:

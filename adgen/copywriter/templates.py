@@ -1,7 +1,7 @@
 """Korean ad-copy templates, their rendering, and tone conversion.
 
 Template syntax:
-    {place} {product} {item} {deal} {price} {season} {when} {timing} {launch} {perk} {try}
+    {place} {product} {item} {deal} {price} {second} {season} {when} {timing} {launch} {perk} {try}
         slots. ``{product}`` falls back to the industry's default product; ``{item}`` only
         renders when the sentence named a product, so "NEW {item}" never reads "NEW 상품".
     {product|을}
@@ -175,6 +175,9 @@ FACT_BODIES: Final = (
     # the price, with the product and the time or the occasion
     "{item} {price}! 지금 {try}.",
     "{item} {price}, {deal}!",
+    # two products the owner priced ("커트 15,000원 펌 5만원")
+    "{item} {price}, {second}!",
+    "{item} {price}, {second}! 지금 {try}.",
     "{when} {item} {price}! 지금 {try}.",
     "{item} {price}! {place|에서} [기다릴게요|기다릴게].",
     "{item}, 단돈 {price}! 지금 {try}.",

@@ -456,3 +456,23 @@ THIRD_REVIEW = [
 @pytest.mark.parametrize("ratio", ["1:1", "3:4"])
 def test_third_review_cases(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
     test_the_ad_keeps_the_facts_and_invents_none(text, industry, shown, never, ratio)
+
+
+@pytest.mark.parametrize(
+    ("text", "second"),
+    [
+        ("미용실 커트 15,000원 펌 5만원 이벤트 중이에요", "펌 50,000원"),
+        ("빵집 앙버터랑 쑥 스콘 홍보해줘 가격은 앙버터 3,800원이고 스콘은 3,200원이야", "스콘 3,200원"),
+        ("한식뷔페 성인 12,000원 어린이 7,000원", "어린이 7,000원"),
+    ],
+)
+def test_a_second_priced_product_is_kept(text: str, second: str) -> None:
+    assert analysis.analyze(text).second_price == second
+    for seed in range(6):
+        copy = write(text, seed=seed)
+        assert second in copy.body, copy
+
+
+def test_one_price_gives_no_second() -> None:
+    assert analysis.analyze("카페 신메뉴 딸기라떼 홍보, 한 잔 4,500원").second_price is None
+    assert analysis.analyze("헤어샵 염색 클리닉 패키지 8만원 → 5만 9천원").second_price is None
