@@ -181,6 +181,8 @@ def _headline_score(ctx: _Context) -> Callable[[str], int]:
     primary = facts_of(brief)[:1]
     if brief.deal:
         primary += [(term, weight) for term, weight in ((brief.condition, 2), (brief.audience, 1)) if term]
+    elif brief.price and brief.priced:
+        primary.append((brief.priced, 1))  # "커트 15,000원!" over a bare "15,000원!"
     return lambda text: _score(text, primary)
 
 

@@ -476,3 +476,12 @@ def test_a_second_priced_product_is_kept(text: str, second: str) -> None:
 def test_one_price_gives_no_second() -> None:
     assert analysis.analyze("카페 신메뉴 딸기라떼 홍보, 한 잔 4,500원").second_price is None
     assert analysis.analyze("헤어샵 염색 클리닉 패키지 8만원 → 5만 9천원").second_price is None
+
+
+def test_a_price_headline_names_what_it_is_for_when_it_fits() -> None:
+    for text in ("미용실 커트 15,000원 펌 5만원 이벤트 중이에요", "김치찌개 8천원", "카페 모닝세트 4,500원"):
+        brief = analysis.analyze(text)
+        for ratio in ("1:1", "3:4"):
+            for seed in range(4):
+                headline = write(text, ratio, seed).headline
+                assert brief.priced in headline and brief.price in headline, (ratio, seed, headline)
