@@ -744,9 +744,11 @@ def priced_item(text: str, products: tuple[str, ...]) -> tuple[str | None, tuple
     before = text[:start]
     best: tuple[int, str] | None = None
     for product in products:
-        at = before.rfind(product)
-        if at < 0:
+        # The product as a word of its own: the "빵" inside "소금빵" is not the 빵 of "갓 구운 빵".
+        spots = [m.start() for m in re.finditer(rf"(?<![가-힣]){re.escape(product)}", before)]
+        if not spots:
             continue
+        at = spots[-1]
         rest = re.sub(r"^(?:을|를|은|는|이|가|도|만|이랑|랑)(?=\s)", "", before[at + len(product) :])
         between = rest.split()
         if between and between[0] in _SET_WORDS and all(_filler(t) for t in between[1:]):

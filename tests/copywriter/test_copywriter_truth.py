@@ -485,3 +485,9 @@ def test_a_price_headline_names_what_it_is_for_when_it_fits() -> None:
             for seed in range(4):
                 headline = write(text, ratio, seed).headline
                 assert brief.priced in headline and brief.price in headline, (ratio, seed, headline)
+
+
+def test_the_priced_product_is_a_whole_word() -> None:
+    # Seen on a fresh clone's REST API: "빵 3개 8,000원!" for a 소금빵 price (the 빵 of "갓 구운 빵").
+    brief = analysis.analyze("빵집 소금빵 3개 8천원 매일 오후 3시 갓 구운 빵")
+    assert (brief.priced, brief.products[0], brief.price) == ("소금빵", "소금빵", "3개 8,000원")
