@@ -540,8 +540,8 @@ def extract_offer(text: str) -> Offer:
             condition = phrase = f"첫 {m.group(1)}"
         elif ordered:
             condition, phrase = ordered
-        elif m := re.search(_MIN_PAT + r"\s*$", before.rstrip(" ,")) or _last(re.finditer(_MIN_PAT, before)):
-            condition = phrase = re.sub(r"\s+", " ", m.group(0)).strip()  # "4인 이상", "이불 3채 이상"
+        elif minimums := re.findall(_MIN_PAT, before):
+            condition = phrase = re.sub(r"\s+", " ", minimums[-1]).strip()  # "4인 이상", "이불 3채 이상"
     audience = None
     if base and (m := _AUDIENCE_RE.search(text)):
         audience = "신규생" if m.group(1) == "생" else f"신규 {m.group(1)}"
@@ -557,13 +557,6 @@ def extract_offer(text: str) -> Offer:
 
 
 _MIN_PAT: Final = r"\d{1,3}(?:,\d{3})*\s*(?:인|개|채|명|벌|잔|켤레|마리|판|세트|박스|kg|만\s*원|천\s*원|원)\s*이상"
-
-
-def _last(matches: Iterable[re.Match[str]]) -> re.Match[str] | None:
-    found = None
-    for found in matches:  # noqa: B007 - the last one is wanted
-        pass
-    return found
 
 
 def _gift_before(text: str, at: int) -> tuple[str, int] | None:
@@ -946,7 +939,6 @@ def analyze(text: str) -> Brief:
             price = plain
     season, season_scene = detect_season(text)
     return Brief(
-        second_price=second_price(text, priced),
         industry=industry,
         intent=detect_intent(text),
         products=products,
@@ -955,6 +947,7 @@ def analyze(text: str) -> Brief:
         deal=offer.deal,
         price=price,
         priced=priced,
+        second_price=second_price(text, priced),
         season=season,
         season_scene=season_scene,
         timing=extract_timing(text),

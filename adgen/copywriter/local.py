@@ -379,7 +379,8 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
     # Reservations are the owner's words, not the last CTA's: a restaurant's "예약하기" picked by
     # chance must not turn every later body into "지금 예약하세요".
     said = user_turns or [previous.ad_copy.headline, previous.ad_copy.body]
-    booking = analysis.asks_booking(" ".join([*said, request.input_text]))
+    owner = " ".join([*said, request.input_text])
+    booking = analysis.asks_booking(owner)
     # "오늘도 기다릴게요" in the last ad is no date: the time is what the owner wrote.
     timing = analysis.extract_timing(" ".join([*user_turns, request.input_text])) if user_turns else brief.timing
     brief = replace(
@@ -395,9 +396,9 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         deal_forms=offer.deal_forms,
         price=asked.price or brief.price,
         booking=booking,
-        limited=analysis.says_limited(" ".join([*said, request.input_text])),
-        discount=analysis.says_discount(" ".join([*said, request.input_text])),
-        text=" ".join([*said, request.input_text]),
+        limited=analysis.says_limited(owner),
+        discount=analysis.says_discount(owner),
+        text=owner,
         timing=timing,
     )
     return _context(brief, plan.tone, budget, rng)
