@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         description="Fraction of the steps the product-photo ControlNet guides (it sets the layout early; the later steps skip it).",
     )
     sdxl_deepcache_interval: int = Field(0, ge=0, le=10, description="DeepCache-style feature reuse every N steps (0 = off).")
+    sdxl_variants_deepcache_interval: int = Field(
+        2, ge=0, le=10,
+        description="DeepCache reuse for requests of 2+ variants (0 = as SDXL_DEEPCACHE_INTERVAL): 4 variants cost 2.2 images, not 3.9.",
+    )
+    sdxl_fp8: bool = Field(
+        False, description="fp8 matmuls for the UNet's transformer linears (Ada/Hopper GPUs; approximate; docs/performance.md).",
+    )
     sdxl_cuda_graphs: bool = Field(True, description="With SDXL_COMPILE: CUDA graphs on top of the compile mode (cuts launch gaps).")
     sdxl_compile_vae: bool = Field(True, description="With SDXL_COMPILE: also compile the VAE decoder.")
     sdxl_attention_backend: Literal["auto", "cudnn", "flash", "efficient"] = Field(

@@ -49,11 +49,13 @@ CONFIGS = [
     "project_eager_cudnn_attn",
     "project_compiled",
     "interleaved",
+    "project_fp8_compiled",
     "controlnet_vanilla",
     "controlnet_project_eager",
     "controlnet_project_compiled",
     "fast_compiled",
     "batch4",
+    "batch4_deepcache2",
     "deepcache2",
     "deepcache3",
     "cold_start",
@@ -484,10 +486,14 @@ class Bench:
         self.emit(rec)
         self.park_controlnet()
 
-    def plain_config(self, name: str, options: Any, **extra: Any) -> None:
+    def plain_config(self, name: str, options: Any, *, exact: str | None = None, **extra: Any) -> None:
+        """One image per call with `options`; `exact`: the exact configuration an approximate one is compared with."""
         a = self.args
         self.accel.prepare_pipeline(self.pipe, options)
         m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg), a.runs)
+        if exact in self.results:
+            extra["speedup_vs_exact_same_mode"] = round(self.results[exact]["warm_median_s"] / m.median, 3)
+            extra["diff_vs_exact_same_mode"] = image_diff(m.images, self.references[f"{exact}_image"])
         if options.compile:
             extra["compile_total_s"] = round(m.first_call_s - m.median + extra.get("vae_compile_s", 0.0), 1)
         self.references.setdefault(f"{name}_image", m.images[0])
@@ -636,6 +642,41 @@ class Bench:
         self.emit(self.record("batch4", m, steps=a.steps, cfg=a.cfg, batch=4, reference="vanilla", baseline="vanilla",
                               options=options, **extra))
 
+    def run_fp8(self) -> None:
+        """The compiled project pipeline with fp8 GEMMs for the transformer blocks' linear layers (approximate)."""
+        if self.args.device == "cuda" and not self.accel.fp8_supported(self.accel._device_of(self.pipe)):
+            return self.skip("project_fp8_compiled", "fp8 GEMMs need compute capability 8.9+")
+        options = self.project_options(compiled=True, fp8=True)
+        extra: dict[str, Any] = {"approximate": True}
+        self.accel.prepare_pipeline(self.pipe, options)
+        extra["fp8_layers"] = len(self.accel.fp8_layers(self.accel._unwrap(self.pipe.unet)))
+        self.plain_config("project_fp8_compiled", options, exact="project_compiled", **extra)
+
+    def run_batch4_deepcache(self, interval: int) -> None:
+        """4 variants in one call with DeepCache reuse (the variants' lever: the exact batch costs 4 images)."""
+        a = self.args
+        name = f"batch4_deepcache{interval}"
+        compiled = self.compiled_or_eager(
+            name, 1.5 * self.compile_estimate() + self.runs_estimate(2.5 * self.call_estimate("project_compiled")),
+            self.runs_estimate(2.5 * self.call_estimate("project_eager")))
+        if compiled is None:
+            return
+        options = self.project_options(compiled=compiled, deepcache_interval=interval)
+        self.accel.prepare_pipeline(self.pipe, options)
+        m = measure(a.device, self.call(self.pipe, steps=a.steps, cfg=a.cfg, batch=4), a.runs)
+        single = self.results.get("project_compiled" if compiled else "project_eager")
+        exact_image = self.references.get("project_compiled_image" if compiled else "project_eager_image")
+        extra: dict[str, Any] = {"compiled": compiled, "approximate": True,
+                                 "note": "ratio_vs_single is against the exact single image; diff is image 0 vs vanilla"}
+        if single:
+            extra["ratio_vs_single"] = round(m.median / single["warm_median_s"], 3)
+        if "batch4" in self.results:
+            extra["speedup_vs_exact_batch4"] = round(self.results["batch4"]["warm_median_s"] / m.median, 3)
+        if exact_image is not None:
+            extra["diff_vs_exact_same_mode"] = image_diff(m.images, exact_image)
+        self.emit(self.record(name, m, steps=a.steps, cfg=a.cfg, batch=4, reference="vanilla", baseline="vanilla",
+                              options=options, **extra))
+
     def run_deepcache(self, interval: int) -> None:
         a = self.args
         name = f"deepcache{interval}"
@@ -725,6 +766,7 @@ class Bench:
             "project_eager_cudnn_attn": self.runs_estimate(eager),
             "project_compiled": self.compile_estimate() + self.runs_estimate(compiled),
             "interleaved": self.setup_s + 6 * (self.call_estimate("vanilla") + compiled),
+            "project_fp8_compiled": self.compile_estimate() + self.runs_estimate(compiled) + 10.0,
             "controlnet_vanilla": 15.0 + self.runs_estimate(1.6 * self.call_estimate("vanilla")),
             "controlnet_project_eager": 10.0 + self.runs_estimate(cn),
             # the UNet compiles again (ControlNet residual inputs) and the ControlNet (half a UNet) for the first time
@@ -743,6 +785,8 @@ class Bench:
             "controlnet_project_compiled": lambda: self.run_controlnet_project(compiled=True),
             "fast_compiled": self.run_fast,
             "batch4": self.run_batch4,
+            "project_fp8_compiled": self.run_fp8,
+            "batch4_deepcache2": lambda: self.run_batch4_deepcache(2),
             "deepcache2": lambda: self.run_deepcache(2),
             "deepcache3": lambda: self.run_deepcache(3),
             "cold_start": self.run_cold_start,

@@ -3,8 +3,8 @@
 `prepare_pipeline(pipe, options)` turns a freshly loaded `StableDiffusionXLPipeline` or
 `StableDiffusionXLControlNetPipeline` into the configured fast one, in place, and can be called again with
 other options (it moves the pipeline from its current state to the new one, reusing compiled code where it can).
-Every option except `deepcache_interval` keeps the math of the plain pipeline; the images differ only by
-floating-point rounding. DeepCache-style reuse is an approximation and is off (0) by default.
+Every option except `deepcache_interval` and `fp8` keeps the math of the plain pipeline; the images differ only by
+floating-point rounding. DeepCache-style reuse and fp8 matmuls are approximations and are off by default.
 
 Options that need CUDA (dtype casts, CUDA graphs, cuDNN tuning, the attention kernel choice) are skipped on
 the CPU with a log line, so the same code runs in the CPU tests.
@@ -70,6 +70,11 @@ class AccelerationOptions:
         madebyollin/sdxl-vae-fp16-fix; the original SDXL VAE overflows to NaN (black images) in fp16.
     deepcache_interval: 0 (or 1) = exact; N >= 2 runs the full UNet every N-th step and only its outermost blocks in
         between, reusing the cached deep features (approximate, see `DeepCache`).
+    variants_deepcache_interval: the same for calls that make two or more images at once (variants); 0 = whatever
+        `deepcache_interval` says. One CFG image already fills an H100, so 4 exact variants cost 4 images; with
+        reuse every 2nd step they cost 2.2 (docs/performance.md), while single images stay exact.
+    fp8: the linear layers of the UNet's and ControlNet's transformer blocks (most of their FLOPs) as fp8 GEMMs
+        (`Fp8Linear`; approximate, like DeepCache; needs an Ada/Hopper GPU, ignored with a warning on older ones).
     attention_backend: SDPA kernel preferred on CUDA ("auto" keeps PyTorch's order; "cudnn" is often faster on H100).
     cudnn_benchmark: let cuDNN pick convolution algorithms by timing them (first call per shape is slower).
     cache_dir: where inductor/Triton/autotune caches live on disk, so a second process starts warm.
@@ -88,6 +93,8 @@ class AccelerationOptions:
     cuda_graphs: bool = False
     vae_fp16: bool = True
     deepcache_interval: int = 0
+    variants_deepcache_interval: int = 0
+    fp8: bool = False
     attention_backend: AttentionBackend = "auto"
     cudnn_benchmark: bool = True
     cache_dir: Path | None = None
@@ -95,8 +102,9 @@ class AccelerationOptions:
     def __post_init__(self) -> None:
         if self.dtype not in DTYPES:
             raise ValueError(f"`dtype` must be one of {sorted(DTYPES)} but is {self.dtype!r}.")
-        if self.deepcache_interval < 0:
-            raise ValueError(f"`deepcache_interval` must be >= 0 (0 and 1 = off) but is {self.deepcache_interval}.")
+        for name in ("deepcache_interval", "variants_deepcache_interval"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"`{name}` must be >= 0 (0 and 1 = off) but is {getattr(self, name)}.")
         if self.compile_mode not in COMPILE_MODES:
             raise ValueError(f"`compile_mode` must be one of {', '.join(COMPILE_MODES)} but is {self.compile_mode!r}.")
         if self.attention_backend not in ("auto", "cudnn", "flash", "efficient", "math"):
@@ -119,6 +127,9 @@ class AccelerationOptions:
             # Half-precision decoding only with a VAE chosen for it: the stock SDXL VAE overflows in fp16.
             vae_fp16=settings.sdxl_vae_model is not None,
             deepcache_interval=settings.sdxl_deepcache_interval,
+            # Few-step (distilled) fast mode has no steps to spare: its variants stay exact.
+            variants_deepcache_interval=0 if settings.sdxl_fast_mode else getattr(settings, "sdxl_variants_deepcache_interval", 0),
+            fp8=getattr(settings, "sdxl_fp8", False),
             attention_backend=getattr(settings, "sdxl_attention_backend", "auto"),
             cache_dir=Path(settings.data_dir) / "inductor",
         )
@@ -127,6 +138,7 @@ class AccelerationOptions:
         """What a compiled wrapper depends on (wrappers are reused across `prepare_pipeline` calls with this key)."""
         return (
             self.compile_backend,
+            self.fp8,
             self.compile_dynamic,
             self.compile_fullgraph,
             tuple(sorted(inductor_options(self, on_cuda=on_cuda).items())),
@@ -318,6 +330,116 @@ def unfuse_qkv(model: nn.Module) -> None:
         attn.fused_projections = False
 
 
+# fp8 (e4m3) matmuls for the transformer blocks' linear layers
+
+FP8_DTYPE = torch.float8_e4m3fn
+FP8_MAX = float(torch.finfo(FP8_DTYPE).max)  # 448
+# Linear layers fed with the text embeddings (77 tokens): cheap, and the text conditioning is where the
+# rounding of fp8 would matter most. They stay in half precision.
+_TEXT_FED = ("attn2.to_k", "attn2.to_v", "attn2.to_kv")
+
+
+def _fp8_scale(amax: torch.Tensor) -> torch.Tensor:
+    return (amax.float() / FP8_MAX).clamp(min=1e-12)
+
+
+def _to_fp8(x: torch.Tensor, scale: torch.Tensor) -> torch.Tensor:
+    return (x.float() / scale).clamp(-FP8_MAX, FP8_MAX).to(FP8_DTYPE)
+
+
+class Fp8Linear(nn.Module):
+    """`nn.Linear` computed in fp8: e4m3 weights with one scale per tensor, the input quantised on every call with
+    its own per-tensor scale (dynamic, as torchao's float8 inference), multiplied by `torch._scaled_mm` - fp8
+    tensor cores (twice the fp16 rate) on H100/Ada GPUs, PyTorch's reference kernel on a CPU.
+
+    An approximation: e4m3 keeps 3 mantissa bits, so images change beyond fp16 rounding. The weight is kept as
+    uint8 bits (a `module.to(torch.float16)` cast must not turn it into half precision) and the original layer off
+    the module tree, on the CPU, so `dequantize_fp8` puts back exactly what was there.
+    """
+
+    def __init__(self, linear: nn.Linear) -> None:
+        super().__init__()
+        weight = linear.weight.detach()
+        scale = _fp8_scale(weight.abs().amax())
+        self.in_features, self.out_features = linear.in_features, linear.out_features
+        self.register_buffer("weight_bits", _to_fp8(weight, scale).contiguous().view(torch.uint8))
+        self.register_buffer("weight_scale", scale.reshape(()))
+        self.bias = None if linear.bias is None else nn.Parameter(linear.bias.detach().clone(), requires_grad=False)
+        self.__dict__["original"] = linear.to("cpu")
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        shape = x.shape
+        x2 = x.reshape(-1, self.in_features)
+        x_scale = _fp8_scale(x2.abs().amax())
+        out = torch._scaled_mm(
+            _to_fp8(x2, x_scale).contiguous(),  # cuBLASLt's fp8 GEMM: row-major input, column-major weight
+            self.weight_bits.view(FP8_DTYPE).t(),
+            scale_a=x_scale,
+            scale_b=self.weight_scale.float(),
+            out_dtype=x.dtype,
+            use_fast_accum=True,
+        )
+        if self.bias is not None:
+            out = out + self.bias
+        return out.reshape(*shape[:-1], self.out_features)
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}, fp8=e4m3"
+
+
+def fp8_layers(model: nn.Module) -> list[Fp8Linear]:
+    return [m for m in model.modules() if isinstance(m, Fp8Linear)]
+
+
+def _fp8_candidates(model: nn.Module) -> list[tuple[nn.Module, str, nn.Linear]]:
+    """(parent, name, layer) of every linear layer inside the transformer blocks that an fp8 GEMM can take.
+
+    The layers the attention actually runs (the fused projection when QKV is fused), fed with image tokens, with
+    both dimensions multiples of 16 (cuBLASLt's fp8 requirement; every SDXL layer meets it).
+    """
+    fused = {id(m) for m in _attention_modules(model) if getattr(m, "fused_projections", False)}
+    out = []
+    for parent_name, parent in model.named_modules():
+        if ".attentions." not in f".{parent_name}.":
+            continue
+        for name, child in parent._modules.items():
+            if type(child) is not nn.Linear:
+                continue
+            full = f"{parent_name}.{name}"
+            if full.endswith(_TEXT_FED) or child.in_features % 16 or child.out_features % 16:
+                continue
+            if id(parent) in fused and name in ("to_q", "to_k", "to_v") and "to_qkv" in parent._modules:
+                continue  # unused while the fused projection runs
+            out.append((parent, name, child))
+    return out
+
+
+def quantize_fp8(model: nn.Module) -> int:
+    """Swap the transformer blocks' linear layers for `Fp8Linear`; returns how many were swapped."""
+    candidates = _fp8_candidates(model)
+    with torch.no_grad():
+        for parent, name, linear in candidates:
+            parent._modules[name] = Fp8Linear(linear)
+    return len(candidates)
+
+
+def dequantize_fp8(model: nn.Module) -> None:
+    """Undo `quantize_fp8`: the original layers back, on the device and in the dtype the fp8 layers had."""
+    for parent in list(model.modules()):
+        for name, child in list(parent._modules.items()):
+            if isinstance(child, Fp8Linear):
+                original = child.__dict__["original"]
+                dtype = child.bias.dtype if child.bias is not None else original.weight.dtype
+                parent._modules[name] = original.to(device=child.weight_bits.device, dtype=dtype)
+
+
+def fp8_supported(device: torch.device) -> bool:
+    """fp8 GEMMs need compute capability 8.9+ (Ada, Hopper) on CUDA; the CPU has a reference kernel."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_capability(device) >= (8, 9)
+    return device.type == "cpu"
+
+
 def _set_memory_format(model: nn.Module, channels_last: bool) -> None:
     model.to(memory_format=torch.channels_last if channels_last else torch.contiguous_format)
 
@@ -386,7 +508,9 @@ class DeepCache:
 
     Installed as the UNet's `forward` (the UNet object stays what the pipeline expects); `remove()` undoes it.
     The step index comes from the pipeline's scheduler (`step_index`, no GPU sync), so a new generation always
-    starts with a full step.
+    starts with a full step. `variants_interval` applies to calls that make more than one image (the pipeline's
+    CFG flag tells images from CFG halves); 0 (or 1) makes those calls, or with `interval` 0 the single-image
+    calls, exact: every step runs the full UNet.
     """
 
     def __init__(
@@ -396,14 +520,16 @@ class DeepCache:
         interval: int,
         compile_fn: Callable[[Any], Any] | None = None,
         compile_key: tuple[Any, ...] | None = None,
+        variants_interval: int | None = None,
     ) -> None:
-        if interval < 2:
-            raise ValueError(f"`interval` must be >= 2 but is {interval}.")
+        variants_interval = interval if variants_interval is None else variants_interval
+        self._check(interval, variants_interval)
         first, last = unet.down_blocks[0], unet.up_blocks[-1]
         available = 1 + len(first.resnets) + (1 if getattr(first, "downsamplers", None) else 0)
         if available < len(last.resnets):
             raise ValueError("DeepCache needs the first down block to provide the last up block's skip connections.")
         self.interval = interval
+        self.variants_interval = variants_interval
         self.compile_key = compile_key
         self.full_calls = 0
         self.shallow_calls = 0
@@ -426,13 +552,25 @@ class DeepCache:
     def _capture(self, module: nn.Module, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         self._captured = kwargs["hidden_states"] if "hidden_states" in kwargs else args[0]
 
-    def retarget(self, pipe: Any, interval: int) -> None:
-        """Another interval or pipeline (sharing this UNet) without touching the compiled code."""
-        if interval < 2:
-            raise ValueError(f"`interval` must be >= 2 but is {interval}.")
-        self.interval = interval
+    @staticmethod
+    def _check(interval: int, variants_interval: int) -> None:
+        if min(interval, variants_interval) < 0 or max(interval, variants_interval) < 2:
+            raise ValueError(f"DeepCache needs an interval >= 2 (and none < 0) but has {interval} and {variants_interval} for variants.")
+
+    def retarget(self, pipe: Any, interval: int, variants_interval: int | None = None) -> None:
+        """Other intervals or another pipeline (sharing this UNet) without touching the compiled code."""
+        variants_interval = interval if variants_interval is None else variants_interval
+        self._check(interval, variants_interval)
+        self.interval, self.variants_interval = interval, variants_interval
         self._pipe = weakref.ref(pipe)
         self._cached = None
+
+    def interval_for(self, sample: torch.Tensor) -> int:
+        """The interval of the call `sample` belongs to: `variants_interval` when it makes two or more images."""
+        if self.variants_interval == self.interval:
+            return self.interval
+        per_image = 2 if getattr(self._pipe(), "do_classifier_free_guidance", False) else 1
+        return self.variants_interval if sample.shape[0] > per_image else self.interval
 
     def remove(self) -> None:
         self._hook.remove()
@@ -459,10 +597,12 @@ class DeepCache:
             return self._eager(sample, timestep, encoder_hidden_states, *args, **kwargs)
         key = (tuple(sample.shape), sample.dtype, sample.device)
         step = self._step_index(timestep)
+        interval = self.interval_for(sample)
         reusable = (
-            self._cached is not None
+            interval >= 2
+            and self._cached is not None
             and self._cached_key == key
-            and step % self.interval != 0
+            and step % interval != 0
             and not args
             and kwargs.get("down_intrablock_additional_residuals") is None
         )
@@ -473,8 +613,8 @@ class DeepCache:
         out = self._full(sample, timestep, encoder_hidden_states, *args, **kwargs)
         self.full_calls += 1
         # Cloned outside any compiled region: with CUDA graphs the captured tensor lives in graph-owned memory
-        # that the next replay overwrites.
-        self._cached = self._captured.clone() if self._captured is not None else None
+        # that the next replay overwrites. An exact call keeps nothing.
+        self._cached = self._captured.clone() if self._captured is not None and interval >= 2 else None
         self._cached_key = key
         self._captured = None
         return out
@@ -601,11 +741,20 @@ def prepare_pipeline(pipe: Any, options: AccelerationOptions | None = None) -> A
         pipe.controlnet = controlnet
     _uncompile_vae_decoder(vae)
 
+    fp8 = options.fp8 and fp8_supported(device)
+    if options.fp8 and not fp8:
+        log.warning("fp8=True ignored: %s has no fp8 matmuls (CUDA compute capability 8.9+ needed)", device)
     for model in models:
+        fp8_model = model is not vae
+        # fp8 layers are built from the projections in use: back to the originals before fusing or unfusing.
+        if fp8_layers(model) and (not (fp8 and fp8_model) or options.fuse_qkv != is_qkv_fused(model)):
+            dequantize_fp8(model)
         if options.fuse_qkv and not is_qkv_fused(model):
             fuse_qkv(model)
         elif not options.fuse_qkv and is_qkv_fused(model):
             unfuse_qkv(model)
+        if fp8 and fp8_model and not fp8_layers(model):
+            applied.append(f"fp8_linears={quantize_fp8(model)}")
         _set_memory_format(model, options.channels_last)
     _set_vae_slicing(vae, options.vae_slicing)
     applied += [f"fuse_qkv={options.fuse_qkv}", f"channels_last={options.channels_last}", f"vae_slicing={options.vae_slicing}"]
@@ -630,16 +779,18 @@ def prepare_pipeline(pipe: Any, options: AccelerationOptions | None = None) -> A
     # pipeline sharing the UNet); a new one would have to compile again.
     existing = deepcache_of(unet)
     deepcache_key = options.compile_key(on_cuda) if options.compile else None
-    if existing is not None and (options.deepcache_interval < 2 or existing.compile_key != deepcache_key):
+    single = options.deepcache_interval if options.deepcache_interval >= 2 else 0
+    variants = options.variants_deepcache_interval if options.variants_deepcache_interval >= 2 else single
+    if existing is not None and (max(single, variants) < 2 or existing.compile_key != deepcache_key):
         existing.remove()
         existing = None
-    if options.deepcache_interval >= 2:
+    if max(single, variants) >= 2:
         if existing is not None:
-            existing.retarget(pipe, options.deepcache_interval)
+            existing.retarget(pipe, single, variants)
         else:
             compile_fn = (lambda fn: _torch_compile(fn, options, on_cuda=on_cuda)) if options.compile else None
-            DeepCache(pipe, unet, options.deepcache_interval, compile_fn=compile_fn, compile_key=deepcache_key)
-        applied.append(f"deepcache={options.deepcache_interval}")
+            DeepCache(pipe, unet, single, compile_fn=compile_fn, compile_key=deepcache_key, variants_interval=variants)
+        applied.append(f"deepcache={single}/variants={variants}")
     elif options.compile:
         pipe.unet = _compiled(unet, options, on_cuda)
 
@@ -671,6 +822,7 @@ def restore_pipeline(pipe: Any) -> Any:
     for net in controlnets:
         _remove_controlnet_forward(net)
     for model in (unet, *controlnets, pipe.vae):
+        dequantize_fp8(model)
         unfuse_qkv(model)
         _set_memory_format(model, channels_last=False)
     _set_vae_slicing(pipe.vae, False)

@@ -13,8 +13,10 @@ from imaging_helpers import CallCounter
 
 from adgen.imaging.acceleration import (
     AccelerationOptions,
+    Fp8Linear,
     deepcache_of,
     fast_mode_scheduler,
+    fp8_layers,
     is_qkv_fused,
     prepare_pipeline,
     restore_pipeline,
@@ -32,9 +34,10 @@ def pipe() -> Any:
 
 
 def render(pipe: Any, steps: int = STEPS, **kwargs: Any) -> np.ndarray:
+    kwargs.setdefault("guidance_scale", 5.0)
     with torch.inference_mode():
         out = pipe(prompt="카페 신메뉴", negative_prompt="blurry", width=64, height=64, num_inference_steps=steps,
-                   guidance_scale=5.0, generator=torch.Generator("cpu").manual_seed(3), output_type="np", **kwargs)
+                   generator=torch.Generator("cpu").manual_seed(3), output_type="np", **kwargs)
     return out.images
 
 
@@ -188,3 +191,106 @@ def test_compiled_path_matches_eager(pipe: Any, mid_calls: CallCounter, tmp_path
         assert not counters["graph_break"]
     finally:
         torch._dynamo.reset()
+
+
+def test_variants_reuse_deep_features_while_single_images_stay_exact(pipe: Any, mid_calls: CallCounter) -> None:
+    prepare_pipeline(pipe, AccelerationOptions())
+    exact_single, exact_pair = render(pipe), render(pipe, num_images_per_prompt=2)
+    prepare_pipeline(pipe, AccelerationOptions(variants_deepcache_interval=2))
+    deepcache = deepcache_of(pipe.unet)
+    assert deepcache is not None and (deepcache.interval, deepcache.variants_interval) == (0, 2)
+
+    mid_calls.calls = 0
+    np.testing.assert_array_equal(render(pipe), exact_single)  # one image: every step runs the whole UNet
+    assert mid_calls.calls == STEPS and deepcache.shallow_calls == 0
+
+    mid_calls.calls = 0
+    pair = render(pipe, num_images_per_prompt=2)
+    assert mid_calls.calls == 2 and deepcache.shallow_calls == 2  # two variants: steps 1 and 3 reuse
+    deviation = np.abs(pair - exact_pair)
+    assert 0 < deviation.mean() < 0.05 and deviation.max() < 0.5
+
+    # Without CFG one image is a batch of one latent: two images are still variants.
+    mid_calls.calls = 0
+    render(pipe, num_images_per_prompt=2, guidance_scale=0.0)
+    assert mid_calls.calls == 2
+    mid_calls.calls = 0
+    render(pipe, guidance_scale=0.0)
+    assert mid_calls.calls == STEPS
+
+
+def test_variants_interval_follows_settings(imaging_settings: Any) -> None:
+    assert AccelerationOptions.from_settings(imaging_settings()).variants_deepcache_interval == 2  # the app's default
+    assert AccelerationOptions.from_settings(imaging_settings(sdxl_variants_deepcache_interval=0)).variants_deepcache_interval == 0
+    # Few-step fast mode has no steps to spare: its variants stay exact.
+    assert AccelerationOptions.from_settings(imaging_settings(sdxl_fast_mode=True)).variants_deepcache_interval == 0
+    with pytest.raises(ValueError, match="variants_deepcache_interval"):
+        AccelerationOptions(variants_deepcache_interval=-1)
+
+
+def test_fp8_layer_rounds_like_e4m3() -> None:
+    torch.manual_seed(0)
+    linear = torch.nn.Linear(64, 96)
+    original = linear.weight.detach().clone()
+    layer = Fp8Linear(linear)
+    x = torch.randn(3, 10, 64)
+    with torch.no_grad():
+        exact, fp8 = torch.nn.functional.linear(x, original, linear.bias), layer(x)
+    assert fp8.shape == exact.shape == (3, 10, 96)
+    relative = ((fp8 - exact).norm() / exact.norm()).item()
+    assert 1e-4 < relative < 0.05  # 3 mantissa bits: rounded, not wrong
+    assert layer.weight_bits.dtype == torch.uint8 and layer.weight_bits.numel() == 64 * 96  # one byte per weight
+    layer.to(torch.float16)  # a dtype cast of the model must not touch the fp8 bits
+    assert layer.weight_bits.dtype == torch.uint8
+    torch.testing.assert_close(layer.__dict__["original"].weight, original, rtol=0, atol=0)
+
+
+def test_fp8_option_quantizes_the_transformer_linears_and_is_undone(pipe: Any) -> None:
+    plain = render(pipe)
+    prepare_pipeline(pipe, AccelerationOptions())
+    exact = render(pipe)
+    prepare_pipeline(pipe, AccelerationOptions(fp8=True))
+    names = {n for n, m in pipe.unet.named_modules() if isinstance(m, Fp8Linear)}
+    assert names and all(".attentions." in n for n in names)
+    assert any(n.endswith("attn1.to_qkv") for n in names) and any(n.endswith("ff.net.2") for n in names)
+    assert not any(n.endswith(("attn2.to_kv", "attn1.to_q")) for n in names)  # text-fed, and unused while fused
+    assert not fp8_layers(pipe.vae)
+    image = render(pipe)
+    deviation = np.abs(image - exact)
+    assert 0 < deviation.mean() < 0.03 and deviation.max() < 0.3
+
+    prepare_pipeline(pipe, AccelerationOptions(fp8=True, fuse_qkv=False))  # the fp8 layers follow the unfused projections
+    assert not is_qkv_fused(pipe.unet)
+    assert any(n.endswith("attn1.to_q") for n, m in pipe.unet.named_modules() if isinstance(m, Fp8Linear))
+    assert np.abs(render(pipe) - exact).mean() < 0.03
+
+    prepare_pipeline(pipe, AccelerationOptions())  # back to the exact layers, bit for bit
+    assert not fp8_layers(pipe.unet)
+    assert np.abs(render(pipe) - exact).max() < EXACT
+    prepare_pipeline(pipe, AccelerationOptions(fp8=True))
+    restore_pipeline(pipe)
+    np.testing.assert_allclose(render(pipe), plain, atol=1e-6)
+
+
+def test_fp8_is_skipped_where_the_device_has_no_fp8(pipe: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    import adgen.imaging.acceleration as acceleration
+
+    monkeypatch.setattr(acceleration, "fp8_supported", lambda device: False)
+    prepare_pipeline(pipe, AccelerationOptions(fp8=True))
+    assert not fp8_layers(pipe.unet)
+    assert "fp8=True ignored" in caplog.text
+
+
+def test_fp8_layers_compile_with_inductor() -> None:
+    """The fp8 layer through inductor's code generation (its `_scaled_mm` lowering) as it runs in the pipeline."""
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(torch.nn.LayerNorm(64), Fp8Linear(torch.nn.Linear(64, 128)), torch.nn.GELU(),
+                                Fp8Linear(torch.nn.Linear(128, 64)))
+    x = torch.randn(2, 77, 64)
+    torch._dynamo.reset()
+    try:
+        with torch.inference_mode():
+            eager, compiled = block(x), torch.compile(block, backend="inductor")(x)
+    finally:
+        torch._dynamo.reset()
+    torch.testing.assert_close(compiled, eager, rtol=1e-3, atol=1e-3)

@@ -229,6 +229,30 @@ def test_acceleration_is_applied_and_images_still_come(imaging_settings: Any) ->
     assert cn.metadata["method"] == "controlnet"
 
 
+def test_variants_reuse_deep_features_on_the_accelerated_pipeline(imaging_settings: Any) -> None:
+    """The app's default (SDXL_VARIANTS_DEEPCACHE_INTERVAL=2): a request for several variants reuses the UNet's deep
+    features every other step; a single image stays exact. Variant i is still close to what seed + i gives alone."""
+    from adgen.imaging.acceleration import deepcache_of
+
+    pipe = build_tiny_sdxl_pipeline(seed=1)
+    generator = SdxlImageGenerator.from_pipeline(pipe, settings=imaging_settings(), render_edge=64, accelerate=True)
+    deepcache = deepcache_of(pipe.unet)
+    assert deepcache is not None and (deepcache.interval, deepcache.variants_interval) == (0, 2)
+    [alone] = generator.generate("빵집 오픈", "4:3", 21, None)
+    assert deepcache.shallow_calls == 0
+    results = generator.generate("빵집 오픈", "4:3", 20, None, num_images=2)
+    assert deepcache.shallow_calls == 1  # 3 steps: 0 and 2 full, 1 reuses
+    assert [r.metadata["seed"] for r in results] == [20, 21]
+    assert 0 < np.abs(_pixels(alone.image) - _pixels(results[1].image)).mean() < 3.0
+
+    exact = SdxlImageGenerator.from_pipeline(
+        build_tiny_sdxl_pipeline(seed=1), settings=imaging_settings(sdxl_variants_deepcache_interval=0), render_edge=64, accelerate=True
+    )
+    assert deepcache_of(exact._pipe.unet) is None
+    [alone_exact] = exact.generate("빵집 오픈", "4:3", 21, None)
+    assert alone_exact.image.tobytes() == alone.image.tobytes()  # single images: the same either way
+
+
 def test_warmup_runs_the_pipeline(tiny: SdxlImageGenerator) -> None:
     timings = tiny.warmup()
     assert list(timings) == ["t2i/64x64/cfg/b1"] and all(t > 0 for t in timings.values())
