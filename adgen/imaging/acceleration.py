@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import contextvars
 import functools
 import itertools
 import logging
@@ -51,6 +52,8 @@ DIFFUSION_INDUCTOR_OPTIONS: dict[str, Any] = {
 # than dynamo's default of 8 before it silently falls back to eager.
 RECOMPILE_LIMIT = 128
 _DEFAULT_SDP_ORDER: list[int] | None = None  # PyTorch's SDPA kernel order, remembered before we change it
+# Images the running `call_pipeline` makes (the runner's thread), for DeepCache's variants interval.
+_IMAGES_IN_CALL: contextvars.ContextVar[int | None] = contextvars.ContextVar("adgen_images_in_call", default=None)
 
 
 @dataclass
@@ -566,11 +569,18 @@ class DeepCache:
         self._cached = None
 
     def interval_for(self, sample: torch.Tensor) -> int:
-        """The interval of the call `sample` belongs to: `variants_interval` when it makes two or more images."""
+        """The interval of the call `sample` belongs to: `variants_interval` when it makes two or more images.
+
+        `call_pipeline` says how many; a direct `pipe(...)` call is judged by the UNet batch and the pipeline's CFG
+        flag (not known yet: taken as CFG, so a doubtful call stays exact).
+        """
         if self.variants_interval == self.interval:
             return self.interval
-        per_image = 2 if getattr(self._pipe(), "do_classifier_free_guidance", False) else 1
-        return self.variants_interval if sample.shape[0] > per_image else self.interval
+        images = _IMAGES_IN_CALL.get()
+        if images is None:
+            cfg = getattr(self._pipe(), "do_classifier_free_guidance", None)
+            images = sample.shape[0] // (1 if cfg is False else 2)
+        return self.variants_interval if images > 1 else self.interval
 
     def remove(self) -> None:
         self._hook.remove()
@@ -935,14 +945,33 @@ def _mark_cuda_graph_step() -> None:
     torch.compiler.cudagraph_mark_step_begin()
 
 
+def images_in_call(kwargs: dict[str, Any]) -> int:
+    """How many images a pipeline call with these arguments makes (prompts × `num_images_per_prompt`)."""
+    prompts = kwargs.get("prompt")
+    n_prompts = len(prompts) if isinstance(prompts, list) else 1
+    embeds = kwargs.get("prompt_embeds")
+    if embeds is not None:
+        n_prompts = int(embeds.shape[0])
+    return n_prompts * int(kwargs.get("num_images_per_prompt") or 1)
+
+
 def call_pipeline(pipe: Any, **kwargs: Any) -> Any:
-    """`pipe(**kwargs)`, telling CUDA graphs where every denoising step begins when the pipeline uses them.
+    """`pipe(**kwargs)`, telling the UNet's DeepCache how many images the call makes, and CUDA graphs where every
+    denoising step begins when the pipeline uses them.
 
     Without the marks, cudagraph trees start a new "generation" on every compiled call - until anything in the
     process calls `cudagraph_mark_step_begin` once (diffusers' ControlNet pipeline does, when UNet and ControlNet are
     both compiled modules): from then on only marks do, and a pipeline that never marks keeps extending one path of
     graphs, step after step. Marking every step in every pipeline keeps one generation = one step everywhere.
     """
+    token = _IMAGES_IN_CALL.set(images_in_call(kwargs))
+    try:
+        return _call_marking_steps(pipe, kwargs)
+    finally:
+        _IMAGES_IN_CALL.reset(token)
+
+
+def _call_marking_steps(pipe: Any, kwargs: dict[str, Any]) -> Any:
     if not _uses_cuda_graphs(pipe):
         return pipe(**kwargs)
     user_callback = kwargs.pop("callback_on_step_end", None)
@@ -1005,18 +1034,13 @@ def call_signature(pipe: Any, kwargs: dict[str, Any]) -> CallSignature:
     controlnet = getattr(pipe, "controlnet", None) is not None
     end = kwargs.get("control_guidance_end", 1.0)
     window = controlnet and any(float(e) < 1.0 for e in (end if isinstance(end, (list, tuple)) else [end]))
-    prompts = kwargs.get("prompt")
-    n_prompts = len(prompts) if isinstance(prompts, list) else 1
-    embeds = kwargs.get("prompt_embeds")
-    if embeds is not None:
-        n_prompts = int(embeds.shape[0])
     return CallSignature(
         pipeline=id(pipe),
         controlnet=controlnet,
         width=int(kwargs.get("width") or default),
         height=int(kwargs.get("height") or default),
         cfg=float(kwargs.get("guidance_scale", 5.0)) > 1.0,
-        batch=n_prompts * int(kwargs.get("num_images_per_prompt") or 1),
+        batch=images_in_call(kwargs),
         controlnet_window=window,
         compile_key=options.compile_key(_device_of(pipe).type == "cuda") if options is not None and options.compile else (),
     )

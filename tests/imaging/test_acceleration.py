@@ -14,6 +14,7 @@ from imaging_helpers import CallCounter
 from adgen.imaging.acceleration import (
     AccelerationOptions,
     Fp8Linear,
+    call_pipeline,
     deepcache_of,
     fast_mode_scheduler,
     fp8_layers,
@@ -294,3 +295,24 @@ def test_fp8_layers_compile_with_inductor() -> None:
     finally:
         torch._dynamo.reset()
     torch.testing.assert_close(compiled, eager, rtol=1e-3, atol=1e-3)
+
+
+def test_variants_are_counted_per_call_when_pipelines_share_the_unet(pipe: Any, mid_calls: CallCounter) -> None:
+    """The ControlNet pipeline shares the UNet and its DeepCache: how its last call was made (no CFG here) must not
+    decide whether the plain pipeline's next call is one image or two."""
+    from diffusers import StableDiffusionXLControlNetPipeline
+    from PIL import Image
+
+    cn_pipe = StableDiffusionXLControlNetPipeline(**pipe.components, controlnet=build_tiny_controlnet(pipe.unet))
+    cn_pipe.set_progress_bar_config(disable=True)
+    options = AccelerationOptions(variants_deepcache_interval=2)
+    prepare_pipeline(pipe, options)
+    prepare_pipeline(cn_pipe, options)  # the UNet's DeepCache now follows the ControlNet pipeline
+    common = {"prompt": "카페", "width": 64, "height": 64, "num_inference_steps": STEPS, "output_type": "np"}
+    with torch.inference_mode():
+        call_pipeline(cn_pipe, image=Image.new("RGB", (64, 64), "white"), guidance_scale=0.0, **common)
+        mid_calls.calls = 0
+        call_pipeline(pipe, guidance_scale=5.0, **common)  # one image with CFG: a UNet batch of 2, not 2 variants
+        assert mid_calls.calls == STEPS
+        call_pipeline(pipe, guidance_scale=5.0, num_images_per_prompt=2, **common)
+        assert mid_calls.calls == STEPS + 2
