@@ -59,6 +59,8 @@ _NOT_A_PRODUCT: Final = frozenset(
      "하나", "두개", "한개", "한잔", "한병", "한봉", "이상", "이하", "이내", "미만", "초과",
      "특선", "점심특선", "런치특선", "포함", "제공", "전화", "상시", "최소주문", "재방문", "가능", "불가", "별도", "이용",
      "작은거", "큰거", "각",
+     # what a price is called ("정가 6만원", "할인가 4만5천원")
+     "정가", "정상가", "원가", "기존가", "소비자가", "판매가", "할인가", "가격대", "짜리",
      # words of a refinement ("가격 할인 강조해줘")
      "가격", "문구", "제목", "헤드라인", "본문", "이미지", "배경", "사진", "해시태그", "강조"}
 )  # fmt: skip
@@ -79,6 +81,9 @@ _WON: Final = (
 # A price is what something costs, not a condition ("2만원 이상 구매 시") or a discount ("3천원 할인").
 _PRICE_RE: Final = re.compile(_WON + r"(?!\s*(?:이상|이하|할인|DC|off|적립))", re.IGNORECASE)
 _WON_OFF_RE: Final = re.compile(_WON + r"\s*(?:할인|DC|off)", re.IGNORECASE)
+_ANY_WON_RE: Final = re.compile(_WON)
+# "6만원 → 4만5천원 할인": the amount after an arrow is the price it comes down to, not an amount off.
+_REPLACED_RE: Final = re.compile(_WON + r"\s*(?:→|->|=>|에서)\s*$")
 _BOOKING_OFF_RE: Final = re.compile(r"(사전\s*|조기\s*)?예약\s*(?:시\s*)?할인")
 _FIRST_COME_RE: Final = re.compile(r"선착순\s*(\d{1,4}\s*(?:명|분|개))?")
 _LIMITED_RE: Final = re.compile(r"한정\s*(수량|판매)?|수량\s*한정")
@@ -179,6 +184,8 @@ class Brief:
     discount: bool = False  # the owner offers a lower price ("할인", "세일"); "착한 가격" is said only then
     priced: str | None = None  # the product the price is for, when the owner wrote it next to the price
     second_price: str | None = None  # a second product with its price ("펌 50,000원" of "커트 15,000원 펌 5만원")
+    sale: str | None = None  # a stated price cut, old → new ("60,000원 → 45,000원"); `price` is the new one
+    old_price: str | None = None  # its old amount ("60,000원"): copy never gives it as the price
     text: str = ""  # what the owner wrote (claims such as #급매 need their own words)
 
     @property
@@ -635,7 +642,7 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
         deal, at = f"{int(m.group(1))}~{int(m.group(2))}% 할인", m.start()  # "40~60%": a range, not 60%
     elif m := _PERCENT_RE.search(text):
         deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인", m.start()
-    elif m := _WON_OFF_RE.search(text):
+    elif (m := _WON_OFF_RE.search(text)) and not _REPLACED_RE.search(text[: m.start()]):
         deal, at = f"{won(m)} 할인", m.start()
         priced = text[: m.start()] + text[m.end() :]
     elif m := _BONUS_RE.search(text):
@@ -675,32 +682,78 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
 _QUANTITY_RE: Final = re.compile(r"(\d{1,3})\s*(알|줄|캔|ml|개|팩|봉|마리|인분|잔|병|장|박스|세트|판|송이|피스|조각|kg|g)(?:에|씩)?\s*$")
 _PER_RE: Final = re.compile(r"(?<![가-힣])(월|주|1인|인당|1박|개당|장당|회당)\s*$")
 _NEW_PRICE_RE: Final = re.compile(r"\s*(?:→|->|=>|에서)\s*")
+# The price before a reduction: "정가 6만원", "원래 15,000원", "6만원짜리".
+_LIST_PRICE_RE: Final = re.compile(r"(?:정가|정상가|원가|기존\s*가격?|소비자\s*가격?|원래|평소)\s*(?:는|은|가)?\s*$")
+
+
+def _amount(m: re.Match[str]) -> int:
+    return int(won(m)[:-1].replace(",", ""))
+
+
+def _old_and_new(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None]:
+    """The first price the owner wrote and, when it is an old price replaced by a lower one, that old price.
+
+    "8만원 → 5만 9천원", "15,000원에서 12,000원으로", "정가 6만원 … 4만5천원", "6만원짜리 원피스 4만5천원":
+    (old, new). Otherwise (None, the price).
+    """
+    m = _PRICE_RE.search(text)
+    if m is None:
+        return None, None
+    if (arrow := _NEW_PRICE_RE.match(text, m.end())) and (new := _ANY_WON_RE.match(text, arrow.end())):
+        return (m if _amount(new) < _amount(m) else None), new
+    if text[m.end() :].lstrip().startswith("짜리") or _LIST_PRICE_RE.search(text[: m.start()]):
+        later = _PRICE_RE.search(text, m.end())
+        if later is not None and _amount(later) < _amount(m):
+            return m, later
+    return None, m
+
+
+def _price_phrase(text: str) -> tuple[re.Match[str] | None, re.Match[str] | None, str, int]:
+    """(old price or None, price, what the price is for ("3개 ", "월 ", or ""), where the phrase starts)."""
+    old, m = _old_and_new(text)
+    if m is None:
+        return None, None, "", -1
+    # "삼겹살 1인분 15,000원에서 12,000원": the phrase (and its quantity) begins at the old price.
+    at = old.start() if old is not None and _NEW_PRICE_RE.match(text, old.end()) else m.start()
+    # "소금빵 3개 8천원": the price is for three; "월 45만원" is a month's rent, "1인 35,000원" a head's.
+    if q := _QUANTITY_RE.search(text[:at]):
+        return old, m, f"{int(q.group(1))}{q.group(2)} ", q.start()
+    if q := _PER_RE.search(text[:at]):
+        return old, m, f"{q.group(1)} ", q.start()
+    return old, m, "", at
+
+
+def sale_price(text: str) -> str | None:
+    """An old price and the lower new one, as copy writes the drop: "1인분 15,000원 → 12,000원"."""
+    old, new, unit, _ = _price_phrase(text)
+    if old is None or new is None:
+        return None
+    return f"{unit}{won(old)} → {won(new)}"
+
+
+def old_price(text: str) -> str | None:
+    """The old price of a stated reduction ("60,000원" of "6만원짜리 원피스 4만5천원"): copy says it only with the new one."""
+    old, _ = _old_and_new(text)
+    return won(old) if old is not None else None
 
 
 def extract_price(text: str) -> tuple[str | None, int, str | None]:
     """The price as copy writes it ("3개 8,000원", "월 450,000원", "20,000원부터"), where its phrase starts,
     and the price without its quantity ("8,000원").
 
-    An old price replaced by a new one ("8만원 → 5만 9천원") gives the new one.
+    An old price replaced by a lower one ("8만원 → 5만 9천원", "정가 6만원 … 4만5천원") gives the new one; the
+    phrase then starts at the old price when the new one follows it at once ("삼겹살 1인분 15,000원에서 12,000원").
     """
-    m = _PRICE_RE.search(text)
+    _, m, unit, start = _price_phrase(text)
     if m is None:
         return None, -1, None
-    if (arrow := _NEW_PRICE_RE.match(text, m.end())) and (new := _PRICE_RE.match(text, arrow.end())):
-        m = new
     price = won(m)
     rest = text[m.end() :]
     if rest.startswith("대"):
         price += "대"  # "3만원대": about, not exactly
     elif re.match(r"\s*(?:부터|~)", rest):
         price += "부터"
-    start, plain = m.start(), price
-    # "소금빵 3개 8천원": the price is for three; "월 45만원" is a month's rent, "1인 35,000원" a head's.
-    if q := _QUANTITY_RE.search(text[: m.start()]):
-        price, start = f"{int(q.group(1))}{q.group(2)} {price}", q.start()
-    elif q := _PER_RE.search(text[: m.start()]):
-        price, start = f"{q.group(1)} {price}", q.start()
-    return price, start, plain
+    return f"{unit}{price}", start, price
 
 
 # Words after a product that name what is sold with it: "김치찌개 정식 7천원", "크로플 세트 9,900원".
@@ -734,7 +787,21 @@ def priced_item(text: str, products: tuple[str, ...]) -> tuple[str | None, tuple
     _, start, _ = extract_price(text)
     if start < 0 or not products:
         return None, products
-    before = text[:start]
+    old, _ = _old_and_new(text)
+    if old is not None and old.start() < start:
+        # "원피스 정가 6만원, 할인가 4만5천원": the product stands before the old price.
+        listed = _LIST_PRICE_RE.search(text[: old.start()])
+        found = _priced_before(text[:start], products) or _priced_before(text[: listed.start() if listed else old.start()], products)
+    else:
+        found = _priced_before(text[:start], products)
+    if found is None:
+        return None, products
+    base = found.split()[0] if found not in products else found
+    return found, (found, *(p for p in products if p not in (found, base)))
+
+
+def _priced_before(before: str, products: tuple[str, ...]) -> str | None:
+    """The product written last in ``before`` with nothing but counts and cue words after it (or a set word)."""
     best: tuple[int, str] | None = None
     for product in products:
         # The product as a word of its own: the "빵" inside "소금빵" is not the 빵 of "갓 구운 빵".
@@ -753,24 +820,7 @@ def priced_item(text: str, products: tuple[str, ...]) -> tuple[str | None, tuple
             continue
         if best is None or at > best[0]:
             best = (at, named)
-    if best is None:
-        return None, products
-    named = best[1]
-    base = named.split()[0] if named not in products else named
-    return named, (named, *(p for p in products if p not in (named, base)))
-    before = text[:start].split()
-    if not before:
-        return None, products
-    last = _strip_particle(before[-1].rstrip(",:"))
-    for product in products:
-        if last == product or last == product.split()[-1]:
-            return product, (product, *(p for p in products if p != product))
-        if last in _SET_WORDS and len(before) > 1 and _strip_particle(before[-2]) in (product, product.split()[-1]):
-            joined = f"{product} {last}"  # "김치찌개 정식"
-            if len(joined) <= MAX_PRODUCT_CHARS:
-                return joined, (joined, *(p for p in products if p != product))
-            return product, (product, *(p for p in products if p != product))
-    return None, products
+    return best[1] if best else None
 
 
 def extract_timing(text: str) -> str | None:
@@ -889,12 +939,33 @@ def claim_problems(copy_text: str, said: str, required: set[str] | None = None) 
         problems.append(f"the headline or body must state the owner's offer and price: {', '.join(missing)}")
     if "한정" in copy_text and not says_limited(said):
         problems.append('the owner announced no limited run; do not write "한정"')
+    old, new = _old_and_new(said)
+    if old is not None and new is not None and not _old_price_with_new(copy_text, _amount(old), _amount(new)):
+        was, now = won(old), won(new)
+        problems.append(f"{was} is the old price; write it only together with the new one, as '{was} → {now}'")
     return problems
+
+
+def _old_price_with_new(copy_text: str, was: int, now: int) -> bool:
+    """Whether every mention of the old amount comes with the new one: "60,000원 → 45,000원", "6만원짜리 … 4만5천원",
+    "정가 60,000원, 할인가 45,000원"."""
+    amounts = list(_ANY_WON_RE.finditer(copy_text))
+    has_new = any(_amount(m) == now for m in amounts)
+    for m in amounts:
+        if _amount(m) != was:
+            continue
+        arrow = _NEW_PRICE_RE.match(copy_text, m.end())
+        if arrow and (after := _ANY_WON_RE.match(copy_text, arrow.end())) and _amount(after) == now:
+            continue
+        named = copy_text[m.end() :].lstrip().startswith("짜리") or _LIST_PRICE_RE.search(copy_text[: m.start()])
+        if not (named and has_new):
+            return False
+    return True
 
 
 def second_price(text: str, first: str | None) -> str | None:
     """ "펌 50,000원" of "커트 15,000원 펌 5만원": another product the owner priced after the first one."""
-    m = _PRICE_RE.search(text)
+    _, m = _old_and_new(text)
     if first is None or m is None:
         return None
     rest = text[m.end() :]
@@ -948,6 +1019,8 @@ def analyze(text: str) -> Brief:
         price=price,
         priced=priced,
         second_price=second_price(text, priced),
+        sale=sale_price(text),
+        old_price=old_price(text),
         season=season,
         season_scene=season_scene,
         timing=extract_timing(text),

@@ -68,6 +68,7 @@ def _context(brief: Brief, tone: str, budget: LengthBudget, rng: random.Random) 
         "when": brief.when,
         "timing": brief.timing,  # a stated time only: "{timing}만" never reads "여름만"
         "second": brief.second_price,  # "펌 50,000원": the owner's second priced product
+        "sale": brief.sale,  # "60,000원 → 45,000원": a price cut the owner stated
         "launch": brief.launch,
         "perk": rng.choice(copy.perks),
         # An owner who takes reservations wants them: "지금 예약하세요" instead of "지금 맛보세요".
@@ -92,6 +93,8 @@ def _untrue(text: str, brief: Brief) -> bool:
         return True  # "더 착한 가격으로" promises a price cut
     if brief.price and brief.products and brief.priced != brief.products[0] and brief.price in text and brief.products[0] in text:
         return True  # "파스타 49,000원" when 49,000원 is the couple set's price
+    if brief.old_price and _says(text.replace(brief.sale or "\0", ""), brief.old_price):
+        return True  # "원피스 60,000원!" when 60,000원 is what it cost before
     gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정", "서비스")) else ""
     if not re.fullmatch(r"[가-힣]+", gift) or gift in ("무료", "사은품") or not brief.products:
         return False
@@ -143,6 +146,8 @@ def facts_of(brief: Brief) -> list[tuple[str, int]]:
         facts += [(term, 2) for term in (brief.condition, brief.audience) if term]
     if brief.price:
         facts.append((brief.price, 3))
+    if brief.sale:
+        facts.append((brief.sale, 4))  # the cut carries the price: "1인분 15,000원 → 12,000원"
     if brief.second_price:
         facts.append((brief.second_price, 2))
     if brief.products:
@@ -183,6 +188,8 @@ def _headline_score(ctx: _Context) -> Callable[[str], int]:
         primary += [(term, weight) for term, weight in ((brief.condition, 2), (brief.audience, 1)) if term]
     elif brief.price and brief.priced:
         primary.append((brief.priced, 1))  # "커트 15,000원!" over a bare "15,000원!"
+    if brief.sale and not brief.deal:
+        primary.append((brief.sale, 2))  # "9,900원 → 6,900원!" over "단 6,900원!", where it fits
     return lambda text: _score(text, primary)
 
 
@@ -395,6 +402,9 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         audience=offer.audience,
         deal_forms=offer.deal_forms,
         price=asked.price or brief.price,
+        # A new price in this request replaces the cut too.
+        sale=asked.sale if asked.price else brief.sale,
+        old_price=asked.old_price if asked.price else brief.old_price,
         booking=booking,
         limited=analysis.says_limited(owner),
         discount=analysis.says_discount(owner),
@@ -416,7 +426,7 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, ctx: _Context, rng: rand
     headline, body, cta, hashtags = previous.headline, previous.body, previous.cta, list(previous.hashtags)
     fresh: set[str] = set()  # fields written in the new tone already
 
-    if plan.copy_edits & {"rewrite", "content"}:
+    if plan.copy_edits & {"rewrite", "content", "offer"}:  # "offer": a new price must replace the old one everywhere
         new = compose_copy(ctx, rng, exclude=previous)
         headline, body, cta = new.headline, new.body, new.cta
         fresh |= {"headline", "body", "cta"}

@@ -48,6 +48,7 @@ _EDIT_FIELDS: Final[dict[str, frozenset[str]]] = {
     "shorter": frozenset({"headline", "body"}),
     "longer": frozenset({"body"}),
     "price": frozenset({"headline", "body"}),
+    "offer": frozenset({"headline", "body"}),
     "headline": frozenset({"headline"}),
     "cta": frozenset({"cta"}),
     "hashtags": frozenset({"hashtags"}),
@@ -267,12 +268,17 @@ class OpenAICopywriter:
 
         # What the owner and the last ad said: a refinement may reword the facts, not change them.
         said = " ".join([*(t.content for t in request.history if t.role == "user"), previous.ad_copy.as_text(), request.input_text])
-        # The offer the last ad stated stays stated; one it left out is not forced in.
-        kept = analysis.offer_amounts(said) & analysis.stated_amounts(previous.ad_copy.as_text())
+        # The offer the last ad stated stays stated; one it left out is not forced in. A new price or offer
+        # ("가격 4만원으로 바꿔줘") replaces it: the new amounts are required and the replaced ones gone.
+        stated_before = analysis.stated_amounts(previous.ad_copy.as_text())
+        kept = set(plan.new_amounts) or analysis.offer_amounts(said) & stated_before
+        replaced = (analysis.offer_amounts(said) & stated_before) - kept if plan.new_amounts else set()
 
         def problems(reply: _ModelCopy) -> list[str]:
             copy = _ModelCopy(**merged(reply))
             found = _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags) or _claim_problems(copy, said, kept)
+            if still := sorted(replaced & analysis.stated_amounts(f"{copy.headline} {copy.body}")):
+                found.append(f"the owner replaced {', '.join(still)} with {', '.join(plan.new_amounts)}; do not state {', '.join(still)}")
             if "shorter" in plan.copy_edits:
                 before = len(previous.ad_copy.headline) + len(previous.ad_copy.body)
                 after = len(reply.headline) + len(reply.body)

@@ -29,7 +29,7 @@ from adgen.copywriter import analysis, image_prompt, lexicon
 from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest
 from adgen.schemas import CopyResult
 
-COPY_EDITS: Final = ("shorter", "longer", "price", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content")
+COPY_EDITS: Final = ("shorter", "longer", "price", "offer", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content")
 
 _REGENERATE: Final = ("다시", "새로 만들", "다른 버전", "처음부터", "재생성", "다른 걸로", "다른걸로", "새 버전", "새버전")
 _SHORTER: Final = ("짧게", "짧은", "줄여", "줄이", "간단", "간결", "짧아", "짧았")
@@ -68,6 +68,7 @@ class RefinementPlan:
     recompose: bool = False  # a new composition ("다시 만들어줘", "배경 바꿔줘")
     new_products: tuple[str, ...] = ()  # products the previous ad did not show
     new_subjects: tuple[str, ...] = ()  # their English
+    new_amounts: tuple[str, ...] = ()  # a price or offer the previous ad did not state ("가격 4만원으로 바꿔줘": 40,000원)
     no_hashtags: bool = False  # the new copy has none: removed now or earlier, and not asked back
 
     @property
@@ -83,6 +84,7 @@ class RefinementPlan:
             "shorter": "문구를 지금보다 확실히 짧게 줄이기",
             "longer": "본문을 조금 더 풍부하게(길이 제한 안에서)",
             "price": "가격/할인 혜택을 헤드라인에서 강조하기",
+            "offer": f"가격/혜택을 {', '.join(self.new_amounts)}(으)로 바꿔 헤드라인과 본문을 다시 쓰기 (이전 금액은 쓰지 않기)",
             "headline": "헤드라인만 새로 쓰기",
             "cta": "CTA만 새로 쓰기",
             "hashtags": "해시태그만 새로 고르기",
@@ -180,6 +182,10 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     new_subjects = tuple(s for _, s in new if s)
     if new_products:
         edits.add("content")
+    # "가격 4만원으로 바꿔줘", "30% 할인으로": a new price or offer replaces the old one in headline and body.
+    new_amounts = tuple(sorted(analysis.offer_amounts(text) - analysis.stated_amounts(previous.ad_copy.as_text())))
+    if new_amounts:
+        edits.add("offer")
 
     regenerate = _has(text, _REGENERATE)
     recompose = False
@@ -213,6 +219,7 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         recompose=recompose,
         new_products=new_products,
         new_subjects=new_subjects,
+        new_amounts=new_amounts,
         # An ad without hashtags got that way on request; only asking brings them back.
         no_hashtags="drop_hashtags" in edits or (not previous.ad_copy.hashtags and "hashtags" not in edits),
     )

@@ -1,7 +1,7 @@
 """Korean ad-copy templates, their rendering, and tone conversion.
 
 Template syntax:
-    {place} {product} {item} {deal} {price} {second} {season} {when} {timing} {launch} {perk} {try}
+    {place} {product} {item} {deal} {price} {second} {sale} {season} {when} {timing} {launch} {perk} {try}
         slots. ``{product}`` falls back to the industry's default product; ``{item}`` only
         renders when the sentence named a product, so "NEW {item}" never reads "NEW 상품".
     {product|을}
@@ -141,7 +141,9 @@ FACT_HEADLINES: Final = (
     "{deal} 진행 중!",
     "{when} 한정 {item}",
     "{when} {item} {deal}",
-    # a price the owner gave ("김치찌개 8천원")
+    # a price the owner gave ("김치찌개 8천원"), or its cut ("9,900원 → 6,900원")
+    "{item} {sale}!",
+    "{sale}!",
     "{item} {price}!",
     "{item} 단 {price}!",
     "{when} {item} {price}",
@@ -175,6 +177,12 @@ FACT_BODIES: Final = (
     # the price, with the product and the time or the occasion
     "{item} {price}! 지금 {try}.",
     "{item} {price}, {deal}!",
+    # a price cut the owner stated ("6만원짜리 원피스 4만5천원"): the old price only with the new one
+    "{item} {sale}! 지금 {try}.",
+    "{item}, {sale}! {place|에서} [기다릴게요|기다릴게].",
+    "{when} {item} {sale}!",
+    "{sale}! 지금 {try}.",
+    "{sale}! {place|에서} [기다릴게요|기다릴게].",
     # two products the owner priced ("커트 15,000원 펌 5만원")
     "{item} {price}, {second}!",
     "{item} {price}, {second}! 지금 {try}.",

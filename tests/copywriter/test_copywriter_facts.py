@@ -170,7 +170,7 @@ def test_requests_and_noun_phrases_are_not_casual(text: str) -> None:
 def test_fact_templates_convert_between_tones_exactly() -> None:
     slots = {"place": "카페", "product": "딸기라떼", "item": "딸기라떼", "deal": "20% 할인", "when": "이번 주",
              "timing": "이번 주", "launch": "출시",
-             "price": "4,500원", "second": "녹차라떼 5,000원", "try": "[맛보세요|맛봐]"}  # fmt: skip
+             "price": "4,500원", "second": "녹차라떼 5,000원", "sale": "5,500원 → 4,500원", "try": "[맛보세요|맛봐]"}  # fmt: skip
     for template in (*templates.FACT_HEADLINES, *templates.FACT_BODIES):
         polite, casual = templates.render(template, slots, "존댓말"), templates.render(template, slots, "반말")
         assert polite and casual

@@ -324,6 +324,7 @@ def test_a_bare_unit_hashtag_is_sent_back(fake_openai: FakeOpenAI, make_openai_s
         ("한식당 김치찌개 8천원", {"headline": "김치찌개 7,000원!", "body": "든든한 한 끼, 지금 드세요."}, "7,000원"),  # changed
         ("헬스장 PT 10회 등록 시 2회 무료", {"headline": "PT 3회 무료!", "body": "PT 10회 등록 시 3회 무료!"}, "3회"),
         ("카페 신메뉴 딸기라떼 홍보", {"headline": "딸기라떼 한정 출시!"}, "한정"),  # a limited run nobody announced
+        ("6만원짜리 원피스 4만5천원", {"headline": "원피스 60,000원!", "body": "원피스 45,000원에 만나 보세요."}, "old price"),
     ],
 )
 def test_copy_that_changes_the_facts_is_sent_back(
@@ -362,6 +363,18 @@ def test_a_refinement_keeps_the_price_the_last_ad_stated(fake_openai: FakeOpenAI
     result = copywriter(make_openai_settings).write(_refinement("반말로", previous))
     assert "4,500원" in fake_openai.requests[1].messages[-1]["content"]
     assert result.fallback_used is False and result.ad_copy.body == "딱 4,500원, 지금 바로 맛봐!"
+
+
+def test_a_new_price_replaces_the_old_one_in_a_refinement(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
+    # "가격 4,000원으로 바꿔줘": the new price is required and the old one, left standing, is sent back.
+    previous = _previous()
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 4,000원!", "body": "4,500원 딸기라떼, 지금 맛보세요."})
+    fake_openai.reply_json({**previous.ad_copy.model_dump(), "headline": "딸기라떼 4,000원!", "body": "딸기라떼, 이제 4,000원에 맛보세요."})
+    result = copywriter(make_openai_settings).write(_refinement("가격 4,000원으로 바꿔줘", previous))
+    asked = fake_openai.requests[0].messages[-1]["content"]
+    assert "4,000원" in asked and "이전 금액은 쓰지 않기" in asked
+    assert "replaced 4,500원 with 4,000원" in fake_openai.requests[1].messages[-1]["content"]
+    assert result.fallback_used is False and result.ad_copy.body == "딸기라떼, 이제 4,000원에 맛보세요."
 
 
 # --- the key never reaches a log -------------------------------------------------------------

@@ -328,7 +328,8 @@ SECOND_REVIEW = [
         ["파스타 2잔", "파스타 49,000원", "2잔 49,000원"],
     ),
     ("디저트카페 크로플 세트 9,900원", "cafe", ["크로플 세트", "9,900원"], []),
-    ("헤어샵 염색 클리닉 패키지 8만원 → 5만 9천원", "beauty", ["59,000원"], ["80,000원"]),
+    # (the old price only with the new one: test_a_price_cut_shows_the_old_price_only_with_the_new_one)
+    ("헤어샵 염색 클리닉 패키지 8만원 → 5만 9천원", "beauty", ["59,000원"], ["80,000원!", "단 80,000원", "80,000원에"]),
     ("가방 편집샵 신상 가방 3만원대", "fashion", ["30,000원대"], ["단 30,000원"]),
     # no condition, audience or urgency the owner did not give
     ("우리카페 스탬프 10개 모으면 아메리카노 한잔 무료에요", "cafe", [], ["지금 방문하면", "단골 손님께", "지금만"]),
@@ -480,3 +481,73 @@ def test_the_priced_product_is_a_whole_word() -> None:
 def test_review_cases(text: str, industry: str, shown: list[str], never: list[str], ratio: str) -> None:
     # The sentences of the three reviews, each a bad ad before its fix.
     test_the_ad_keeps_the_facts_and_invents_none(text, industry, shown, never, ratio)
+
+
+# A price cut the owner states: the new price is the price, the old one is shown only with it.
+PRICE_CUTS = [
+    ("6만원짜리 원피스 4만5천원", "원피스", "60,000원", "45,000원"),
+    ("정가 6만원 원피스 4만5천원에 판매", "원피스", "60,000원", "45,000원"),
+    ("원피스 정가 6만원, 할인가 4만5천원", "원피스", "60,000원", "45,000원"),
+    ("원피스 6만원 → 4만5천원 할인, 이번 주말까지", "원피스", "60,000원", "45,000원"),
+    ("삼겹살 1인분 15,000원에서 12,000원으로 인하", "삼겹살", "15,000원", "12,000원"),
+    ("아메리카노 4,500원에서 2,500원으로 할인", "아메리카노", "4,500원", "2,500원"),
+]
+
+
+@pytest.mark.parametrize(("text", "product", "old", "new"), PRICE_CUTS)
+def test_a_price_cut_shows_the_old_price_only_with_the_new_one(text: str, product: str, old: str, new: str) -> None:
+    brief = analysis.analyze(text)
+    assert (brief.priced, brief.old_price, brief.price.split()[-1]) == (product, old, new)
+    assert brief.deal is None  # "→ 4만5천원 할인" is the price it comes down to, not 45,000원 off
+    assert "정가" not in " ".join(brief.products)
+    shown_cut = 0
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in SEEDS:
+            copy = write(text, ratio, seed)
+            said = f"{copy.headline} {copy.body}"
+            assert budget_problems(copy, LENGTH_BUDGET[ratio]) == [], copy
+            assert new in said and not re.search(r"\d원 할인", said), copy
+            assert analysis.claim_problems(said, text) == [], copy
+            assert not any("정가" in tag for tag in copy.hashtags), copy
+            shown_cut += f"{old} → {new}" in said
+    assert shown_cut >= len(SEEDS)  # the cut itself is the ad's news: shown in most ads
+
+
+def test_the_old_price_alone_is_a_claim_problem() -> None:
+    said = "6만원짜리 원피스 4만5천원"
+    assert analysis.claim_problems("원피스 60,000원 → 45,000원!", said) == []
+    assert analysis.claim_problems("원피스 정가 60,000원, 지금 45,000원!", said) == []
+    assert analysis.claim_problems("원피스 정가 60,000원!", said) != []  # the new price missing
+    assert any("old price" in p for p in analysis.claim_problems("원피스 60,000원! 지금 45,000원", said))
+    # No cut: a higher second amount or no list price keeps the first price as it was.
+    assert analysis.analyze("정가 3만원, 2개 구매 시 5만원").sale is None
+    assert analysis.analyze("커트 15,000원 펌 5만원").sale is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ask", "new", "gone"),
+    [
+        ("원피스 4만5천원", "가격 4만원으로 바꿔줘", "40,000원", ["45,000원"]),
+        ("6만원짜리 원피스 4만5천원", "가격 4만원으로 바꿔줘", "40,000원", ["45,000원", "60,000원"]),
+        ("헬스장 PT 20% 할인", "30% 할인으로 바꿔줘", "30%", ["20%"]),
+    ],
+)
+def test_a_new_price_in_a_refinement_replaces_the_old_one(text: str, ask: str, new: str, gone: list[str]) -> None:
+    # Before: "단돈 40,000원! 원피스, 단돈 45,000원!" - the new price added, the old one left standing.
+    for ratio in sorted(LENGTH_BUDGET):
+        for seed in range(3):
+            first, again = refine(text, ask, ratio, seed)
+            said = f"{again.headline} {again.body}"
+            assert new in said and not any(re.search(rf"(?<![\d,]){re.escape(g)}", said) for g in gone), (first, again)
+            assert budget_problems(again, LENGTH_BUDGET[ratio]) == [], again
+
+
+def test_the_refinement_plan_names_the_new_amounts() -> None:
+    from adgen.copywriter import plan_refinement
+
+    previous = writer.write(CopyRequest(input_text="원피스 4만5천원", aspect_ratio="1:1", seed=0))
+    plan = plan_refinement(CopyRequest("가격 4만원으로 바꿔줘", "1:1", 1, previous=previous), previous)
+    assert "offer" in plan.copy_edits and plan.new_amounts == ("40,000원",)
+    assert any("40,000원" in line for line in plan.describe())
+    for unrelated in ("해시태그 2개만", "문구를 짧게", "가격 강조해줘", "헤드라인 10자 이내로"):
+        assert "offer" not in plan_refinement(CopyRequest(unrelated, "1:1", 1, previous=previous), previous).copy_edits
