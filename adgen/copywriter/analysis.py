@@ -21,7 +21,7 @@ _WORD_RE: Final = re.compile(r"[가-힣]+|[A-Za-z]+|[0-9]+")
 # so that "회원권" yields no "회" (sashimi) and "필요가" no "요가" (yoga).
 _STOP_TERMS: Final = (
     "회원", "회사", "회의", "회식", "회차", "필요", "파이팅", "모자라", "모자란", "바지락", "책임", "책상", "수학여행",
-    "오픈런", "꽃길", "요가원",
+    "오픈런", "꽃길", "요가원", "적립",
 )  # fmt: skip
 
 # Terms that name no product on their own (places, categories, modifiers).
@@ -106,6 +106,13 @@ _CONDITION_RE: Final = re.compile(
 _FIRST_TIME_RE: Final = re.compile(r"첫\s*(달|방문|구매|주문|수업|등록|이용|시술|결제|주)(?![가-힣])")
 # Who the offer is for. "신규 오픈" is the shop's news, not an audience.
 _AUDIENCE_RE: Final = re.compile(r"신규\s*(회원|고객|가입|수강생|원생|학생|등록|손님|생(?![가-힣]))")
+# Who else an offer may be for: "재방문 고객 10% 할인", "기존 회원", "대학생 20% 할인".
+_OTHER_AUDIENCE_RE: Final = re.compile(
+    r"(?<![가-힣])(?:(재방문|기존|단골|재등록)\s*(고객|회원|손님|수강생)?|((?:대|고|중|초)?학생|어르신|군인|임산부))(?![가-힣])"
+)
+# Where a clause ends: a comma that is no thousands separator, a full stop, a "!" or "?".
+_CLAUSE_END_RE: Final = re.compile(r",(?!\d{3}(?!\d))|[.!?·/\n]")
+_OFFER_WORD_RE: Final = re.compile(r"무료|할인|증정|추가|서비스|%|\d\s*\+\s*\d|적립")
 # "신규 모집" recruits members or students; it launches nothing.
 _RECRUIT_RE: Final = re.compile(r"신규\s*(?:모집|상담|문의)")
 _BOOKING_RE: Final = re.compile(r"예약")
@@ -549,9 +556,7 @@ def extract_offer(text: str) -> Offer:
             condition, phrase = ordered
         elif minimums := re.findall(_MIN_PAT, before):
             condition = phrase = re.sub(r"\s+", " ", minimums[-1]).strip()  # "4인 이상", "이불 3채 이상"
-    audience = None
-    if base and (m := _AUDIENCE_RE.search(text)):
-        audience = "신규생" if m.group(1) == "생" else f"신규 {m.group(1)}"
+    audience = _audience(text, at) if base else None
     deal = f"{phrase} {base}" if phrase and base else base
     forms: list[str] = []
     if deal and base:
@@ -561,6 +566,27 @@ def extract_offer(text: str) -> Offer:
         says.append(base)
         forms = [f"{audience} {d}" for d in says if audience] + says
     return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price)
+
+
+def _clause_of(text: str, at: int) -> tuple[int, int]:
+    starts = [m.end() for m in _CLAUSE_END_RE.finditer(text, 0, at)]
+    end = _CLAUSE_END_RE.search(text, at)
+    return (starts[-1] if starts else 0), (end.start() if end else len(text))
+
+
+def _audience(text: str, at: int | None) -> str | None:
+    """Who the offer at ``at`` is for ("신규 회원", "재방문 고객"): not someone named in another clause with an
+    offer of its own ("2회 추가, 신규 회원 상담 무료": the new members get the free consultation)."""
+    for m in [*_AUDIENCE_RE.finditer(text), *_OTHER_AUDIENCE_RE.finditer(text)]:
+        start, end = _clause_of(text, m.start())
+        if at is not None and not start <= at < end and _OFFER_WORD_RE.search(text[start:end]):
+            continue
+        if m.re is _AUDIENCE_RE:
+            return "신규생" if m.group(1) == "생" else f"신규 {m.group(1)}"
+        if m.group(3):
+            return m.group(3)
+        return f"{m.group(1)} {m.group(2) or ('회원' if m.group(1) == '재등록' else '고객')}"
+    return None
 
 
 _MIN_PAT: Final = r"\d{1,3}(?:,\d{3})*\s*(?:인|개|채|명|벌|잔|켤레|마리|판|세트|박스|kg|만\s*원|천\s*원|원)\s*이상"
@@ -610,7 +636,7 @@ def _gift_noun(word: str) -> str | None:
 
 
 # What a customer does to earn an offer, without an amount: "배달 주문 시", "포장하면", "음료 2잔 주문 시".
-_ORDER_RE: Final = re.compile(r"(주문|구매|결제|포장|배달|예약|가입|신청)\s*(시|하면|하시면|할\s*때)\s*$")
+_ORDER_RE: Final = re.compile(r"(주문|구매|결제|포장|배달|예약|가입|신청|재등록|재방문|재구매)\s*(시|하면|하시면|할\s*때)\s*$")
 _ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인", "추가"})
 
 
@@ -641,7 +667,9 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     if m := re.search(r"(\d{1,2})\s*%?\s*[~-]\s*(\d{1,2})\s*(?:%|퍼센트|프로)", text):
         deal, at = f"{int(m.group(1))}~{int(m.group(2))}% 할인", m.start()  # "40~60%": a range, not 60%
     elif m := _PERCENT_RE.search(text):
-        deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% 할인", m.start()
+        # "10% 적립", "5% 캐시백": points or money back, not a lower price.
+        back = re.match(r"\s*(적립|캐시백|페이백|환급)", text[m.end() :])
+        deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% {back.group(1) if back else '할인'}", m.start()
     elif (m := _WON_OFF_RE.search(text)) and not _REPLACED_RE.search(text[: m.start()]):
         deal, at = f"{won(m)} 할인", m.start()
         priced = text[: m.start()] + text[m.end() :]
@@ -977,8 +1005,9 @@ def second_price(text: str, first: str | None) -> str | None:
 
 
 def says_discount(text: str) -> bool:
-    """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC")."""
-    return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", text, re.IGNORECASE))
+    """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC"); "10% 적립" is points, not one."""
+    points = re.sub(r"\d{1,2}\s*(?:%|퍼센트|프로)\s*(?:적립|캐시백|페이백|환급)", " ", text)
+    return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", points, re.IGNORECASE))
 
 
 def says_limited(text: str) -> bool:

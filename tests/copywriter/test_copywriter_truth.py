@@ -57,6 +57,13 @@ TRUTH_CASES = [
     ("강아지 미용 예약 받아요", "pet", ["예약"], ["#헤어스타일", "#네일아트"]),
     ("안경점 누진다초점 렌즈 할인", "general", ["렌즈"], []),
     ("부동산 신축 원룸 월세 매물", "realestate", ["원룸"], ["맛집"]),
+    # who an offer is for stays with that offer: the new members get the consultation, not the 2 extra sessions
+    ("필라테스 10회 등록 시 2회 추가, 신규 회원 상담 무료", "fitness", ["2회 추가"], ["신규 회원 2회", "신규 회원 10회", "#신규회원"]),
+    ("네일샵 젤네일 3만원, 재방문 고객 10% 할인", "beauty", ["재방문 고객", "10% 할인"], []),
+    ("헬스장 기존 회원 재등록 시 1개월 무료", "fitness", ["재등록 시 1개월 무료"], []),
+    ("카페 대학생 아메리카노 20% 할인", "cafe", ["대학생", "20% 할인"], []),
+    # points are no price cut, and 적립 holds no lipstick (립)
+    ("쇼핑몰 재구매 시 10% 적립", "fashion", ["10% 적립"], ["할인", "착한 가격", "#립", " 립 "]),
 ]
 
 
