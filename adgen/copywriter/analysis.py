@@ -541,6 +541,12 @@ def extract_offer(text: str) -> Offer:
     condition = phrase = None
     if base is not None:
         before = text[:at] if at is not None else text
+        if at is not None:
+            # "PT 3개월 등록하면 1개월 무료, 요가 클래스 20% 할인": an earlier clause with an offer of its own keeps
+            # its terms; the 20% has none.
+            start, _ = _clause_of(text, at)
+            if _OFFER_WORD_RE.search(text[:start]):
+                before = text[start:at]
         ordered = _order_condition(before)
         if m := _CONDITION_RE.search(before):
             amount = re.sub(r"\s+", "", m.group(1)).replace("이상", " 이상")
@@ -642,7 +648,8 @@ _ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", 
 
 def _order_condition(before: str) -> tuple[str, str] | None:
     """(condition, as copy says it) for "... 주문 시" right before an offer: ("배달 주문", "배달 주문 시")."""
-    m = _ORDER_RE.search(before.rstrip())
+    before = before.rstrip(" ,")  # "아메리카노 주문 시, 쿠키 무료 증정"
+    m = _ORDER_RE.search(before)
     if m is None:
         return None
     words: list[str] = []
@@ -1024,11 +1031,29 @@ def place_in_copy(text: str, place: str | None) -> str | None:
     return lexicon.PLACE_IN_COPY.get(place, place)
 
 
+def _offer_first(text: str, products: tuple[str, ...]) -> tuple[str, ...]:
+    """The products written in the offer's clause first: "PT 3개월 등록하면 1개월 무료, 요가 클래스 20% 할인" is an
+    ad for the yoga class's 20%, not for PT. None when every product belongs to another clause's offer
+    ("신규 회원 첫 달 50% 할인, PT 10회 등록 시 1회 무료": the 50% is no PT discount)."""
+    _, _, at = _base_deal(text)
+    if at is None or not products:
+        return products
+    start, end = _clause_of(text, at)
+    inside = tuple(p for p in products if re.search(rf"(?<![가-힣]){re.escape(p)}", text[start:end]))
+    if not inside:
+        elsewhere = [_clause_of(text, m.start()) for p in products for m in re.finditer(rf"(?<![가-힣]){re.escape(p)}", text)]
+        if elsewhere and all(_OFFER_WORD_RE.search(text[a:b]) for a, b in elsewhere):
+            return ()
+    return (*inside, *(p for p in products if p not in inside))
+
+
 def analyze(text: str) -> Brief:
     industry, place = detect_industry(text)
     offer = extract_offer(text)
     # "치킨 … 콜라 무료": the freebie is part of the offer; the ad is about the rest.
     products, subjects = extract_products(text, offer.offer)
+    if offer.deal and not offer.price:
+        products = _offer_first(text, products)
     price = offer.price
     priced, products = priced_item(text, products)
     if price and priced is None and _QUANTITY_RE.search(price.split()[0] + " "):
