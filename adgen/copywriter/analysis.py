@@ -94,7 +94,7 @@ _HALF_RE: Final = re.compile(r"반값|반\s*가격")
 _UNIT: Final = r"(?:개월|인분|시간|회|개|달|주|잔|번|세트|병|장|박|일|명|마리|팩|판)"
 # A bonus counted in units: "2회 무료", "1개월 무료", "1개 더", "1잔 서비스".
 _BONUS_RE: Final = re.compile(
-    rf"(\d{{1,3}})\s*({_UNIT})\s*(추가\s*증정|무료(?:\s*(?:체험|수업|상담|이용))?|증정|추가|서비스|더)(?![가-힣])"
+    rf"(\d{{1,3}})\s*({_UNIT})\s*(추가\s*증정|무료(?:\s*(?:체험|수업|상담|이용))?|증정|추가|서비스|더)(?:로|으로)?(?![가-힣])"
     r"(?!\s*(?:주문|구매|결제|등록|시\b|하면))"
 )
 # What a customer does to earn the offer: "10회 등록 시", "3개월 등록하면", "2개 사면", "3만원 이상 구매 시".
@@ -300,12 +300,18 @@ def extract_products(text: str, offer: str | None = None) -> tuple[tuple[str, ..
     found = _product_pairs(text)
     if offer:
         found = [f for f in found if not (f.typed and f.typed in offer)] + [f for f in found if f.typed and f.typed in offer]
-    named = [f for f in found if f.typed and not f.pet and not (offer and f.typed in offer)]
+    named = [f for f in found if f.typed and not f.pet and not (offer and f.typed in offer) and not _measure_word(f.typed)]
     # "빵" inside "빵집" names the shop; it is the product only when nothing else is.
     strong = [f for f in named if not f.weak] or named
     products = tuple(dict.fromkeys(f.typed for f in strong))[:MAX_PRODUCTS]
     subjects = tuple(dict.fromkeys(f.english for f in found if f.english))[:MAX_PRODUCTS]
     return products, subjects
+
+
+def _measure_word(word: str) -> bool:
+    """A unit or a size, never a product: "잔에" of "한 잔에 5500원", "그릇", "소자" (a small portion)."""
+    core = word[:-1] if len(word) >= 2 and word.endswith(("에", "씩", "당")) else word
+    return bool(_UNIT_WORD_RE.fullmatch(core)) or core in ("소자", "중자", "대자", "소", "중", "대", "사이즈", "인분")
 
 
 def extract_product_pairs(text: str) -> list[tuple[str, str]]:
@@ -604,6 +610,9 @@ def _gift_before(text: str, at: int) -> tuple[str, int] | None:
     if not tokens:
         return None
     last = tokens[-1]
+    if len(tokens) > 2 and _UNIT_WORD_RE.fullmatch(last.group(0)) and re.fullmatch(r"한|두|세|네|\d{1,3}", tokens[-2].group(0)):
+        noun = _gift_noun(tokens[-3].group(0))  # "하이볼 한 잔 무료", "케이크 한 조각 무료"
+        return (f"{noun} {tokens[-2].group(0)} {last.group(0)}", tokens[-3].start()) if noun else None
     extra = last.group(0) == "추가" or _NATIVE_COUNT_RE.fullmatch(last.group(0))
     if extra and len(tokens) > 1:  # "샷 추가 무료", "셔츠 한장 무료"
         noun = _gift_noun(tokens[-2].group(0))
@@ -642,7 +651,10 @@ def _gift_noun(word: str) -> str | None:
 
 
 # What a customer does to earn an offer, without an amount: "배달 주문 시", "포장하면", "음료 2잔 주문 시".
-_ORDER_RE: Final = re.compile(r"(주문|구매|결제|포장|배달|예약|가입|신청|재등록|재방문|재구매)\s*(시|하면|하시면|할\s*때)\s*$")
+_ORDER_RE: Final = re.compile(
+    r"(?:(주문|구매|결제|포장|배달|예약|가입|신청|재등록|재방문|재구매|연박|소개|제시|지참|인증|방문|작성)\s*(시|하면|하시면|할\s*때)"
+    r"|(맡기시면|맡기면|보여\s*주시면|가져오시면))\s*$"
+)
 _ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인", "추가"})
 
 
@@ -657,10 +669,13 @@ def _order_condition(before: str) -> tuple[str, str] | None:
         stop = token in _NOT_A_PRODUCT and token not in _ORDER_WORDS
         if len(words) == 2 or token[-1:] in ",.!?" or _is_place(token) or stop or token in ("이상", "이하"):
             break
-        count = re.fullmatch(r"\d{1,3}\s*(?:잔|개|인분|세트|마리|판|병|팩|박스)", token)
+        count = re.fullmatch(r"\d{1,3}\s*(?:잔|개|인분|세트|마리|판|병|팩|박스|장|벌|켤레|회)", token)
         if not (count or token in _ORDER_WORDS or token in lexicon.KO_EN or _unknown_noun(token)):
             break
         words.insert(0, token)
+    if m.group(3):  # "와이셔츠 5장 맡기시면": the verb is the condition's own word
+        condition = " ".join([*words, re.sub(r"\s+", " ", m.group(3))])
+        return condition, condition
     condition = " ".join([*words, m.group(1)])
     ending = re.sub(r"\s+", "", m.group(2))
     return condition, f"{condition} 시" if ending == "시" else f"{condition}{ending}"
@@ -674,9 +689,11 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
     if m := re.search(r"(\d{1,2})\s*%?\s*[~-]\s*(\d{1,2})\s*(?:%|퍼센트|프로)", text):
         deal, at = f"{int(m.group(1))}~{int(m.group(2))}% 할인", m.start()  # "40~60%": a range, not 60%
     elif m := _PERCENT_RE.search(text):
-        # "10% 적립", "5% 캐시백": points or money back, not a lower price.
-        back = re.match(r"\s*(적립|캐시백|페이백|환급)", text[m.end() :])
+        # "10% 적립", "포인트 적립 5%", "5% 캐시백": points or money back, not a lower price.
+        back = re.match(r"\s*(적립|캐시백|페이백|환급)", text[m.end() :]) or re.search(r"(적립|캐시백|페이백|환급)\s*$", text[: m.start()])
         deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% {back.group(1) if back else '할인'}", m.start()
+        if nth := re.search(r"(\d{1,2})\s*(박|번|개|회|잔|벌|장|인)\s*째\s*$", text[: m.start()]):
+            deal, at = f"{nth.group(1)}{nth.group(2)}째 {deal}", nth.start()  # "2박째 30% 할인": which one is cheaper
     elif (m := _WON_OFF_RE.search(text)) and not _REPLACED_RE.search(text[: m.start()]):
         deal, at = f"{won(m)} 할인", m.start()
         priced = text[: m.start()] + text[m.end() :]
@@ -795,6 +812,8 @@ def extract_price(text: str) -> tuple[str | None, int, str | None]:
 _SET_WORDS: Final = ("세트", "정식", "코스", "패키지", "도시락", "메뉴", "한판", "한접시")
 
 
+# A unit a count is made of: "한 잔", "두 그릇", "한 조각".
+_UNIT_WORD_RE: Final = re.compile(r"장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대|조각|인분|컵")
 # "한마리", "두 잔", "반판": a count in words, never a product.
 _NATIVE_COUNT_RE: Final = re.compile(r"(?:한|두|세|네|반)\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대)")
 _FILLER_RE: Final = re.compile(
@@ -1011,9 +1030,14 @@ def second_price(text: str, first: str | None) -> str | None:
     return f"{item} {price}"
 
 
+def _points_only(m: re.Match[str]) -> str:
+    """A percentage of points ("5% 적립", "적립 5%") is blanked; a percentage off stays."""
+    return " " if re.search(r"적립|캐시백|페이백|환급", m.group(0)) else m.group(0)
+
+
 def says_discount(text: str) -> bool:
     """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC"); "10% 적립" is points, not one."""
-    points = re.sub(r"\d{1,2}\s*(?:%|퍼센트|프로)\s*(?:적립|캐시백|페이백|환급)", " ", text)
+    points = re.sub(r"(?:적립|캐시백|페이백|환급)?\s*\d{1,2}\s*(?:%|퍼센트|프로)\s*(?:적립|캐시백|페이백|환급)?", _points_only, text)
     return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", points, re.IGNORECASE))
 
 
