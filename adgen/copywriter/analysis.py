@@ -311,7 +311,9 @@ def extract_products(text: str, offer: str | None = None) -> tuple[tuple[str, ..
 def _measure_word(word: str) -> bool:
     """A unit or a size, never a product: "잔에" of "한 잔에 5500원", "그릇", "소자" (a small portion)."""
     core = word[:-1] if len(word) >= 2 and word.endswith(("에", "씩", "당")) else word
-    return bool(_UNIT_WORD_RE.fullmatch(core)) or core in ("소자", "중자", "대자", "소", "중", "대", "사이즈", "인분")
+    sizes = ("소자", "중자", "대자", "소", "중", "대", "사이즈", "인분")
+    # "마리 세트" of "치킨 두 마리 세트": units all through
+    return all(bool(_UNIT_WORD_RE.fullmatch(w)) or w in sizes for w in core.split()) if core.strip() else False
 
 
 def extract_product_pairs(text: str) -> list[tuple[str, str]]:
@@ -868,6 +870,9 @@ def _priced_before(before: str, products: tuple[str, ...]) -> str | None:
         if between and between[0] in _SET_WORDS and all(_filler(t) for t in between[1:]):
             joined = f"{product} {between[0]}"  # "김치찌개 정식"
             named = joined if len(joined) <= MAX_PRODUCT_CHARS else product
+        elif len(between) > 1 and between[-1] in _SET_WORDS and all(_filler(t) for t in between[:-1]):
+            joined = f"{product} {' '.join(between)}"  # "치킨 두 마리 세트", "마카롱 6개 세트"
+            named = joined if len(joined) <= MAX_PRODUCT_CHARS + 2 else f"{product} {between[-1]}"
         elif all(_filler(t) for t in between) and not re.match(r"[가-힣]", rest[:1] or " "):
             named = product
         else:

@@ -188,6 +188,8 @@ def _headline_score(ctx: _Context) -> Callable[[str], int]:
         primary += [(term, weight) for term, weight in ((brief.condition, 2), (brief.audience, 1)) if term]
     elif brief.price and brief.priced:
         primary.append((brief.priced, 1))  # "커트 15,000원!" over a bare "15,000원!"
+        if _without_counts(brief.priced) != brief.priced:
+            primary.append((_without_counts(brief.priced), 1))  # "치킨 세트 29,000원!" for "치킨 두 마리 세트"
     if brief.sale and not brief.deal:
         primary.append((brief.sale, 2))  # "9,900원 → 6,900원!" over "단 6,900원!", where it fits
     return lambda text: _score(text, primary)
@@ -219,6 +221,10 @@ def headline_candidates(ctx: _Context) -> list[str]:
     items = [*own, *generic] if intent == "promo" else [*generic, *extra]
     items += templates.FACT_HEADLINES
     found = _render_all(items, ctx, ctx.budget.headline)
+    item = ctx.slots.get("item")
+    if item and _without_counts(item) != item:  # "치킨 세트 29,000원!" where "치킨 두 마리 세트 …" does not fit
+        short = replace(ctx, slots={**ctx.slots, "item": _without_counts(item)})
+        found += [h for h in _render_all(items, short, ctx.budget.headline) if h not in found]
     if len(found) < 3:  # e.g. "season" without a product: borrow the industry's own lines
         found += [h for h in _render_all(own, ctx, ctx.budget.headline) if h not in found]
     return found
@@ -244,10 +250,10 @@ def cta_candidates(ctx: _Context) -> list[str]:
 
 def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     brief = ctx.brief
-    first: list[str] = [f"#{p.replace(' ', '')}" for p in brief.products[:1]]
+    first: list[str] = [_product_tag(p) for p in brief.products[:1]]
     if brief.season:
         first.append(f"#{brief.season}")
-    first += [f"#{p.replace(' ', '')}" for p in brief.products[1:]]
+    first += [_product_tag(p) for p in brief.products[1:]]
     if brief.deal and brief.audience:
         first.append(f"#{brief.audience.replace(' ', '')}")
     if brief.intent == "new":
@@ -268,6 +274,19 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
         if _usable_tag(tag, ctx.budget) and tag not in tags:
             tags.append(tag)
     return tags[: ctx.budget.hashtags]
+
+
+_COUNT_TOKEN_RE = re.compile(r"(?:\d{1,3}|한|두|세|네)\s*(?:개|잔|마리|인분|장|벌|판|병|팩|조각|그릇)?")
+
+
+def _without_counts(product: str) -> str:
+    """ "마카롱 세트" of "마카롱 6개 세트", "치킨 세트" of "치킨 두 마리 세트"."""
+    return " ".join(w for w in product.split() if not _COUNT_TOKEN_RE.fullmatch(w) and w not in ("마리", "개", "잔"))
+
+
+def _product_tag(product: str) -> str:
+    """ "#마카롱세트" of "마카롱 6개 세트": a count is no part of a tag."""
+    return f"#{_without_counts(product).replace(' ', '')}"
 
 
 def _trade_tags(brief: Brief) -> list[str]:
