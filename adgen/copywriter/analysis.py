@@ -21,7 +21,7 @@ _WORD_RE: Final = re.compile(r"[가-힣]+|[A-Za-z]+|[0-9]+")
 # so that "회원권" yields no "회" (sashimi) and "필요가" no "요가" (yoga).
 _STOP_TERMS: Final = (
     "회원", "회사", "회의", "회식", "회차", "필요", "파이팅", "모자라", "모자란", "바지락", "책임", "책상", "수학여행",
-    "오픈런", "꽃길", "요가원", "적립",
+    "오픈런", "꽃길", "요가원", "적립", "회화",
 )  # fmt: skip
 
 # Terms that name no product on their own (places, categories, modifiers).
@@ -1060,6 +1060,12 @@ def place_in_copy(text: str, place: str | None) -> str | None:
     return lexicon.PLACE_IN_COPY.get(place, place)
 
 
+# What a whole-range offer covers, written right before it: "모든 음료 1+1", "전 메뉴 10% 할인", "전 품목 세일".
+_SCOPE_RE: Final = re.compile(
+    r"(?<![가-힣])(?:모든|전|전체)\s*(?:음료|메뉴|품목|상품|제품|커피|디저트|빵|케이크)(?=\s*(?:\d{1,2}\s*(?:%|퍼센트|프로)|[12]\s*\+\s*1|반값|할인|세일|무료))"
+)
+
+
 def _offer_first(text: str, products: tuple[str, ...]) -> tuple[str, ...]:
     """The products written in the offer's clause first: "PT 3개월 등록하면 1개월 무료, 요가 클래스 20% 할인" is an
     ad for the yoga class's 20%, not for PT. None when every product belongs to another clause's offer
@@ -1083,6 +1089,10 @@ def analyze(text: str) -> Brief:
     products, subjects = extract_products(text, offer.offer)
     if offer.deal and not offer.price:
         products = _offer_first(text, products)
+    scope = _SCOPE_RE.search(text) if offer.deal else None
+    if scope and _strip_particle((text[: scope.start()].split() or [""])[-1]) not in products:
+        # "모든 음료 1+1": the drinks, not the brunch named elsewhere ("니트 전품목": the knits, as written)
+        products = (re.sub(r"\s+", " ", scope.group(0)), *products)[:MAX_PRODUCTS]
     price = offer.price
     priced, products = priced_item(text, products)
     if price and priced is None and _QUANTITY_RE.search(price.split()[0] + " "):

@@ -44,6 +44,7 @@ INDUSTRY_TERMS: Final[dict[str, tuple[str, ...]]] = {
                    "국밥", "김치찌개", "떡볶이", "라멘", "초밥", "스시", "햄버거", "버거", "수제버거", "스테이크", "샐러드", "냉면",
                    "짜장면", "짬뽕", "돈까스", "칼국수", "족발", "보쌈", "곱창", "맥주", "도시락", "감자튀김",
                    "광어", "우럭", "연어", "참치", "모둠회", "횟감", "마라탕", "꿔바로우", "탕수육", "쌀국수", "막국수", "순대",
+                   "순대국", "순댓국", "해장국", "감자탕",
                    "pizza", "burger", "pasta", "steak"),
     "beauty": ("헤어", "커트", "컷트", "펌", "파마", "염색", "네일", "젤네일", "페디큐어", "피부", "피부관리", "마사지", "왁싱",
                "메이크업", "화장품", "속눈썹", "두피", "세럼", "스킨케어", "수분크림", "아이크림", "핸드크림", "선크림", "토너", "앰플",
@@ -215,7 +216,9 @@ KO_EN: Final[dict[str, str]] = {
     "짬뽕": "spicy seafood noodle soup", "돈까스": "pork cutlet", "칼국수": "knife-cut noodle soup", "족발": "braised pork trotters",
     "보쌈": "bossam boiled pork", "곱창": "grilled tripe", "맥주": "beer", "한식": "korean food", "양식": "western food",
     "중식": "chinese food", "일식": "japanese food", "도시락": "lunch box", "국수": "noodles", "해산물": "seafood",
-    "순대": "korean blood sausage", "회": "sashimi", "음식": "food", "요리": "dish", "감자튀김": "french fries",
+    "순대": "korean blood sausage", "순대국": "korean blood sausage soup",
+    "순댓국": "korean blood sausage soup", "해장국": "korean hangover soup", "감자탕": "pork bone soup",
+    "회": "sashimi", "음식": "food", "요리": "dish", "감자튀김": "french fries",
     "광어": "flatfish", "우럭": "rockfish",
     "연어": "salmon", "참치": "tuna", "모둠회": "assorted sashimi", "횟감": "fresh sashimi",
     # beauty

@@ -250,10 +250,10 @@ def cta_candidates(ctx: _Context) -> list[str]:
 
 def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     brief = ctx.brief
-    first: list[str] = [_product_tag(p) for p in brief.products[:1]]
+    first: list[str] = [t for p in brief.products[:1] if (t := _product_tag(p))]
     if brief.season:
         first.append(f"#{brief.season}")
-    first += [_product_tag(p) for p in brief.products[1:]]
+    first += [t for p in brief.products[1:] if (t := _product_tag(p))]
     if brief.deal and brief.audience:
         first.append(f"#{brief.audience.replace(' ', '')}")
     if brief.intent == "new":
@@ -284,9 +284,11 @@ def _without_counts(product: str) -> str:
     return " ".join(w for w in product.split() if not _COUNT_TOKEN_RE.fullmatch(w) and w not in ("마리", "개", "잔"))
 
 
-def _product_tag(product: str) -> str:
-    """ "#마카롱세트" of "마카롱 6개 세트": a count is no part of a tag."""
-    return f"#{_without_counts(product).replace(' ', '')}"
+def _product_tag(product: str) -> str | None:
+    """ "#마카롱세트" of "마카롱 6개 세트", "#음료" of "모든 음료": a count or a range is no part of a tag ("#메뉴": none)."""
+    words = [w for w in _without_counts(product).split() if w not in ("모든", "전", "전체")]
+    tag = "".join(words)
+    return f"#{tag}" if tag and tag not in ("메뉴", "품목", "상품", "제품") else None
 
 
 def _trade_tags(brief: Brief) -> list[str]:

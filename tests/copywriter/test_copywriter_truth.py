@@ -79,6 +79,10 @@ TRUTH_CASES = [
     # a set with its count: the count stays with the product, never in a tag, and a short headline drops it
     ("치킨 두 마리 세트 2만 9천원, 콜라 1.25리터 서비스", "restaurant", ["치킨 두 마리 세트", "29,000원"], ["#마리세트", "#두마리"]),
     ("마카롱 6개 세트 1만 5천원, 12개 세트는 2만 8천원입니다", "cafe", ["마카롱 6개 세트", "15,000원"], ["#마카롱6개세트", "#6개"]),
+    # what a whole-range offer covers ("모든 음료 1+1" is no brunch offer); a dish is not a piece of it
+    ("새로 오픈한 브런치 카페, 오픈 기념으로 모든 음료 1+1 행사합니다", "cafe", ["모든 음료", "1+1"], ["브런치 1+1", "브런치, 1+1"]),
+    ("순대국 포장 시 1천원 할인, 5그릇 이상 주문하면 배달 가능", "restaurant", ["순대국", "1,000원 할인"], ["순대 1,000원", "순대,"]),
+    ("영어 회화 그룹 수업 월 15만원, 형제 등록 시 10% 할인", "academy", ["10% 할인"], ["영어 회 ", "영어 회,", "#영어회"]),
     # the terms an owner writes in other words: "맡기시면", "연박 시 2박째"
     ("세탁소 와이셔츠 5장 맡기시면 1장 무료로 세탁해 드립니다", "general", ["5장 맡기시면 1장 무료"], ["무료 혜택"]),
     ("펜션 평일 숙박 1박 12만원, 연박 시 2박째 30% 할인", "general", ["2박째 30% 할인"], [", 30% 할인"]),
