@@ -82,6 +82,7 @@ _WON: Final = (
 _PRICE_RE: Final = re.compile(_WON + r"(?!\s*(?:이상|이하|할인|DC|off|적립))", re.IGNORECASE)
 _WON_OFF_RE: Final = re.compile(_WON + r"\s*(?:할인|DC|off)", re.IGNORECASE)
 _ANY_WON_RE: Final = re.compile(_WON)
+_POINTS: Final = r"적립|캐시백|페이백|환급"  # money back, not a lower price
 # "6만원 → 4만5천원 할인": the amount after an arrow is the price it comes down to, not an amount off.
 _REPLACED_RE: Final = re.compile(_WON + r"\s*(?:→|->|=>|에서)\s*$")
 _BOOKING_OFF_RE: Final = re.compile(r"(사전\s*|조기\s*)?예약\s*(?:시\s*)?할인")
@@ -654,7 +655,7 @@ def _gift_noun(word: str) -> str | None:
 
 # What a customer does to earn an offer, without an amount: "배달 주문 시", "포장하면", "음료 2잔 주문 시".
 _ORDER_RE: Final = re.compile(
-    r"(?:(주문|구매|결제|포장|배달|예약|가입|신청|재등록|재방문|재구매|연박|소개|제시|지참|인증|방문|작성)\s*(시|하면|하시면|할\s*때)"
+    r"(?:(주문|구매|결제|포장|배달|예약|가입|신청|재등록|재방문|재구매|연박|소개|제시|지참|인증|방문|작성|충전)\s*(시|하면|하시면|할\s*때)"
     r"|(맡기시면|맡기면|보여\s*주시면|가져오시면))\s*$"
 )
 _ORDER_WORDS: Final = frozenset({"배달", "포장", "매장", "전화", "앱", "현장", "온라인", "추가"})
@@ -692,7 +693,7 @@ def _base_deal(text: str) -> tuple[str | None, str | None, int | None]:
         deal, at = f"{int(m.group(1))}~{int(m.group(2))}% 할인", m.start()  # "40~60%": a range, not 60%
     elif m := _PERCENT_RE.search(text):
         # "10% 적립", "포인트 적립 5%", "5% 캐시백": points or money back, not a lower price.
-        back = re.match(r"\s*(적립|캐시백|페이백|환급)", text[m.end() :]) or re.search(r"(적립|캐시백|페이백|환급)\s*$", text[: m.start()])
+        back = re.match(rf"\s*(?:추가\s*)?({_POINTS})", text[m.end() :]) or re.search(rf"({_POINTS})\s*$", text[: m.start()])
         deal, at = f"{'최대 ' if m.group(1) else ''}{int(m.group(2))}% {back.group(1) if back else '할인'}", m.start()
         if nth := re.search(r"(\d{1,2})\s*(박|번|개|회|잔|벌|장|인)\s*째\s*$", text[: m.start()]):
             deal, at = f"{nth.group(1)}{nth.group(2)}째 {deal}", nth.start()  # "2박째 30% 할인": which one is cheaper
@@ -1037,12 +1038,12 @@ def second_price(text: str, first: str | None) -> str | None:
 
 def _points_only(m: re.Match[str]) -> str:
     """A percentage of points ("5% 적립", "적립 5%") is blanked; a percentage off stays."""
-    return " " if re.search(r"적립|캐시백|페이백|환급", m.group(0)) else m.group(0)
+    return " " if re.search(_POINTS, m.group(0)) else m.group(0)
 
 
 def says_discount(text: str) -> bool:
     """Whether the owner offers a lower price ("할인", "세일", "반값", "특가", "DC"); "10% 적립" is points, not one."""
-    points = re.sub(r"(?:적립|캐시백|페이백|환급)?\s*\d{1,2}\s*(?:%|퍼센트|프로)\s*(?:적립|캐시백|페이백|환급)?", _points_only, text)
+    points = re.sub(rf"(?:{_POINTS})?\s*\d{{1,2}}\s*(?:%|퍼센트|프로)\s*(?:추가\s*)?(?:{_POINTS})?", _points_only, text)
     return bool(re.search(r"할인|세일|반값|반\s*가격|특가|dc|sale|%|퍼센트|프로\b", points, re.IGNORECASE))
 
 
