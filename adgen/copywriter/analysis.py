@@ -193,7 +193,6 @@ class Brief:
     priced: str | None = None  # the product the price is for, when the owner wrote it next to the price
     second_price: str | None = None  # a second product with its price ("펌 50,000원" of "커트 15,000원 펌 5만원")
     sale: str | None = None  # a stated price cut, old → new ("60,000원 → 45,000원"); `price` is the new one
-    old_price: str | None = None  # its old amount ("60,000원"): copy never gives it as the price
     text: str = ""  # what the owner wrote (claims such as #급매 need their own words)
 
     @property
@@ -309,10 +308,22 @@ def extract_products(text: str, offer: str | None = None) -> tuple[tuple[str, ..
     return products, subjects
 
 
+def without_counts(phrase: str) -> str:
+    """ "마카롱 세트" of "마카롱 6개 세트", "치킨 세트" of "치킨 두 마리 세트": numerals and the units they count dropped."""
+    words: list[str] = []
+    counted = False
+    for word in phrase.split():
+        numeral = re.fullmatch(rf"(?:\d{{1,3}}|{_NUMERAL})({_COUNT_UNITS})?", word)
+        if not (numeral or (counted and _UNIT_WORD_RE.fullmatch(word))):
+            words.append(word)
+        counted = bool(numeral) and not numeral.group(1)  # "두 마리": the unit is the next word
+    return " ".join(words)
+
+
 def _measure_word(word: str) -> bool:
     """A unit or a size, never a product: "잔에" of "한 잔에 5500원", "그릇", "소자" (a small portion)."""
     core = word[:-1] if len(word) >= 2 and word.endswith(("에", "씩", "당")) else word
-    sizes = ("소자", "중자", "대자", "소", "중", "대", "사이즈", "인분")
+    sizes = ("소자", "중자", "대자", "소", "중", "대", "사이즈")
     # "마리 세트" of "치킨 두 마리 세트": units all through
     return all(bool(_UNIT_WORD_RE.fullmatch(w)) or w in sizes for w in core.split()) if core.strip() else False
 
@@ -536,6 +547,7 @@ class Offer:
     audience: str | None  # "신규 회원"
     forms: tuple[str, ...]  # ways to say the deal, most complete first (audience, condition, then the bare offer)
     price: str | None  # "4,500원"
+    at: int | None = None  # where the offer starts in the sentence (its clause decides terms and product)
 
 
 def extract_deal(text: str) -> tuple[str | None, str | None]:
@@ -580,7 +592,7 @@ def extract_offer(text: str) -> Offer:
             says.append(f"{condition} 시 {base}")  # shorter, for a headline
         says.append(base)
         forms = [f"{audience} {d}" for d in says if audience] + says
-    return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price)
+    return Offer(deal, base, condition, audience, tuple(dict.fromkeys(forms)), price, at)
 
 
 def _clause_of(text: str, at: int) -> tuple[int, int]:
@@ -613,7 +625,7 @@ def _gift_before(text: str, at: int) -> tuple[str, int] | None:
     if not tokens:
         return None
     last = tokens[-1]
-    if len(tokens) > 2 and _UNIT_WORD_RE.fullmatch(last.group(0)) and re.fullmatch(r"한|두|세|네|\d{1,3}", tokens[-2].group(0)):
+    if len(tokens) > 2 and _UNIT_WORD_RE.fullmatch(last.group(0)) and re.fullmatch(rf"{_NUMERAL}|\d{{1,3}}", tokens[-2].group(0)):
         noun = _gift_noun(tokens[-3].group(0))  # "하이볼 한 잔 무료", "케이크 한 조각 무료"
         return (f"{noun} {tokens[-2].group(0)} {last.group(0)}", tokens[-3].start()) if noun else None
     extra = last.group(0) == "추가" or _NATIVE_COUNT_RE.fullmatch(last.group(0))
@@ -786,10 +798,14 @@ def sale_price(text: str) -> str | None:
     return f"{unit}{won(old)} → {won(new)}"
 
 
-def old_price(text: str) -> str | None:
-    """The old price of a stated reduction ("60,000원" of "6만원짜리 원피스 4만5천원"): copy says it only with the new one."""
-    old, _ = _old_and_new(text)
-    return won(old) if old is not None else None
+def old_price_alone(copy_text: str, said: str) -> str | None:
+    """The problem when ``copy_text`` gives the old price of a cut the owner ``said`` without the new one
+    ("원피스 60,000원!" for "6만원짜리 원피스 4만5천원"), else None."""
+    old, new = _old_and_new(said)
+    if old is None or new is None or _old_price_with_new(copy_text, _amount(old), _amount(new)):
+        return None
+    was, now = won(old), won(new)
+    return f"{was} is the old price; write it only together with the new one, as '{was} → {now}'"
 
 
 def extract_price(text: str) -> tuple[str | None, int, str | None]:
@@ -816,9 +832,11 @@ _SET_WORDS: Final = ("세트", "정식", "코스", "패키지", "도시락", "�
 
 
 # A unit a count is made of: "한 잔", "두 그릇", "한 조각".
-_UNIT_WORD_RE: Final = re.compile(r"장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대|조각|인분|컵")
+_COUNT_UNITS: Final = "장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대|조각|인분|컵"
+_NUMERAL: Final = "한|두|세|네|반"
+_UNIT_WORD_RE: Final = re.compile(_COUNT_UNITS)
 # "한마리", "두 잔", "반판": a count in words, never a product.
-_NATIVE_COUNT_RE: Final = re.compile(r"(?:한|두|세|네|반)\s*(?:장|개|잔|병|벌|켤레|박스|봉|팩|판|마리|그릇|접시|세트|통|줄|송이|포대)")
+_NATIVE_COUNT_RE: Final = re.compile(rf"(?:{_NUMERAL})\s*(?:{_COUNT_UNITS})")
 _FILLER_RE: Final = re.compile(
     r"(?:\d{1,3}|한|두|세|네|반)?\s*"
     r"(?:알|줄|캔|ml|L|잔|개|팩|봉|마리|인분|병|장|박스|판|송이|피스|조각|그릇|kg|g)?(?:에|씩|당)?"
@@ -999,10 +1017,8 @@ def claim_problems(copy_text: str, said: str, required: set[str] | None = None) 
         problems.append(f"the headline or body must state the owner's offer and price: {', '.join(missing)}")
     if "한정" in copy_text and not says_limited(said):
         problems.append('the owner announced no limited run; do not write "한정"')
-    old, new = _old_and_new(said)
-    if old is not None and new is not None and not _old_price_with_new(copy_text, _amount(old), _amount(new)):
-        was, now = won(old), won(new)
-        problems.append(f"{was} is the old price; write it only together with the new one, as '{was} → {now}'")
+    if problem := old_price_alone(copy_text, said):
+        problems.append(problem)
     return problems
 
 
@@ -1067,11 +1083,10 @@ _SCOPE_RE: Final = re.compile(
 )
 
 
-def _offer_first(text: str, products: tuple[str, ...]) -> tuple[str, ...]:
+def _offer_first(text: str, at: int | None, products: tuple[str, ...]) -> tuple[str, ...]:
     """The products written in the offer's clause first: "PT 3개월 등록하면 1개월 무료, 요가 클래스 20% 할인" is an
     ad for the yoga class's 20%, not for PT. None when every product belongs to another clause's offer
     ("신규 회원 첫 달 50% 할인, PT 10회 등록 시 1회 무료": the 50% is no PT discount)."""
-    _, _, at = _base_deal(text)
     if at is None or not products:
         return products
     start, end = _clause_of(text, at)
@@ -1089,7 +1104,7 @@ def analyze(text: str) -> Brief:
     # "치킨 … 콜라 무료": the freebie is part of the offer; the ad is about the rest.
     products, subjects = extract_products(text, offer.offer)
     if offer.deal and not offer.price:
-        products = _offer_first(text, products)
+        products = _offer_first(text, offer.at, products)
     scope = _SCOPE_RE.search(text) if offer.deal else None
     if scope and _strip_particle((text[: scope.start()].split() or [""])[-1]) not in products:
         # "모든 음료 1+1": the drinks, not the brunch named elsewhere ("니트 전품목": the knits, as written)
@@ -1114,7 +1129,6 @@ def analyze(text: str) -> Brief:
         priced=priced,
         second_price=second_price(text, priced),
         sale=sale_price(text),
-        old_price=old_price(text),
         season=season,
         season_scene=season_scene,
         timing=extract_timing(text),

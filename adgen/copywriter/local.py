@@ -93,7 +93,7 @@ def _untrue(text: str, brief: Brief) -> bool:
         return True  # "더 착한 가격으로" promises a price cut
     if brief.price and brief.products and brief.priced != brief.products[0] and brief.price in text and brief.products[0] in text:
         return True  # "파스타 49,000원" when 49,000원 is the couple set's price
-    if brief.old_price and _says(text.replace(brief.sale or "\0", ""), brief.old_price):
+    if analysis.old_price_alone(text, brief.text):
         return True  # "원피스 60,000원!" when 60,000원 is what it cost before
     gift = brief.offer.split()[0] if brief.offer and brief.offer.endswith(("무료", "증정", "서비스")) else ""
     if not re.fullmatch(r"[가-힣]+", gift) or gift in ("무료", "사은품") or not brief.products:
@@ -188,8 +188,8 @@ def _headline_score(ctx: _Context) -> Callable[[str], int]:
         primary += [(term, weight) for term, weight in ((brief.condition, 2), (brief.audience, 1)) if term]
     elif brief.price and brief.priced:
         primary.append((brief.priced, 1))  # "커트 15,000원!" over a bare "15,000원!"
-        if _without_counts(brief.priced) != brief.priced:
-            primary.append((_without_counts(brief.priced), 1))  # "치킨 세트 29,000원!" for "치킨 두 마리 세트"
+        if analysis.without_counts(brief.priced) != brief.priced:
+            primary.append((analysis.without_counts(brief.priced), 1))  # "치킨 세트 29,000원!" for "치킨 두 마리 세트"
     if brief.sale and not brief.deal:
         primary.append((brief.sale, 2))  # "9,900원 → 6,900원!" over "단 6,900원!", where it fits
     return lambda text: _score(text, primary)
@@ -222,8 +222,8 @@ def headline_candidates(ctx: _Context) -> list[str]:
     items += templates.FACT_HEADLINES
     found = _render_all(items, ctx, ctx.budget.headline)
     item = ctx.slots.get("item")
-    if item and _without_counts(item) != item:  # "치킨 세트 29,000원!" where "치킨 두 마리 세트 …" does not fit
-        short = replace(ctx, slots={**ctx.slots, "item": _without_counts(item)})
+    if item and analysis.without_counts(item) != item:  # "치킨 세트 29,000원!" where "치킨 두 마리 세트 …" does not fit
+        short = replace(ctx, slots={**ctx.slots, "item": analysis.without_counts(item)})
         found += [h for h in _render_all(items, short, ctx.budget.headline) if h not in found]
     if len(found) < 3:  # e.g. "season" without a product: borrow the industry's own lines
         found += [h for h in _render_all(own, ctx, ctx.budget.headline) if h not in found]
@@ -276,17 +276,9 @@ def hashtags_for(ctx: _Context, rng: random.Random) -> list[str]:
     return tags[: ctx.budget.hashtags]
 
 
-_COUNT_TOKEN_RE = re.compile(r"(?:\d{1,3}|한|두|세|네)\s*(?:개|잔|마리|인분|장|벌|판|병|팩|조각|그릇)?")
-
-
-def _without_counts(product: str) -> str:
-    """ "마카롱 세트" of "마카롱 6개 세트", "치킨 세트" of "치킨 두 마리 세트"."""
-    return " ".join(w for w in product.split() if not _COUNT_TOKEN_RE.fullmatch(w) and w not in ("마리", "개", "잔"))
-
-
 def _product_tag(product: str) -> str | None:
     """ "#마카롱세트" of "마카롱 6개 세트", "#음료" of "모든 음료": a count or a range is no part of a tag ("#메뉴": none)."""
-    words = [w for w in _without_counts(product).split() if w not in ("모든", "전", "전체")]
+    words = [w for w in analysis.without_counts(product).split() if w not in ("모든", "전", "전체")]
     tag = "".join(words)
     return f"#{tag}" if tag and tag not in ("메뉴", "품목", "상품", "제품") else None
 
@@ -425,7 +417,6 @@ def refinement_context(request: CopyRequest, plan: RefinementPlan, budget: Lengt
         price=asked.price or brief.price,
         # A new price in this request replaces the cut too.
         sale=asked.sale if asked.price else brief.sale,
-        old_price=asked.old_price if asked.price else brief.old_price,
         booking=booking,
         limited=analysis.says_limited(owner),
         discount=analysis.says_discount(owner),
