@@ -23,6 +23,8 @@ from adgen.errors import AdGenError
 from adgen.runtime import Runtime
 from adgen.settings import Settings, get_settings
 from adgen.ui import build_ui, mount_ui, ui_options
+from adgen.web.guard import guarded
+from adgen.web.server import uvicorn_options
 
 log = logging.getLogger("app")
 
@@ -41,10 +43,12 @@ def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
             }
         )
 
-    demo = build_ui(runtime)
-    # Gradio 6 takes the theme and CSS at mount/launch time, not in Blocks().
-    app = mount_ui(app, demo, runtime.settings, show_error=False)
-    return app, demo
+    ui = build_ui(runtime)
+    # Gradio 6 takes the theme and CSS at mount/launch time, not in Blocks(); mount_ui also puts the HTTP guard
+    # (adgen.web.guard: upload policy, body limits, security headers) in front of the whole app.
+    app = mount_ui(app, ui, show_error=False)
+    assert ui.demo is not None
+    return app, ui.demo
 
 
 def launch_on_gradio_server(app: FastAPI, demo: gr.Blocks, settings: Settings, *, host: str, port: int, share: bool) -> str:
@@ -57,7 +61,10 @@ def launch_on_gradio_server(app: FastAPI, demo: gr.Blocks, settings: Settings, *
         server_name=host, server_port=port, share=share, prevent_thread_lock=True, show_error=False, **ui_options(settings)
     )
     own = [r for r in app.router.routes if getattr(r, "path", None) not in ("", "/")]  # all but the UI mount
-    demo.server_app.router.routes[:0] = own
+    server = demo.server_app
+    server.router.routes[:0] = own
+    # The same guard as on our own server (uploads, limits, headers), in front of Gradio's built app.
+    server.middleware_stack = guarded(server.build_middleware_stack(), settings=settings, browsers=app.state.browsers)
     return demo.local_url
 
 
@@ -105,7 +112,10 @@ def main(argv: list[str] | None = None) -> int:
             launch_on_gradio_server(app, demo, runtime.settings, host=args.host, port=args.port, share=True)
             demo.block_thread()
         else:
-            uvicorn.run(app, host=args.host, port=args.port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=5)
+            uvicorn.run(
+                app, host=args.host, port=args.port, log_level=settings.log_level.lower(), timeout_graceful_shutdown=5,
+                **uvicorn_options(settings.request_header_timeout_s),
+            )
     except Stopped:
         pass
     finally:

@@ -16,6 +16,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -32,7 +33,6 @@ from adgen.schemas import (
     SignupRequest,
     TaskStatus,
 )
-from adgen.uploads import load_upload
 
 log = logging.getLogger(__name__)
 
@@ -194,7 +194,8 @@ def create_api(runtime: Runtime) -> FastAPI:
         log.log(level, "%s %s -> %d %s %s", request.method, request.url.path, exc.http_status, exc.code, exc.context or "")
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         if exc.http_status == 429:
-            headers = {"Retry-After": str(settings.login_lockout_s)}
+            # A busy account waits for its own generation (seconds); a throttled login for the lock-out window.
+            headers = {"Retry-After": "10" if exc.code == "too_many_jobs" else str(settings.login_lockout_s)}
         return _error(exc.http_status, exc.code, exc.message, headers)
 
     @api.exception_handler(RequestValidationError)
@@ -238,7 +239,11 @@ def create_api(runtime: Runtime) -> FastAPI:
         status_code=202,
         response_model=TaskAccepted,
         tags=["ads"],
-        responses={503: {"model": ErrorResponse, "description": "Generation queue is full"}, **ERROR_RESPONSES},
+        responses={
+            429: {"model": ErrorResponse, "description": "This account already has MAX_JOBS_PER_USER generations queued or running"},
+            503: {"model": ErrorResponse, "description": "Generation queue is full"},
+            **ERROR_RESPONSES,
+        },
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -265,14 +270,17 @@ def create_api(runtime: Runtime) -> FastAPI:
         },
     )
     async def create_ad(request: Request, user_id: CurrentUser) -> TaskAccepted:
+        # Only the body is read on the event loop; decoding the photo (up to MAX_UPLOAD_PIXELS) and the
+        # database work run in a worker thread, so one large upload never stalls the server.
         fields, upload = await _read_ad_request(request, max_bytes=int(settings.max_upload_mb * 1024 * 1024))
         try:
             body = GenerateRequest.model_validate(fields)
         except PydanticValidationError as exc:
             raise RequestValidationError(exc.errors()) from None
-        image = None
-        if upload is not None:
-            image = load_upload(upload, max_bytes=int(settings.max_upload_mb * 1024 * 1024), max_pixels=settings.max_upload_pixels)
+        return await run_in_threadpool(_accept_ad, user_id, body, upload)
+
+    def _accept_ad(user_id: int, body: GenerateRequest, upload: bytes | None) -> TaskAccepted:
+        image = runtime.decoder.decode(upload) if upload is not None else None
         session_id = body.session_id or services.new_session_id()
         services.check_session_access(ctx, user_id, session_id)
         task_id = runtime.submit(

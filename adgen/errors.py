@@ -49,6 +49,19 @@ class TooManyAttemptsError(AdGenError):
     default_message = "로그인 시도가 너무 많습니다. 잠시 후 다시 시도해 주세요."
 
 
+class TooManySignupsError(AdGenError):
+    """Sign-ups over ``signup_max_per_client`` (one client) or ``signup_max_global`` (all clients) in ``signup_window_s``."""
+
+    code = "too_many_signups"
+    http_status = 429
+    default_message = "가입 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."
+
+    def __init__(self, message: str | None = None, *, retry_after_s: int, **context: object):
+        super().__init__(message, **context)
+        # Seconds until the window lets the next sign-up through (for a Retry-After header).
+        self.retry_after_s = retry_after_s
+
+
 class InvalidTokenError(AdGenError):
     code = "invalid_token"
     http_status = 401
@@ -81,6 +94,22 @@ class QueueFullError(AdGenError):
     code = "busy"
     http_status = 503
     default_message = "지금은 요청이 많습니다. 잠시 후 다시 시도해 주세요."
+
+
+class TooManyJobsError(AdGenError):
+    """A requester already has as many generations queued or running as it may (settings ``max_jobs_per_*``)."""
+
+    code = "too_many_jobs"
+    http_status = 429
+    default_message = "이미 만들고 있는 광고가 있어요. 그 광고가 끝난 뒤에 다시 요청해 주세요."
+
+
+class UploadRefusedError(AdGenError):
+    """A photo upload the server will not take (no browser session, not allowed to generate, too many, too big)."""
+
+    code = "upload_refused"
+    http_status = 403
+    default_message = "사진을 올릴 수 없습니다. 페이지를 새로 고친 뒤 다시 올려 주세요."
 
 
 class ServerRestartingError(AdGenError):

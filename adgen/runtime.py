@@ -14,7 +14,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Iterator, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +22,12 @@ from typing import Any
 
 from PIL import Image
 
+from adgen.admission import JobCaps, Ticket
 from adgen.errors import AdGenError, QueueFullError, ServerRestartingError
 from adgen.logging_setup import configure_logging
 from adgen.services import AdGenContext, create_advertisement, fail_task, failure_fields, init_task
 from adgen.settings import Settings
+from adgen.uploads import PhotoDecoder
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +170,7 @@ class GenerationJob:
     input_text: str
     aspect_ratio: str
     kwargs: dict[str, Any]
-    on_done: Callable[[Any], None] | None = None
+    ticket: Ticket | None = None  # the submitter's slot under the job caps, given back when the job has ended
 
 
 @dataclass
@@ -185,8 +187,18 @@ class Runtime:
     _state: threading.Condition = field(default_factory=threading.Condition, init=False)
     _closing: bool = field(default=False, init=False)
     _next_sweep: float = field(default=0.0, init=False)
+    # Per-account and per-guest caps on queued + running generations, shared by the UI and REST.
+    caps: JobCaps = field(init=False)
+    # Uploaded photos are decoded here (UI and REST), a few at a time, off the event loop.
+    decoder: PhotoDecoder = field(init=False)
 
     def __post_init__(self) -> None:
+        self.caps = JobCaps(self.settings)
+        self.decoder = PhotoDecoder(
+            max_bytes=int(self.settings.max_upload_mb * 1024 * 1024),
+            max_pixels=self.settings.max_upload_pixels,
+            concurrency=self.settings.decode_concurrency,
+        )
         self._queue = queue.Queue(maxsize=self.settings.queue_max_size)
         for i in range(self.settings.gpu_concurrency):
             t = threading.Thread(target=self._work, name=f"adgen-worker-{i}", daemon=True)
@@ -206,19 +218,27 @@ class Runtime:
         image: Image.Image | None = None,
         **kwargs: Any,
     ) -> str:
-        """Queue a generation for the REST API; returns the task id at once (FIFO order)."""
+        """Queue a generation for the REST API; returns the task id at once (FIFO order).
+
+        Raises ``TooManyJobsError`` when the user already has ``max_jobs_per_user`` generations queued or running.
+        """
         task_id = uuid.uuid4().hex
-        job = GenerationJob(task_id, user_id, input_text, aspect_ratio, {"image": image, **kwargs})
-        with self._state:
-            if self._closing:
-                raise ServerRestartingError()
-            init_task(self.tasks, task_id, user_id)
-            try:
-                self._queue.put_nowait(job)
-            except queue.Full:
-                del self.tasks[task_id]
-                raise QueueFullError() from None
-            self._unfinished.add(task_id)
+        ticket = self.caps.take(self.caps.limits(user_id=user_id, browser=None, address=None))
+        job = GenerationJob(task_id, user_id, input_text, aspect_ratio, {"image": image, **kwargs}, ticket=ticket)
+        try:
+            with self._state:
+                if self._closing:
+                    raise ServerRestartingError()
+                init_task(self.tasks, task_id, user_id)
+                try:
+                    self._queue.put_nowait(job)
+                except queue.Full:
+                    del self.tasks[task_id]
+                    raise QueueFullError() from None
+                self._unfinished.add(task_id)
+        except BaseException:
+            self.caps.give_back(ticket)
+            raise
         return task_id
 
     def _work(self) -> None:
@@ -236,6 +256,7 @@ class Runtime:
             except Exception:  # never let a worker die
                 log.exception("worker: unexpected failure in task %s", job.task_id)
             finally:
+                self.caps.give_back(job.ticket)
                 with self._state:
                     self._unfinished.discard(job.task_id)
                     self._state.notify_all()

@@ -1,6 +1,6 @@
 """The Gradio UI: 로그인, 광고 생성, 채팅 기록.
 
-``build_ui(runtime)`` returns the Blocks; ``app.py`` mounts it with ``mount_ui`` (or, for a share link, passes
+``build_ui(runtime)`` returns the UI with its Blocks built; ``app.py`` mounts it with ``mount_ui`` (or, for a share link, passes
 ``ui_options(settings)`` to ``launch``): Gradio 6 takes the theme and the
 CSS at mount/launch time, not in ``gr.Blocks``.
 
@@ -38,11 +38,14 @@ import gradio as gr
 from PIL import Image
 
 from adgen import auth, services, storage, validation
+from adgen.admission import JobCaps
 from adgen.copywriter import STYLES
-from adgen.errors import AdGenError, InvalidTokenError, QueueFullError, ValidationError
+from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, QueueFullError, ValidationError
+from adgen.logging_setup import fingerprint, shorten
 from adgen.runtime import Runtime
 from adgen.settings import Settings
-from adgen.uploads import load_upload
+from adgen.web.browsers import COOKIE_NAME, BrowserRegistry
+from adgen.web.guard import guard_app, upload_body_limit
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +91,7 @@ PROMPT_EXAMPLES: Final = (
 # Not given to the upload as ``file_types``: Gradio refuses other files itself, in English ("Invalid file
 # type..."); every file reaches ``check_photo`` instead, which answers in Korean.
 UPLOAD_TYPES: Final = [".png", ".jpg", ".jpeg", ".webp"]
+PREVIEW_SIZE: Final = (512, 512)  # product photo thumbnails in the chat and the preview
 # BrowserState never writes a falsy value to localStorage (Gradio 6 skips it), so None cannot clear a
 # stored token or session: this marker does, and the handlers read it as "none".
 CLEARED: Final = "-"
@@ -239,8 +243,9 @@ def ui_options(settings: Settings) -> dict[str, Any]:
         "footer_links": [],
         # Run history would keep every call's inputs (the session token among them) in the browser.
         "run_history": False,
-        # Gradio refuses anything bigger outright; below this, load_upload answers in Korean.
-        "max_file_size": f"{max(20, int(settings.max_upload_mb * 2))}mb",
+        # Gradio's own limit (checked in the browser too, in English) is the guard's: up to it, an oversized photo
+        # reaches check_upload, which says in Korean how big it may be.
+        "max_file_size": upload_body_limit(settings),
     }
 
 
@@ -257,10 +262,35 @@ def add_font_routes(app: fastapi.FastAPI) -> None:
         return FileResponse(FONTS_DIR / name, media_type="font/ttf", headers={"Cache-Control": "public, max-age=604800"})
 
 
-def mount_ui(app: fastapi.FastAPI, demo: gr.Blocks, settings: Settings, **launch_options: Any) -> fastapi.FastAPI:
-    """Mount ``demo`` on ``app`` at "/" with the theme, CSS and options it needs, and the font its CSS loads."""
+def mount_ui(app: fastapi.FastAPI, ui: AdGenUI, **launch_options: Any) -> fastapi.FastAPI:
+    """Mount the UI on ``app`` at "/" with the theme, CSS and options it needs, the font its CSS loads, and the
+    HTTP guard (``adgen.web.guard``) in front of the whole app.
+
+    ``gr.mount_gradio_app`` never sets ``Blocks.has_launched``, and Gradio skips every file-path check on incoming
+    and outgoing ``FileData`` until it is set (``processing_utils._check_allowed``): mounted, a client could name
+    any server file as an input and have it served (docs/reliability.md, C1). It is set here, as ``launch()``
+    does, and the data and log folders are blocked outright. The handlers then accept a file input only when it
+    is one of this browser's own uploads (``BrowserRegistry.owns``).
+    """
+    settings = ui.settings
+    demo = ui.demo if getattr(ui, "demo", None) is not None else ui.build()
     add_font_routes(app)
-    return gr.mount_gradio_app(app, demo, path="/", **ui_options(settings), **launch_options)
+    blocked = [str(Path(p).resolve()) for p in (settings.data_dir, settings.log_dir)]
+    mounted = gr.mount_gradio_app(app, demo, path="/", blocked_paths=blocked, **ui_options(settings), **launch_options)
+    demo.has_launched = True
+    _drop_deep_link_route(mounted)
+    guard_app(app, settings=settings, browsers=ui.browsers)
+    return mounted
+
+
+def _drop_deep_link_route(app: fastapi.FastAPI) -> None:
+    """Gradio's ``/gradio_api/deep_link`` saves any session's state (its token included) for whoever names its
+    session hash; the app has no use for it. The guard refuses the path as well."""
+    for route in list(app.router.routes):
+        mount_app = getattr(route, "app", None)
+        for r in list(getattr(mount_app, "routes", []) or []):
+            if getattr(r, "path", "") == "/gradio_api/deep_link":
+                mount_app.routes.remove(r)  # type: ignore[union-attr]
 
 
 # --- helpers without Gradio state (unit-tested directly) ----------------------------------
@@ -290,7 +320,7 @@ def session_label(item: dict[str, Any]) -> str:
 
 def copy_markdown(text: str) -> str:
     """Ad copy as stored (headline, body, CTA, hashtags, one per line) as a chat message: headline in bold."""
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    lines = [chat_text(line.strip()) for line in text.splitlines() if line.strip()]
     if not lines:
         return ""
     return "\n\n".join([f"**{lines[0]}**", *lines[1:]])
@@ -326,7 +356,7 @@ def _choice(value: str | None) -> str | None:
 # --- files Gradio may serve --------------------------------------------------------------
 
 _UI_FILES_DIR = Path(tempfile.gettempdir()) / "adgen-ui"
-_UI_FILES_MAX_AGE_S = 24 * 3600
+_ui_files_max_age_s = 3600.0  # set from UI_FILE_MAX_AGE_S by AdGenUI
 _prune_lock = threading.Lock()
 _last_prune = 0.0
 
@@ -335,12 +365,12 @@ def _prune_ui_files() -> None:
     global _last_prune
     now = time.time()
     with _prune_lock:
-        if now - _last_prune < 3600:
+        if now - _last_prune < min(600.0, _ui_files_max_age_s / 2):
             return
         _last_prune = now
     for entry in _UI_FILES_DIR.glob("*"):
         try:
-            if now - entry.stat().st_mtime > _UI_FILES_MAX_AGE_S:
+            if now - entry.stat().st_mtime > _ui_files_max_age_s:
                 shutil.rmtree(entry, ignore_errors=True)
         except OSError:
             pass
@@ -409,9 +439,13 @@ class AdGenUI:
     """Components and handlers of the Blocks. One instance per mounted app."""
 
     def __init__(self, runtime: Runtime) -> None:
+        global _ui_files_max_age_s
         self.runtime = runtime
         self.settings = runtime.settings
         self.ctx = runtime.ctx
+        self.browsers = BrowserRegistry(self.settings.signing_key(), upload_ttl_s=self.settings.ui_file_max_age_s)
+        _ui_files_max_age_s = float(self.settings.ui_file_max_age_s)
+        self.demo: gr.Blocks | None = None
 
     # --- identity ---------------------------------------------------------------------------
 
@@ -444,10 +478,10 @@ class AdGenUI:
         except gr.Error:
             raise
         except AdGenError as exc:
-            log.info("ui %s refused [%s]: %s %s", action, exc.code, exc.message, context)
+            log.info("ui %s refused [%s]: %s %s", action, exc.code, shorten(exc.message, 200), _loggable(context))
             raise gr.Error(exc.message, title="확인해 주세요", print_exception=False) from None
         except Exception:
-            log.exception("ui %s failed unexpectedly %s", action, context)
+            log.exception("ui %s failed unexpectedly %s", action, _loggable(context))
             raise gr.Error(AdGenError.default_message, title="오류", print_exception=False) from None
 
     # --- layout -----------------------------------------------------------------------------
@@ -455,7 +489,10 @@ class AdGenUI:
     def build(self) -> gr.Blocks:
         settings = self.settings
         secret = browser_state_secret(settings)
-        with gr.Blocks(title=PRODUCT_NAME, analytics_enabled=False, fill_width=True, delete_cache=(3600, 24 * 3600)) as demo:
+        # Cached files (uploads and every image shown) are URLs anyone holding them can fetch: they expire with
+        # UI_FILE_MAX_AGE_S, not a day later.
+        max_age = settings.ui_file_max_age_s
+        with gr.Blocks(title=PRODUCT_NAME, analytics_enabled=False, fill_width=True, delete_cache=(min(600, max_age), max_age)) as demo:
             self.token = gr.BrowserState(None, storage_key="adgen-token", secret=secret)
             self.session = gr.BrowserState(None, storage_key="adgen-session", secret=secret)
             self.variants_state = gr.State([])
@@ -471,7 +508,7 @@ class AdGenUI:
                     self._build_history_tab()
             self._wire(demo)
         demo.queue(max_size=settings.queue_max_size, default_concurrency_limit=4)
-        _korean_queue_full_message(demo)
+        _guard_queue(demo, self.runtime.caps, self._reserve_direct_call)
         self.demo = demo
         return demo
 
@@ -631,9 +668,9 @@ class AdGenUI:
         self.go_generate_btn.click(lambda: gr.Tabs(selected="generate"), None, self.tabs, api_visibility="private", **quick)
 
         gen_inputs = [
-            self.token, self.prompt, self.chatbot, self.session, self.ratio, self.content_type,
+            self.token, self.prompt, self.session, self.variants_state, self.ratio, self.content_type,
             self.style, self.tone, self.variants, self.photo,
-        ]  # fmt: skip
+        ]  # fmt: skip  (no chatbot: the chat shown is rebuilt on the server, never echoed from the client)
         gen_outputs = [self.chatbot, self.prompt, self.session, self.status, self.send_btn, *self._result_outputs()]
         for trigger, name in ((self.send_btn.click, "generate"), (self.prompt.submit, None)):
             # Queued (so its gr.Error is a toast) but never behind the GPU, and with no outputs to mark.
@@ -820,7 +857,7 @@ class AdGenUI:
         last: AdView | None = None
         for m in messages:
             if m["role"] == "user":
-                chat.append({"role": "user", "content": m["content"]})
+                chat.append({"role": "user", "content": chat_text(m["content"])})
                 photo = self._stored_path(user_id, storage.image_url(m["input_image_hash"])) if m.get("input_image_hash") else None
                 if photo is not None:
                     chat.append({"role": "user", "content": {"path": ui_file(photo, "product.png"), "alt_text": "상품 사진"}})
@@ -839,16 +876,20 @@ class AdGenUI:
 
     # --- account handlers -------------------------------------------------------------------
 
-    def restore(self, token: str | None, session_id: str | None) -> dict[Any, Any]:
+    def restore(self, token: str | None, session_id: str | None, request: gr.Request) -> dict[Any, Any]:
         """Page load: a valid stored token restores the signed-in view (and the open conversation)."""
         token, session_id = _kept(token), _kept(session_id)
+        browser = _browser_of(self.browsers, request)
         if not token:
+            self.browsers.unbind(browser)
             return self._signed_out_view()
         try:
             user_id = self._verify(token)
         except AdGenError as exc:
             log.info("ui restore: stored token refused [%s]", exc.code)
+            self.browsers.unbind(browser)
             return self._signed_out_view(exc.message)
+        self.browsers.bind(browser, user_id)
         with self._user_errors("restore", user_id=user_id):
             login_id = self._login_id(user_id)
             chat: list[dict[str, Any]] = []
@@ -864,17 +905,18 @@ class AdGenUI:
 
     @_shows_errors_in("auth_msg")
     def login(self, login_id: str, login_pw: str, request: gr.Request) -> dict[Any, Any]:
-        with self._user_errors("login", login_id=login_id):
+        with self._user_errors("login", login_id=fingerprint(login_id)):
             result = auth.authenticate_user(
                 login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
             )
             name = self._login_id(result["user_id"])
+        self.browsers.bind(_browser_of(self.browsers, request), result["user_id"])
         log.info("ui login: user %s", result["user_id"])
         return self._signed_in_view(result["session_token"], name, message=pill("done", "로그인") + f" {html.escape(name)}님, 반가워요!")
 
     @_shows_errors_in("auth_msg")
     def signup(self, login_id: str, login_pw: str, login_pw_confirm: str, request: gr.Request) -> dict[Any, Any]:
-        with self._user_errors("signup", login_id=login_id):
+        with self._user_errors("signup", login_id=fingerprint(login_id)):
             validation.validate_login_id(login_id)
             validation.validate_password(login_pw)
             if login_pw != login_pw_confirm:
@@ -883,12 +925,14 @@ class AdGenUI:
             result = auth.authenticate_user(
                 login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
             )
+        self.browsers.bind(_browser_of(self.browsers, request), user_id)
         log.info("ui signup: user %s", user_id)
         welcome = pill("done", "가입 완료") + f" {html.escape(login_id)}님, 환영해요! 바로 첫 광고를 만들어 보세요."
         # Signing up moves the user to 광고 생성: the welcome goes where they land, too.
         return self._signed_in_view(result["session_token"], login_id, message=welcome, status=welcome)
 
-    def logout(self, token: str | None) -> dict[Any, Any]:
+    def logout(self, token: str | None, request: gr.Request) -> dict[Any, Any]:
+        self.browsers.unbind(_browser_of(self.browsers, request))
         token = _kept(token)
         if token:
             try:
@@ -901,16 +945,25 @@ class AdGenUI:
 
     # --- generation -------------------------------------------------------------------------
 
-    def _load_photo(self, path: str | None) -> Image.Image | None:
+    def _photo_bytes(self, path: str | None, request: gr.Request | None) -> bytes | None:
+        """The bytes of a product photo the client names, when it is one of this browser's own uploads.
+
+        A file input is a path sent by the client: it is read only when the guard recorded it as an upload of
+        the browser that sends it (``BrowserRegistry.owns``); a server file, another browser's upload or a stored
+        image is refused before anything is opened.
+        """
         if not path:
             return None
-        data = Path(path).read_bytes()
-        return load_upload(data, max_bytes=int(self.settings.max_upload_mb * 1024 * 1024), max_pixels=self.settings.max_upload_pixels)
+        if not self.browsers.owns(_browser_of(self.browsers, request), path):
+            log.warning("ui: refused a file input that is not this browser's upload (%s)", shorten(path, 80))
+            raise InvalidUploadError("올린 사진을 찾을 수 없습니다. 사진을 다시 올려 주세요.", code="upload_not_found")
+        return Path(path).read_bytes()
 
-    def check_photo(self, path: str | None) -> tuple[Any, Any, str]:
+    def check_photo(self, path: str | None, request: gr.Request) -> tuple[Any, Any, str]:
         """Check a product photo as soon as it is uploaded, so a bad file is refused before any generation."""
         try:
-            image = self._load_photo(path)
+            data = self._photo_bytes(path, request)
+            image = self.runtime.decoder.decode(data) if data is not None else None
         except AdGenError as exc:
             return None, gr.Image(value=None, visible=False), pill("warn", "확인 필요") + f" {html.escape(exc.message)}"
         except Exception:
@@ -918,7 +971,7 @@ class AdGenUI:
             return None, gr.Image(value=None, visible=False), pill("warn", "확인 필요") + f" {AdGenError.default_message}"
         if image is None:
             return None, gr.Image(value=None, visible=False), ""
-        image.thumbnail((512, 512))
+        image.thumbnail(PREVIEW_SIZE)
         preview = gr.Image(value=ui_file(image, "product.png"), visible=True)
         return gr.skip(), preview, pill("done", "사진 확인") + " 광고에 이 상품을 담을게요."
 
@@ -926,35 +979,51 @@ class AdGenUI:
         self,
         token: str | None,
         text: str,
-        chat: list[dict[str, Any]] | None,
         session_id: str | None,
+        shown: list[list[str | None]] | None,
         aspect_ratio: str,
         content_type: str,
         style: str | None,
         tone: str | None,
         variants: float,
         photo: str | None,
+        request: gr.Request,
         progress: gr.Progress = gr.Progress(),  # noqa: B008 -- Gradio's documented injection pattern
     ) -> Iterator[dict[Any, Any]]:
         """Generate (or refine, within a session) one ad; the chat shows the request at once, progress streams live.
 
-        A failure during generation is told in the chat, the status line and a toast, and the previous ad stays in
-        the result panel (a raised error would put Gradio's error mark over it).
+        The chat shown is rebuilt from what the server holds (the stored session, this request, its result),
+        never taken from the client. A failure during generation is told in the chat, the status line and a
+        toast, and the previous ad stays in the result panel (a raised error would put Gradio's error mark over it).
         """
         task_id = uuid.uuid4().hex
         session_id = _kept(session_id)
-        user_id, image = self._checked_request(token, text, photo, session_id, task_id=task_id)
-        chat = list(chat or [])
+        ticket = self.runtime.caps.claim(_session_of(request))
+        try:
+            yield from self._generate(task_id, token, text, session_id, shown, aspect_ratio, content_type, style, tone,
+                                      variants, photo, request, progress)  # fmt: skip
+        finally:
+            self.runtime.caps.give_back(ticket)
+
+    def _generate(self, task_id: str, token: str | None, text: str, session_id: str | None, shown: list[list[str | None]] | None,
+                  aspect_ratio: str, content_type: str, style: str | None, tone: str | None, variants: float, photo: str | None,
+                  request: gr.Request, progress: gr.Progress) -> Iterator[dict[Any, Any]]:  # fmt: skip
+        user_id, data = self._checked_request(token, text, photo, session_id, request, task_id=task_id)
+        with self._user_errors("generate", task_id=task_id, user_id=user_id):
+            image = self.runtime.decoder.decode(data) if data is not None else None
+        chat: list[dict[str, Any]] = []
         fresh = ""
         if user_id is None:
             session_id = None  # guests have no stored conversation to continue
-            if chat:  # ...so what they type next is a new ad: say so rather than look like a refinement
-                chat = []
+            if shown:  # ...so what they type next is a new ad: say so rather than look like a refinement
                 fresh = " 게스트 모드에서는 이전 광고를 이어서 다듬을 수 없어 새 광고로 만들었어요. 로그인하면 대화로 다듬을 수 있어요."
-        chat.append({"role": "user", "content": text})
+        elif session_id is not None:
+            with self._user_errors("generate", task_id=task_id, user_id=user_id, session_id=session_id):
+                chat, _ = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+        chat.append({"role": "user", "content": chat_text(text)})
         if image is not None:
             thumb = image.copy()
-            thumb.thumbnail((512, 512))
+            thumb.thumbnail(PREVIEW_SIZE)
             chat.append({"role": "user", "content": {"path": ui_file(thumb, "product.png"), "alt_text": "상품 사진"}})
         pending = {
             "role": "assistant",
@@ -1015,19 +1084,49 @@ class AdGenUI:
         }
 
     def _checked_request(
-        self, token: str | None, text: str, photo: str | None, session_id: str | None, **context: Any
-    ) -> tuple[int | None, Image.Image | None]:
-        """The viewer and the photo of a request, or a Korean ``gr.Error`` (login, request text, photo, session)."""
+        self, token: str | None, text: str, photo: str | None, session_id: str | None, request: gr.Request | None, **context: Any
+    ) -> tuple[int | None, bytes | None]:
+        """The viewer and the photo's bytes (header checked, not decoded), or a Korean ``gr.Error`` (login, request
+        text, photo, session)."""
         with self._user_errors("generate", **context):
             user_id = self._viewer(token)
             validation.validate_input_text(text)
             if user_id is not None and session_id is not None:
                 services.check_session_access(self.ctx, user_id, session_id)
-            return user_id, self._load_photo(photo)
+            data = self._photo_bytes(photo, request)
+            if data is not None:
+                self.runtime.decoder.check(data)
+            return user_id, data
 
-    def precheck(self, token: str | None, text: str, photo: str | None, session_id: str | None) -> None:
-        """Before a generation starts: a refused request gets its toast here, so the result panel keeps its ad."""
-        self._checked_request(token, text, photo, _kept(session_id))
+    def precheck(self, token: str | None, text: str, photo: str | None, session_id: str | None, request: gr.Request) -> None:
+        """Before a generation is queued: a refused request gets its toast here, so the result panel keeps its ad,
+        and the request takes its place under the job caps (``adgen.admission``), claimed by ``generate``."""
+        user_id, _ = self._checked_request(token, text, photo, _kept(session_id), request)
+        with self._user_errors("generate", user_id=user_id):
+            browser = _browser_of(self.browsers, request)
+            limits = self.runtime.caps.limits(
+                user_id=user_id, browser=browser or _session_of(request), address=_client_of(request) if user_id is None else None
+            )
+            self.runtime.caps.reserve(_session_of(request), limits)
+
+    def _reserve_direct_call(self, body: Any, request: fastapi.Request | None) -> None:
+        """A place under the job caps for a ``generate`` queued without its pre-check (a client calling the event
+        directly). Runs on the event loop, so it reads the token's signature only (no database); ``generate``
+        verifies the token fully before anything is made."""
+        data = list(getattr(body, "data", None) or [])
+        token = _kept(data[0]) if data and isinstance(data[0], str) else None
+        user_id: int | None = None
+        if token:
+            try:
+                user_id = int(auth.decode_token(token, settings=self.settings)["user_id"])
+            except AdGenError:
+                user_id = None  # refused by generate itself; counted as a guest meanwhile
+        cookies = request.cookies if request is not None else {}
+        browser = self.browsers.browser_of(cookies.get(COOKIE_NAME))
+        address = request.client.host if request is not None and request.client else None
+        session = str(getattr(body, "session_hash", "") or "")
+        limits = self.runtime.caps.limits(user_id=user_id, browser=browser or session, address=None if user_id else address)
+        self.runtime.caps.reserve(session, limits)
 
     def new_chat(self) -> dict[Any, Any]:
         status = pill("info", "새 대화") + " 무엇을 홍보할지 한 문장으로 적어 주세요."
@@ -1141,24 +1240,59 @@ class AdGenUI:
         }
 
 
-def _korean_queue_full_message(demo: gr.Blocks) -> None:
-    """Gradio answers a full queue with an English sentence; users of this app read Korean.
+def _guard_queue(demo: gr.Blocks, caps: JobCaps, reserve: Callable[[Any, Any], None]) -> None:
+    """Two things Gradio's queue has no setting for, done by wrapping its ``push``:
 
-    Gradio has no setting for that text, so the queue's ``push`` is wrapped to swap only the message
-    of a "queue_full" answer (the same words the REST API's 503 ``busy`` uses).
+    - a GPU event (``generate``) is queued only with a place under the job caps (``adgen.admission``): the one
+      its ``precheck`` reserved, or, for a client that calls the event directly, one ``reserve`` takes now;
+    - a full queue is answered in Korean (the same words as the REST API's 503 ``busy``), not Gradio's English.
     """
     queue = getattr(demo, "_queue", None)
     push = getattr(queue, "push", None)
-    if queue is None or push is None:  # a Gradio without the internal queue: keep its message
-        return
+    if queue is None or push is None:  # a Gradio without the internal queue: nothing to wrap
+        raise RuntimeError("this Gradio has no queue to guard; check the pinned version")
 
-    async def push_in_korean(*args: Any, **kwargs: Any) -> Any:
-        ok, message, kind = await push(*args, **kwargs)
+    async def guarded_push(body: Any, *args: Any, **kwargs: Any) -> Any:
+        fn = demo.fns.get(body.fn_index) if getattr(body, "fn_index", None) is not None else None
+        if fn is not None and fn.concurrency_id == "gpu" and not caps.has_pending(str(body.session_hash or "")):
+            try:
+                reserve(body, args[0] if args else kwargs.get("request"))
+            except AdGenError as exc:
+                return False, exc.message, "error"
+        ok, message, kind = await push(body, *args, **kwargs)
         if kind == "queue_full":
             message = QueueFullError.default_message
         return ok, message, kind
 
-    queue.push = push_in_korean
+    queue.push = guarded_push
+
+
+def _loggable(context: dict[str, Any]) -> dict[str, str]:
+    """Handler context as a log line shows it: every value cut short (a user may send megabytes)."""
+    return {key: shorten(value) for key, value in context.items()}
+
+
+def _browser_of(browsers: BrowserRegistry, request: gr.Request | None) -> str | None:
+    """The browser id from the request's signed cookie (None without one)."""
+    cookies = getattr(request, "cookies", None) if request is not None else None
+    try:
+        value = cookies.get(COOKIE_NAME) if cookies is not None else None
+    except Exception:
+        value = None
+    return browsers.browser_of(value if isinstance(value, str) else None)
+
+
+def _session_of(request: gr.Request | None) -> str:
+    return str(getattr(request, "session_hash", None) or "")
+
+
+def chat_text(text: str) -> str:
+    """The owner's words as a chat message: shown as typed, never as markup.
+
+    The chat renders Markdown and lets some HTML through its sanitiser (``<style>``, ``<form>``, ``<details>``,
+    external images): no tag can start (``<`` as an entity) and no link or image can form (brackets escaped).
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace("[", "\\[").replace("]", "\\]")
 
 
 def _kept(value: str | None) -> str | None:
@@ -1172,6 +1306,8 @@ def _client_of(request: gr.Request | None) -> str | None:
     return getattr(client, "host", None)
 
 
-def build_ui(runtime: Runtime) -> gr.Blocks:
-    """The AdGen Blocks app for ``runtime`` (not launched; mount it with ``mount_ui``)."""
-    return AdGenUI(runtime).build()
+def build_ui(runtime: Runtime) -> AdGenUI:
+    """The AdGen UI for ``runtime``, its Blocks built (``.demo``; not launched: mount it with ``mount_ui``)."""
+    ui = AdGenUI(runtime)
+    ui.build()
+    return ui

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import io
 import logging
+import threading
 import warnings
+from dataclasses import dataclass, field
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -28,10 +30,10 @@ def megapixels(pixels: int) -> str:
     return f"{man:,}만 화소"
 
 
-def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
-    """Decode an uploaded photo into an RGB image with its EXIF orientation applied.
+def check_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> tuple[str, int, int]:
+    """Size, format and pixel count from the file's header, without decoding it: ``(format, width, height)``.
 
-    Raises ``InvalidUploadError`` (Korean message) for anything that is not a usable photo.
+    Raises ``InvalidUploadError`` (Korean message) for anything ``load_upload`` would refuse before decoding.
     """
     if not data:
         raise InvalidUploadError("빈 파일입니다. 상품 사진을 다시 올려 주세요.", code="empty_upload")
@@ -65,6 +67,16 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
             f"사진 크기({width}x{height})를 처리할 수 없습니다. 16px 이상, {megapixels(max_pixels)} 이하 사진을 올려 주세요.",
             code="upload_dimensions",
         )
+    return fmt, width, height
+
+
+def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
+    """Decode an uploaded photo into an RGB image with its EXIF orientation applied.
+
+    The header is checked first (``check_upload``): a 50k x 50k PNG of a few KB is never decoded.
+    Raises ``InvalidUploadError`` (Korean message) for anything that is not a usable photo.
+    """
+    check_upload(data, max_bytes=max_bytes, max_pixels=max_pixels)
     try:
         image = Image.open(io.BytesIO(data))
         image.load()
@@ -77,3 +89,29 @@ def load_upload(data: bytes, *, max_bytes: int, max_pixels: int) -> Image.Image:
         background = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
         image = Image.alpha_composite(background, rgba)
     return image.convert("RGB")
+
+
+@dataclass
+class PhotoDecoder:
+    """Decodes uploads with the configured limits, at most ``concurrency`` at once across the process.
+
+    A 40-megapixel photo takes seconds and hundreds of MB to decode: callers run this in a worker thread (never
+    on the event loop), and the semaphore keeps many such uploads at once from exhausting memory. Each request
+    decodes its photo once; checks before that read only the header (``check``).
+    """
+
+    max_bytes: int
+    max_pixels: int
+    concurrency: int = 2
+    _slots: threading.BoundedSemaphore = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._slots = threading.BoundedSemaphore(self.concurrency)
+
+    def check(self, data: bytes) -> tuple[str, int, int]:
+        return check_upload(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)
+
+    def decode(self, data: bytes) -> Image.Image:
+        self.check(data)  # refuse before waiting for a slot
+        with self._slots:
+            return load_upload(data, max_bytes=self.max_bytes, max_pixels=self.max_pixels)

@@ -11,6 +11,8 @@ from typing import Any
 
 import uvicorn
 
+from adgen.web.server import uvicorn_options
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -19,10 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve(app: Any, *, header_timeout_s: float = 10.0) -> Iterator[str]:
     port = free_port()
     # Streaming clients (Gradio's event stream) hold connections open: don't wait long for them at exit.
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=1)
+    # The options app.py serves with (request-header deadline, session hashes masked in the access log).
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", timeout_graceful_shutdown=1,
+        **uvicorn_options(header_timeout_s),
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
     thread.start()

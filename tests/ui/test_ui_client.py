@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from types import SimpleNamespace
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy import Engine
 from adgen import storage
 from adgen.settings import Settings
 from adgen.ui import CLEARED, GALLERY_PAGE_SIZE, AdGenUI
+from adgen.web.browsers import COOKIE_NAME
 from tests.ui.conftest import PASSWORD, Driver, count
 
 
@@ -264,15 +266,23 @@ def test_rejected_uploads_get_korean_messages(driver: Driver, tmp_path: Path, en
 
 def test_check_photo_previews_or_explains(ui: AdGenUI, tmp_path: Path) -> None:
     ui.build()
+    browser, cookie = ui.browsers.new_cookie()
+    request = SimpleNamespace(cookies={COOKIE_NAME: cookie}, session_hash="s1")
     photo = png_file(tmp_path / "ok.png", (1200, 900))
-    _, preview, msg = ui.check_photo(str(photo))
+    ui.browsers.record_upload(browser, photo)
+    _, preview, msg = ui.check_photo(str(photo), request)
     assert preview.visible is True and "사진 확인" in msg
     with Image.open(preview.value["path"] if isinstance(preview.value, dict) else preview.value) as im:
         assert max(im.size) <= 512
     bad = tmp_path / "bad.webp"
     bad.write_bytes(b"\x00" * 10)
-    cleared, preview, msg = ui.check_photo(str(bad))
+    ui.browsers.record_upload(browser, bad)
+    cleared, preview, msg = ui.check_photo(str(bad), request)
     assert cleared is None and preview.visible is False and "이미지 파일이 아닙니다" in msg
+    # A file this browser did not upload is never opened, whatever it is.
+    other = png_file(tmp_path / "other.png")
+    cleared, preview, msg = ui.check_photo(str(other), request)
+    assert cleared is None and preview.visible is False and "올린 사진을 찾을 수 없습니다" in msg
 
 
 # --- history pages ------------------------------------------------------------------------------
@@ -401,11 +411,9 @@ def test_new_chat_forgets_the_session_in_the_browser(driver: Driver, ui: AdGenUI
 
 def test_a_guest_follow_up_says_it_is_a_new_ad(driver: Driver, ui: AdGenUI) -> None:
     first = driver.generate(None, "꽃집 어버이날 카네이션 예약")
-    shown_before = [
-        {"role": "user", "content": [{"type": "text", "text": "꽃집 어버이날 카네이션 예약"}]},
-        {"role": "assistant", "content": [{"type": "text", "text": first[ui.copy_box]}]},
-    ]
-    again = driver.call("generate", None, "더 밝게", shown_before, None, "1:1", "both", "auto", "auto", 1, None)
+    assert first[ui.copy_box]
+    # The same browser session: the server knows an ad is on screen (its own state, not the client's chat).
+    again = driver.generate(None, "더 밝게")
     assert chat_texts(again[ui.chatbot])[0] == "더 밝게", "the earlier ad is not shown as if this refined it"
     assert "새 광고로 만들었어요" in shown(again[ui.status]) and "로그인하면" in shown(again[ui.status])
 
