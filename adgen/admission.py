@@ -11,8 +11,9 @@ slot under each of its keys:
   shared office address holds several people);
 - ``guests``: all guests together (``max_guest_jobs``), so guests never hold the whole queue.
 
-A ticket that is never given back (its browser left while the request was still waiting in Gradio's queue,
-so the generation never ran) expires after ``ttl_s``; the queue itself is bounded, so a leak is bounded too.
+The UI's tickets are taken when Gradio queues the event and given back when Gradio has processed it, however
+it ended (``adgen.ui._guard_queue``); one whose event was dropped unprocessed (its browser left while waiting)
+expires after ``ttl_s``.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -47,8 +47,8 @@ class JobCaps:
     ttl_s: float = TICKET_TTL_S
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _tickets: dict[str, Ticket] = field(default_factory=dict, init=False)
-    # Per session (a Gradio session hash): tickets taken by a pre-check, in order, for the generation that follows.
-    _pending: dict[str, deque[str]] = field(default_factory=dict, init=False)
+    # Queued Gradio events (by event id) and the ticket each holds.
+    _events: dict[str, str] = field(default_factory=dict, init=False)
 
     def limits(self, *, user_id: int | None, browser: str | None, address: str | None) -> list[tuple[str, int]]:
         """The ``(key, cap)`` pairs one request counts against."""
@@ -88,33 +88,21 @@ class JobCaps:
         finally:
             self.give_back(ticket)
 
-    # --- a check now, the generation later (the UI's pre-check, then its queued event) ------------------
+    def check(self, limits: list[tuple[str, int]]) -> None:
+        """``TooManyJobsError`` when a ticket under ``limits`` would be refused now (nothing is taken)."""
+        self.give_back(self.take(limits))
 
-    def reserve(self, session: str, limits: list[tuple[str, int]]) -> Ticket:
-        """Take a ticket for a generation that ``session`` is about to queue (see ``claim``)."""
-        ticket = self.take(limits)
-        with self._lock:
-            self._pending.setdefault(session, deque()).append(ticket.id)
-        return ticket
+    # --- tickets of queued events (the UI: taken when Gradio queues the event, given back when it has run) ---
 
-    def claim(self, session: str) -> str | None:
-        """The oldest ticket ``session`` reserved and still holds (its generation now runs), or None."""
+    def bind(self, event_id: str, ticket: Ticket) -> None:
         with self._lock:
-            pending = self._pending.get(session)
-            while pending:
-                ticket_id = pending.popleft()
-                if ticket_id in self._tickets:
-                    if not pending:
-                        del self._pending[session]
-                    return ticket_id
-            self._pending.pop(session, None)
-            return None
+            self._events[event_id] = ticket.id
 
-    def has_pending(self, session: str) -> bool:
-        """Whether ``session`` holds a reserved ticket not yet claimed (its generation may be queued)."""
+    def release_event(self, event_id: str) -> None:
         with self._lock:
-            self._expire(time.monotonic())
-            return any(t in self._tickets for t in self._pending.get(session, ()))
+            ticket_id = self._events.pop(event_id, None)
+            if ticket_id is not None:
+                self._tickets.pop(ticket_id, None)
 
     def held_count(self, key: str) -> int:
         with self._lock:
@@ -127,5 +115,5 @@ class JobCaps:
     def _expire(self, now: float) -> None:
         for ticket_id in [t.id for t in self._tickets.values() if t.expires <= now]:
             del self._tickets[ticket_id]
-        for session in [s for s, q in self._pending.items() if not any(t in self._tickets for t in q)]:
-            del self._pending[session]
+        for event_id in [e for e, t in self._events.items() if t not in self._tickets]:
+            del self._events[event_id]

@@ -195,7 +195,8 @@ def create_api(runtime: Runtime) -> FastAPI:
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
         if exc.http_status == 429:
             # A busy account waits for its own generation (seconds); a throttled login for the lock-out window.
-            headers = {"Retry-After": "10" if exc.code == "too_many_jobs" else str(settings.login_lockout_s)}
+            retry_after = getattr(exc, "retry_after_s", None) or (10 if exc.code == "too_many_jobs" else settings.login_lockout_s)
+            headers = {"Retry-After": str(retry_after)}
         return _error(exc.http_status, exc.code, exc.message, headers)
 
     @api.exception_handler(RequestValidationError)
@@ -217,9 +218,11 @@ def create_api(runtime: Runtime) -> FastAPI:
         return _error(500, "internal_error", AdGenError.default_message)
 
     @api.post("/auth/signup", status_code=201, response_model=SignupResponse, tags=["auth"],
-              responses={409: {"model": ErrorResponse, "description": "Login id taken"}, **ERROR_RESPONSES})
-    def signup(body: SignupRequest) -> SignupResponse:
-        user_id = auth.register_user(body.login_id, body.login_pw, engine=ctx.engine, settings=settings)
+              responses={409: {"model": ErrorResponse, "description": "Login id taken"},
+                         429: {"model": ErrorResponse, "description": "Too many sign-ups (this client, or all)"}, **ERROR_RESPONSES})
+    def signup(body: SignupRequest, request: Request) -> SignupResponse:
+        client = request.client.host if request.client else None
+        user_id = auth.register_user(body.login_id, body.login_pw, engine=ctx.engine, settings=settings, client=client)
         return SignupResponse(user_id=user_id)
 
     @api.post("/auth/login", response_model=LoginResponse, tags=["auth"],

@@ -2,8 +2,9 @@
 
 The seed's ``register_user`` / ``authenticate_user`` with the seed's Korean messages, hardened:
 one message and about the same time for an unknown id and a wrong password, throttling of
-repeated failures, token ids (``jti``) so a logout can revoke one token, and a user check so the
-tokens of a deleted account stop working.
+repeated failures and of sign-ups, a password policy at sign-up, login ids unique and found in any
+letter case, passwords compared in NFC, token ids (``jti``) so a logout can revoke one token, and a
+user check so the tokens of a deleted account stop working.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import logging
+import math
 import secrets
 import threading
 import time
@@ -32,18 +34,20 @@ from adgen.errors import (
     TokenExpiredError,
     TokenRevokedError,
     TooManyAttemptsError,
+    TooManySignupsError,
 )
 from adgen.settings import Settings
-from adgen.validation import BCRYPT_MAX_BYTES, validate_login_id, validate_password
+from adgen.validation import BCRYPT_MAX_BYTES, login_key, normalize_password, validate_login_id, validate_password
 from db import crud
 from db.engine import session_scope
+from db.models import LOGIN_ID_LENGTH
 
 logger = logging.getLogger(__name__)
 
 TOKEN_ALGORITHM: Final = "HS256"
 REQUIRED_CLAIMS: Final = ("exp", "iat", "sub", "user_id", "jti")
 MAX_TOKEN_LENGTH: Final = 4096
-LOGIN_ID_COLUMN_LENGTH: Final = 50  # "user".login_id VARCHAR(50): longer ids cannot exist
+LOGIN_ID_COLUMN_LENGTH: Final = LOGIN_ID_LENGTH  # "user".login_id VARCHAR(50): longer ids cannot exist
 _THROTTLE_MAX_KEYS: Final = 10_000
 
 
@@ -56,9 +60,10 @@ class LoginResult(TypedDict):
 
 
 class LoginThrottle:
-    """Failed logins per key in a sliding window, in this process, thread-safe.
+    """Events per key in a sliding window, in this process, thread-safe: failed logins
+    (``login_throttle``) and sign-ups (``signup_throttle``).
 
-    A key is locked while it has at least its limit of failures younger than ``window_s``; the
+    A key is locked while it has at least its limit of events younger than ``window_s``; the
     lock lifts as they age out.
     """
 
@@ -74,17 +79,40 @@ class LoginThrottle:
 
     def record_failure(self, keys: Iterable[str], *, window_s: float, now: float) -> None:
         with self._lock:
-            for key in keys:
-                times = self._failures.setdefault(key, deque())
-                self._age_out(times, window_s, now)
-                times.append(now)
-            if len(self._failures) > self._prune_above:  # bound memory under a spray of ids
-                for key in list(self._failures):
-                    self._age_out(self._failures[key], window_s, now)
-                    if not self._failures[key]:
-                        del self._failures[key]
-                # Amortised: when most keys are still live, do not rescan them all on every failure.
-                self._prune_above = max(_THROTTLE_MAX_KEYS, 2 * len(self._failures))
+            self._record(keys, window_s, now)
+
+    def acquire(self, limits: Iterable[tuple[str, int]], *, window_s: float, now: float) -> bool:
+        """Record one event for every key unless a ``(key, max_events)`` has reached its limit: one
+        step, so concurrent callers cannot all pass the check before any of them is counted."""
+        limits = list(limits)
+        with self._lock:
+            if any(self._count(key, window_s, now) >= max_events for key, max_events in limits):
+                return False
+            self._record((key for key, _ in limits), window_s, now)
+            return True
+
+    def retry_after(self, limits: Iterable[tuple[str, int]], *, window_s: float, now: float) -> float:
+        """Seconds until every ``(key, max_events)`` is below its limit again (0 when none is locked)."""
+        with self._lock:
+            waits = [0.0]
+            for key, max_events in limits:
+                count = self._count(key, window_s, now)
+                if count >= max_events:  # the oldest events must age out until one slot is free
+                    waits.append(self._failures[key][count - max_events] + window_s - now)
+            return max(waits)
+
+    def _record(self, keys: Iterable[str], window_s: float, now: float) -> None:
+        for key in keys:
+            times = self._failures.setdefault(key, deque())
+            self._age_out(times, window_s, now)
+            times.append(now)
+        if len(self._failures) > self._prune_above:  # bound memory under a spray of ids
+            for key in list(self._failures):
+                self._age_out(self._failures[key], window_s, now)
+                if not self._failures[key]:
+                    del self._failures[key]
+            # Amortised: when most keys are still live, do not rescan them all on every failure.
+            self._prune_above = max(_THROTTLE_MAX_KEYS, 2 * len(self._failures))
 
     def reset(self, key: str) -> None:
         with self._lock:
@@ -109,6 +137,9 @@ class LoginThrottle:
 
 
 login_throttle = LoginThrottle()
+# Sign-ups: each costs a bcrypt hash (about 0.25 s of CPU at cost 12) and a row.
+signup_throttle = LoginThrottle()
+_SIGNUP_GLOBAL_KEY: Final = "all"
 
 
 class _ThrottleKeys(NamedTuple):
@@ -134,11 +165,20 @@ class _ThrottleKeys(NamedTuple):
 #   deliberate distributed attack, never one browser's typos.
 #
 # Every key comes from the submitted id, never from the account, so an unknown id is counted and
-# locked exactly as an existing one: throttling tells nothing about which ids exist. A success
-# clears only its pair: clearing the client count would let a sprayer with an account of its own
-# reset it between guesses, and clearing the account count would erase what other clients did.
+# locked exactly as an existing one: throttling tells nothing about which ids exist. The id is
+# case-folded as login folds it (login_key), so "Owner01", "OWNER01", ... are one account's count,
+# not 2^7 separate allowances. A success clears only its pair: clearing the client count would let
+# a sprayer with an account of its own reset it between guesses, and clearing the account count
+# would erase what other clients did.
+#
+# An unknown client (``client=None``: the caller could not tell, e.g. behind a proxy it does not
+# trust) has no client key, so no per-client (spray) limit: one limit for everyone who is unknown
+# would lock them all out together. Its pair key is then the id among unknown clients, "pair:0::id"
+# (never the account key itself, which would count each failure twice): unknown clients are
+# treated as one client, as a shared office address is, with LOGIN_MAX_FAILURES for an id; known
+# clients keep their own pairs, and the account limit counts everyone.
 def _throttle_keys(login_id: object, client: str | None) -> _ThrottleKeys:
-    shown = login_id if isinstance(login_id, str) else repr(login_id)
+    shown = login_key(login_id) if isinstance(login_id, str) else repr(login_id)
     shown = shown[: LOGIN_ID_COLUMN_LENGTH + 1]
     where = _client_bucket(client) if client else ""
     return _ThrottleKeys(
@@ -183,6 +223,18 @@ def _dummy_hash(rounds: int) -> bytes:
     return bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt(rounds))
 
 
+def _password_candidates(login_pw: object) -> list[object]:
+    """What to check against the stored hash: the NFC form (what sign-up hashes) first, then the
+    password as typed when that differs. Accounts made before sign-up normalised hold the hash of
+    what their owner typed (NFD Hangul from a macOS IME, say); they keep logging in by typing it the
+    same way. The second check costs a second bcrypt only for non-NFC input and whatever the
+    account, so timing still tells nothing about which ids exist."""
+    if not isinstance(login_pw, str):
+        return [login_pw]
+    nfc = normalize_password(login_pw)
+    return [nfc] if nfc == login_pw else [nfc, login_pw]
+
+
 def _password_matches(login_pw: object, stored_hash: str | None, *, rounds: int) -> bool:
     """bcrypt check that never raises: odd input is a failed login, with the usual bcrypt cost."""
     usable = isinstance(login_pw, str)
@@ -217,29 +269,52 @@ def _could_be_stored(login_id: object) -> bool:
 # --- accounts ----------------------------------------------------------------------------
 
 
-def register_user(login_id: str, login_pw: str, *, engine: Engine, settings: Settings) -> int:
+_LOGIN_ID_CONSTRAINTS: Final = ("user_login_id_key", "user_login_key_key")
+
+
+def register_user(login_id: str, login_pw: str, *, engine: Engine, settings: Settings, client: str | None = None) -> int:
     """Create an account and return its user id.
 
-    Raises ValidationError (Korean message of the seed) for a bad id or password and
-    DuplicateLoginIdError when the id is taken, also when another sign-up takes it concurrently.
+    Raises ValidationError (Korean message of the seed) for a bad id or password, ``weak_password``
+    for one the policy refuses (validation.validate_password), DuplicateLoginIdError when the id is
+    taken in any letter case (also when another sign-up takes it concurrently), and
+    TooManySignupsError when ``client`` (the remote address; None: unknown, no per-client limit)
+    created ``signup_max_per_client`` accounts, or all clients ``signup_max_global``, within
+    ``signup_window_s``. The password is hashed in NFC.
     """
     validate_login_id(login_id)
-    validate_password(login_pw)
-    # Cheap check first, so a taken id does not cost a bcrypt hash; the unique constraint
-    # below settles the race between two sign-ups for the same id.
+    validate_password(login_pw, login_id=login_id)
+    # Cheap check first, so a taken id does not cost a bcrypt hash; the unique constraints
+    # below settle the race between two sign-ups for the same id.
     with session_scope(engine) as session:
         if crud.check_duplicate_id(session, login_id):
             raise DuplicateLoginIdError()
-    hashed = hash_password(login_pw, rounds=settings.bcrypt_rounds)  # outside any transaction: slow on purpose
+    _count_signup(client, settings)  # before the hash: a refused sign-up costs no bcrypt
+    hashed = hash_password(normalize_password(login_pw), rounds=settings.bcrypt_rounds)  # outside any transaction: slow on purpose
     try:
         with session_scope(engine) as session:
             user_id = crud.create_user(session, login_id=login_id, hashed_pw=hashed).user_id
     except IntegrityError as exc:
-        if _constraint_name(exc) == "user_login_id_key":
+        if _constraint_name(exc) in _LOGIN_ID_CONSTRAINTS:
             raise DuplicateLoginIdError() from exc
         raise
     assert user_id is not None  # assigned by the INSERT ... RETURNING
     return user_id
+
+
+def _count_signup(client: str | None, settings: Settings) -> None:
+    """Count a sign-up against its client's and the global limit, or raise TooManySignupsError.
+
+    Counted when it is about to be hashed (valid input, free id), so typos and taken ids cost no
+    allowance; a sign-up that then loses a race for its id still counts (its hash was spent)."""
+    limits = [(_SIGNUP_GLOBAL_KEY, settings.signup_max_global)]
+    if client:
+        limits.append((f"client:{_client_bucket(client)}", settings.signup_max_per_client))
+    window, now = float(settings.signup_window_s), time.monotonic()
+    if not signup_throttle.acquire(limits, window_s=window, now=now):
+        wait = signup_throttle.retry_after(limits, window_s=window, now=now)
+        logger.warning("sign-up refused: too many sign-ups (client %s)", client or "unknown")
+        raise TooManySignupsError(retry_after_s=max(1, math.ceil(wait)), client=client)
 
 
 def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings: Settings, client: str | None = None) -> LoginResult:
@@ -250,6 +325,8 @@ def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings:
     there were ``login_max_failures`` failures for this login id from this ``client`` (the remote
     address), ``login_max_failures_per_client`` from this client for any id, or
     ``login_max_failures_per_account`` for this id from any client (see ``_throttle_keys``).
+    The id is found in any letter case (``crud.get_user_for_login``); the password policy of
+    sign-up is never applied here, so older accounts with weak passwords still log in.
     """
     keys = _throttle_keys(login_id, client)
     window = float(settings.login_lockout_s)
@@ -259,8 +336,9 @@ def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings:
     user = None
     if _could_be_stored(login_id):
         with session_scope(engine) as session:
-            user = crud.get_user_by_login_id(session, login_id)
-    matched = _password_matches(login_pw, user.login_pw if user else None, rounds=settings.bcrypt_rounds)
+            user = crud.get_user_for_login(session, login_id)
+    stored_hash = user.login_pw if user else None
+    matched = any(_password_matches(pw, stored_hash, rounds=settings.bcrypt_rounds) for pw in _password_candidates(login_pw))
     if user is None or user.user_id is None or not matched:
         counted = [key for key in keys if key is not None]
         login_throttle.record_failure(counted, window_s=window, now=time.monotonic())

@@ -69,6 +69,19 @@ class Settings(BaseSettings):
         "spread over many addresses; high, so no single client can lock the owner out.",
     )
     login_lockout_s: int = Field(300, ge=1, description="Window and lock-out time for login throttling, in seconds.")
+    signup_max_per_client: int = Field(
+        5,
+        ge=1,
+        description="Accounts one client (IP address; IPv6 by /64) may create per SIGNUP_WINDOW_S: each sign-up costs a "
+        "bcrypt hash, so one script cannot burn the CPU or fill the user table.",
+    )
+    signup_max_global: int = Field(
+        200,
+        ge=1,
+        description="Accounts all clients together may create per SIGNUP_WINDOW_S: bounds a sign-up spray over many "
+        "addresses (and sign-ups whose client is unknown).",
+    )
+    signup_window_s: int = Field(3600, ge=1, description="Sliding window of the sign-up limits, in seconds.")
     allow_guest: bool = Field(True, description="Let visitors generate without an account (no history kept).")
 
     # --- ad copy -------------------------------------------------------------------------
@@ -138,6 +151,39 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(10.0, gt=0, description="Largest product photo accepted.")
     max_upload_pixels: int = Field(40_000_000, gt=0, description="Decompression-bomb guard: most pixels in an upload.")
     font_path: Path | None = Field(None, description="Korean font for the overlay; unset = the bundled Nanum Gothic.")
+    decode_concurrency: int = Field(
+        2, ge=1, le=16, description="Uploaded photos decoded at once (each up to MAX_UPLOAD_PIXELS; the rest wait), off the event loop."
+    )
+    max_jobs_per_user: int = Field(
+        2, ge=1, le=50, description="Generations one account may have queued or running at once (UI and REST together)."
+    )
+    max_jobs_per_guest: int = Field(
+        1, ge=1, le=50, description="Generations one guest browser may have queued or running (one guest address: twice that)."
+    )
+    max_guest_jobs: int = Field(
+        8, ge=1, description="Generations all guests together may have queued or running: guests never fill the whole queue."
+    )
+
+    # --- web security ----------------------------------------------------------------------
+    trusted_proxies: str = Field(
+        "",
+        description="Comma-separated addresses/networks of reverse proxies whose X-Forwarded-For is believed (the right-most "
+        "address not in this list is the client). Empty: the connecting address is the client. nginx on the same host: "
+        "`127.0.0.1`; Hugging Face Spaces: `10.0.0.0/8` (docs/reliability.md).",
+    )
+    frame_ancestors: str = Field(
+        "'self'",
+        description="Who may show the UI in a frame (CSP frame-ancestors). Hugging Face Spaces embeds the app: "
+        "`'self' https://huggingface.co`.",
+    )
+    max_request_kb: int = Field(256, ge=16, description="Largest request body outside photo uploads and the REST API, in KiB.")
+    request_header_timeout_s: float = Field(10.0, gt=0, description="A client must send a request's headers within this time.")
+    request_body_timeout_s: float = Field(30.0, gt=0, description="Longest wait for the next part of a request body.")
+    uploads_per_client: int = Field(20, ge=1, description="Photo uploads one browser (and one address) may make per UPLOAD_WINDOW_S.")
+    upload_window_s: int = Field(600, ge=1, description="Window of UPLOADS_PER_CLIENT, in seconds.")
+    ui_file_max_age_s: int = Field(
+        3600, ge=60, description="How long the UI's copies of images (and uploads) stay servable; their URLs expire with them."
+    )
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

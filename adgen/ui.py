@@ -508,7 +508,7 @@ class AdGenUI:
                     self._build_history_tab()
             self._wire(demo)
         demo.queue(max_size=settings.queue_max_size, default_concurrency_limit=4)
-        _guard_queue(demo, self.runtime.caps, self._reserve_direct_call)
+        _guard_queue(demo, self.runtime.caps, self._queue_limits)
         self.demo = demo
         return demo
 
@@ -918,10 +918,10 @@ class AdGenUI:
     def signup(self, login_id: str, login_pw: str, login_pw_confirm: str, request: gr.Request) -> dict[Any, Any]:
         with self._user_errors("signup", login_id=fingerprint(login_id)):
             validation.validate_login_id(login_id)
-            validation.validate_password(login_pw)
+            validation.validate_password(login_pw, login_id=login_id)
             if login_pw != login_pw_confirm:
                 raise ValidationError("비밀번호가 일치하지 않습니다.", code="password_mismatch")
-            user_id = auth.register_user(login_id, login_pw, engine=self.ctx.engine, settings=self.settings)
+            user_id = auth.register_user(login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request))
             result = auth.authenticate_user(
                 login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
             )
@@ -998,12 +998,8 @@ class AdGenUI:
         """
         task_id = uuid.uuid4().hex
         session_id = _kept(session_id)
-        ticket = self.runtime.caps.claim(_session_of(request))
-        try:
-            yield from self._generate(task_id, token, text, session_id, shown, aspect_ratio, content_type, style, tone,
-                                      variants, photo, request, progress)  # fmt: skip
-        finally:
-            self.runtime.caps.give_back(ticket)
+        yield from self._generate(task_id, token, text, session_id, shown, aspect_ratio, content_type, style, tone,
+                                  variants, photo, request, progress)  # fmt: skip
 
     def _generate(self, task_id: str, token: str | None, text: str, session_id: str | None, shown: list[list[str | None]] | None,
                   aspect_ratio: str, content_type: str, style: str | None, tone: str | None, variants: float, photo: str | None,
@@ -1099,20 +1095,17 @@ class AdGenUI:
             return user_id, data
 
     def precheck(self, token: str | None, text: str, photo: str | None, session_id: str | None, request: gr.Request) -> None:
-        """Before a generation is queued: a refused request gets its toast here, so the result panel keeps its ad,
-        and the request takes its place under the job caps (``adgen.admission``), claimed by ``generate``."""
+        """Before a generation is queued: a refused request (also one over the job caps) gets its toast here, so the
+        result panel keeps its ad. The ticket itself is taken when the generation is queued (``_guard_queue``)."""
         user_id, _ = self._checked_request(token, text, photo, _kept(session_id), request)
         with self._user_errors("generate", user_id=user_id):
             browser = _browser_of(self.browsers, request)
-            limits = self.runtime.caps.limits(
-                user_id=user_id, browser=browser or _session_of(request), address=_client_of(request) if user_id is None else None
-            )
-            self.runtime.caps.reserve(_session_of(request), limits)
+            address = _client_of(request) if user_id is None else None
+            self.runtime.caps.check(self.runtime.caps.limits(user_id=user_id, browser=browser or _session_of(request), address=address))
 
-    def _reserve_direct_call(self, body: Any, request: fastapi.Request | None) -> None:
-        """A place under the job caps for a ``generate`` queued without its pre-check (a client calling the event
-        directly). Runs on the event loop, so it reads the token's signature only (no database); ``generate``
-        verifies the token fully before anything is made."""
+    def _queue_limits(self, body: Any, request: fastapi.Request | None) -> list[tuple[str, int]]:
+        """The job caps a ``generate`` being queued counts against. Runs on the event loop, so it reads the token's
+        signature only (no database); ``generate`` verifies the token fully before anything is made."""
         data = list(getattr(body, "data", None) or [])
         token = _kept(data[0]) if data and isinstance(data[0], str) else None
         user_id: int | None = None
@@ -1125,8 +1118,7 @@ class AdGenUI:
         browser = self.browsers.browser_of(cookies.get(COOKIE_NAME))
         address = request.client.host if request is not None and request.client else None
         session = str(getattr(body, "session_hash", "") or "")
-        limits = self.runtime.caps.limits(user_id=user_id, browser=browser or session, address=None if user_id else address)
-        self.runtime.caps.reserve(session, limits)
+        return self.runtime.caps.limits(user_id=user_id, browser=browser or session, address=None if user_id else address)
 
     def new_chat(self) -> dict[Any, Any]:
         status = pill("info", "새 대화") + " 무엇을 홍보할지 한 문장으로 적어 주세요."
@@ -1240,31 +1232,47 @@ class AdGenUI:
         }
 
 
-def _guard_queue(demo: gr.Blocks, caps: JobCaps, reserve: Callable[[Any, Any], None]) -> None:
-    """Two things Gradio's queue has no setting for, done by wrapping its ``push``:
+def _guard_queue(demo: gr.Blocks, caps: JobCaps, limits_of: Callable[[Any, Any], list[tuple[str, int]]]) -> None:
+    """Two things Gradio's queue has no setting for, done by wrapping its ``push`` and ``process_events``:
 
-    - a GPU event (``generate``) is queued only with a place under the job caps (``adgen.admission``): the one
-      its ``precheck`` reserved, or, for a client that calls the event directly, one ``reserve`` takes now;
+    - a GPU event (``generate``) is queued only with a ticket under the job caps (``adgen.admission``), taken at
+      queueing time for whoever queues it (the pre-check or a client calling the event directly) and given back
+      when Gradio has processed the event, whether it succeeded, failed or was refused on its inputs;
     - a full queue is answered in Korean (the same words as the REST API's 503 ``busy``), not Gradio's English.
     """
     queue = getattr(demo, "_queue", None)
     push = getattr(queue, "push", None)
-    if queue is None or push is None:  # a Gradio without the internal queue: nothing to wrap
-        raise RuntimeError("this Gradio has no queue to guard; check the pinned version")
+    process_events = getattr(queue, "process_events", None)
+    if queue is None or push is None or process_events is None:
+        raise RuntimeError("this Gradio's queue cannot be guarded; check the pinned version")
 
     async def guarded_push(body: Any, *args: Any, **kwargs: Any) -> Any:
         fn = demo.fns.get(body.fn_index) if getattr(body, "fn_index", None) is not None else None
-        if fn is not None and fn.concurrency_id == "gpu" and not caps.has_pending(str(body.session_hash or "")):
+        ticket = None
+        if fn is not None and fn.concurrency_id == "gpu":
             try:
-                reserve(body, args[0] if args else kwargs.get("request"))
+                ticket = caps.take(limits_of(body, args[0] if args else kwargs.get("request")))
             except AdGenError as exc:
                 return False, exc.message, "error"
         ok, message, kind = await push(body, *args, **kwargs)
+        if ticket is not None:
+            if ok:
+                caps.bind(str(message), ticket)  # message: the event id
+            else:
+                caps.give_back(ticket)
         if kind == "queue_full":
             message = QueueFullError.default_message
         return ok, message, kind
 
+    async def process_and_give_back(events: list[Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            await process_events(events, *args, **kwargs)
+        finally:
+            for event in events:
+                caps.release_event(event._id)
+
     queue.push = guarded_push
+    queue.process_events = process_and_give_back
 
 
 def _loggable(context: dict[str, Any]) -> dict[str, str]:

@@ -61,8 +61,8 @@ def db_connections(runtime: Runtime) -> int:
 
 
 def account(api: httpx.Client, login_id: str) -> dict[str, str]:
-    api.post("/auth/signup", json={"login_id": login_id, "login_pw": "password123"})
-    token = api.post("/auth/login", json={"login_id": login_id, "login_pw": "password123"}).json()["session_token"]
+    api.post("/auth/signup", json={"login_id": login_id, "login_pw": "Cafe-Latte-2026!"})
+    token = api.post("/auth/login", json={"login_id": login_id, "login_pw": "Cafe-Latte-2026!"}).json()["session_token"]
     return {"Authorization": f"Bearer {token}"}
 
 
@@ -199,7 +199,7 @@ def soak(api: httpx.Client, runtime: Runtime, seconds: float, rate_hz: float) ->
             elif kind == "sessions":
                 ok = api.get("/history/chat/sessions", headers=h).status_code == 200
             elif kind == "login":
-                ok = api.post("/auth/login", json={"login_id": "soak01", "login_pw": "password123"}).status_code == 200
+                ok = api.post("/auth/login", json={"login_id": "soak01", "login_pw": "Cafe-Latte-2026!"}).status_code == 200
             else:
                 ok = api.get("/history/generations", headers=h).status_code == 200
         except httpx.HTTPError:

@@ -26,8 +26,10 @@ CREATE TABLE "user" (
 	login_id VARCHAR(50) NOT NULL,
 	login_pw VARCHAR(255) NOT NULL,
 	created_at TIMESTAMP WITHOUT TIME ZONE DEFAULT CURRENT_TIMESTAMP,
+	login_key VARCHAR(50),
 	CONSTRAINT user_pkey PRIMARY KEY (user_id),
-	CONSTRAINT user_login_id_key UNIQUE (login_id)
+	CONSTRAINT user_login_id_key UNIQUE (login_id),
+	CONSTRAINT user_login_key_key UNIQUE (login_key)
 );
 
 CREATE INDEX idx_user_login_id ON "user" (login_id);

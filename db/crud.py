@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.sql import Select
 from sqlmodel import Session, col, select
 
+from adgen.validation import login_key
 from db.engine import translate_db_errors
 from db.models import ChatHistory, GenerationHistory, ImageMatching, ImageOwnership, RevokedToken, User
 
@@ -54,8 +55,9 @@ def _check_page(limit: int, offset: int = 0) -> None:
 
 @_db_call
 def create_user(session: Session, *, login_id: str, hashed_pw: str) -> User:
-    """Insert a user with an already-hashed password; IntegrityError when the login id is taken."""
-    user = User(login_id=login_id, login_pw=hashed_pw)
+    """Insert a user with an already-hashed password; IntegrityError when the login id is taken in any
+    letter case (``user_login_id_key`` or ``user_login_key_key``)."""
+    user = User(login_id=login_id, login_key=login_key(login_id), login_pw=hashed_pw)
     session.add(user)
     session.flush()  # assigns user_id and created_at (RETURNING), raises on a duplicate now
     return user
@@ -63,7 +65,21 @@ def create_user(session: Session, *, login_id: str, hashed_pw: str) -> User:
 
 @_db_call
 def get_user_by_login_id(session: Session, login_id: str) -> User | None:
+    """The user with exactly this login id (letter case included)."""
     return session.exec(select(User).where(col(User.login_id) == login_id)).first()
+
+
+@_db_call
+def get_user_for_login(session: Session, login_id: str) -> User | None:
+    """The account a login with this id means: the exact id first, else the one whose key matches in any letter case.
+
+    Exact first, so the later of two accounts that differed only in case before ids became
+    case-insensitive (its ``login_key`` is NULL, see db.models.User) still logs in by its own id
+    instead of being matched to the earlier one's key.
+    """
+    exact = col(User.login_id) == login_id
+    query = select(User).where(exact | (col(User.login_key) == login_key(login_id))).order_by(exact.desc()).limit(1)
+    return session.exec(query).first()
 
 
 @_db_call
@@ -73,7 +89,9 @@ def get_user(session: Session, user_id: int) -> User | None:
 
 @_db_call
 def check_duplicate_id(session: Session, login_id: str) -> bool:
-    return bool(session.scalar(select(exists().where(col(User.login_id) == login_id))))
+    """Whether the id is taken in any letter case (also by an older account without a key)."""
+    taken = (col(User.login_key) == login_key(login_id)) | (col(User.login_id) == login_id)
+    return bool(session.scalar(select(exists().where(taken))))
 
 
 @_db_call

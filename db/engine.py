@@ -15,6 +15,7 @@ callers can tell a duplicate login id from an outage.
 from __future__ import annotations
 
 import logging
+import string
 import subprocess
 import threading
 import time
@@ -165,7 +166,8 @@ def upgrade_schema(conn: Connection) -> list[str]:
 
     Adds the nullable columns, unique constraints and indexes a table lacks (an addition is always nullable,
     see docs/schema.md, so existing rows stay valid). A missing NOT NULL column cannot be added this way:
-    that is a ``ConfigurationError`` naming it, not a half-upgraded database. Returns what was done.
+    that is a ``ConfigurationError`` naming it, not a half-upgraded database. The one data change:
+    ``fill_login_keys`` before ``"user"``'s unique constraint on the keys. Returns what was done.
     """
     inspector = inspect(conn)
     done: list[str] = []
@@ -180,6 +182,8 @@ def upgrade_schema(conn: Connection) -> list[str]:
                 )
             conn.execute(AddColumn(table, column))
             done.append(f"{table.name}.{column.name} added")
+        if table.name == "user":
+            done += fill_login_keys(conn)  # before its unique constraint is added
         uniques = {u["name"] for u in inspector.get_unique_constraints(table.name)}
         for constraint in table.constraints:
             if isinstance(constraint, UniqueConstraint) and constraint.name not in uniques:
@@ -190,6 +194,58 @@ def upgrade_schema(conn: Connection) -> list[str]:
             if index.name not in indexes:
                 index.create(conn)
                 done.append(f"{table.name} index {index.name} added")
+    return done
+
+
+def _login_key_sql(column: str) -> str:
+    """SQL for adgen.validation.login_key: ASCII letters lower-cased, the same in every locale (lower() is not)."""
+    return f"translate({column}, '{string.ascii_uppercase}', '{string.ascii_lowercase}')"
+
+
+# Accounts still without a key: the earliest (by user_id) of each case-folded group gets it, unless
+# another account holds it already. Set-based (one sort, one anti-join), for tables of any size.
+_FILL_LOGIN_KEYS = text(
+    f"""
+    WITH keyless AS (
+        SELECT user_id, {_login_key_sql("login_id")} AS key,
+               row_number() OVER (PARTITION BY {_login_key_sql("login_id")} ORDER BY user_id) AS rank
+        FROM "user" WHERE login_key IS NULL
+    )
+    UPDATE "user" AS u SET login_key = keyless.key
+    FROM keyless
+    WHERE u.user_id = keyless.user_id AND keyless.rank = 1
+      AND NOT EXISTS (SELECT 1 FROM "user" AS holder WHERE holder.login_key = keyless.key)
+    """
+)
+_KEYLESS_ACCOUNTS = text(
+    f"""
+    SELECT u.user_id, u.login_id, holder.user_id, holder.login_id
+    FROM "user" AS u LEFT JOIN "user" AS holder ON holder.login_key = {_login_key_sql("u.login_id")}
+    WHERE u.login_key IS NULL ORDER BY u.user_id
+    """
+)
+
+
+def fill_login_keys(conn: Connection) -> list[str]:
+    """Give accounts made before ``"user".login_key`` existed their key; returns what was done.
+
+    Ids became unique case-insensitively after accounts such as "Owner01" and "owner01" could both
+    exist. Nobody loses an account or its data: the earliest account of such a group (lowest
+    user_id, deterministic) gets the key and logs in by its id in any letter case; each later one
+    keeps a NULL key and logs in by its exact id, as before (``crud.get_user_for_login``). Those
+    accounts are listed in the result, so the start-up log names them. Runs at every start (cheap
+    when nothing is NULL) so rows written by an older process during a rolling upgrade get keys too.
+    """
+    filled = conn.execute(_FILL_LOGIN_KEYS).rowcount
+    if not filled:
+        return []
+    done = [f"user.login_key filled for {filled} account(s)"]
+    for user_id, login_id, holder_id, holder_login_id in conn.execute(_KEYLESS_ACCOUNTS):
+        holder = f"user {holder_id} ({holder_login_id!r})" if holder_id is not None else "no account"
+        done.append(
+            f"user {user_id} ({login_id!r}) has no login_key: its id differs only in letter case from an earlier one, "
+            f"the key is held by {holder}; it logs in by its exact id only"
+        )
     return done
 
 

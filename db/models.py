@@ -14,6 +14,7 @@ Additions beyond the seed (all documented in docs/schema.md):
 - ``chat_history``: UNIQUE (session_id, message_id), the backstop for concurrent writers.
 - ``image_ownership``: who may see a content-addressed image (two users may upload the same bytes).
 - ``revoked_token``: logged-out token ids until they would have expired anyway.
+- ``"user".login_key`` with ``UNIQUE`` (``user_login_key_key``): login ids are unique case-insensitively.
 
 Timestamps are TIMESTAMP WITHOUT TIME ZONE holding UTC: the engine sets ``timezone=UTC`` on every
 connection, so ``CURRENT_TIMESTAMP`` and Python's naive UTC datetimes agree.
@@ -49,6 +50,7 @@ HASH_LENGTH: Final = 64  # SHA-256 hex
 SESSION_ID_LENGTH: Final = 64
 TASK_ID_LENGTH: Final = 32  # uuid4 hex
 BACKEND_NAME_LENGTH: Final = 20
+LOGIN_ID_LENGTH: Final = 50
 
 
 def _one_of(column: str, values: tuple[str, ...], *, name: str) -> CheckConstraint:
@@ -66,13 +68,21 @@ class User(SQLModel, table=True):
     __table_args__ = (
         PrimaryKeyConstraint("user_id", name="user_pkey"),
         UniqueConstraint("login_id", name="user_login_id_key"),
+        # Addition: "Owner01" and "owner01" are one id. The key is a column, not a unique index on
+        # lower(login_id), so that a database holding both from before keeps them (see login_key).
+        UniqueConstraint("login_key", name="user_login_key_key"),
     )
 
     user_id: int | None = Field(default=None, sa_column=Column(Integer, autoincrement=True))
-    login_id: str = Field(sa_column=Column(String(50), nullable=False))
+    login_id: str = Field(sa_column=Column(String(LOGIN_ID_LENGTH), nullable=False))
     # bcrypt hash, never the password itself (the seed's column name is kept).
     login_pw: str = Field(sa_column=Column(String(255), nullable=False))
     created_at: datetime | None = _created_at()
+    # --- addition ---
+    # adgen.validation.login_key(login_id), set at sign-up. NULL only for an account that shared its
+    # case-folded id with an earlier one when the column was added (db.engine fills the key of the
+    # earliest): it keeps logging in by its exact id.
+    login_key: str | None = Field(default=None, sa_column=Column(String(LOGIN_ID_LENGTH)))
 
 
 class GenerationHistory(SQLModel, table=True):

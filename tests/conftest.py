@@ -8,7 +8,7 @@ or ``ADGEN_TEST_DB=embedded`` forces one.
 
 Fixtures: ``database_url`` (session), ``settings`` (that URL, a per-test data_dir, bcrypt cost 4),
 ``settings_factory`` (the same with overrides), ``engine`` (schema created; after the test every
-table is truncated and the login throttle cleared, so tests are isolated) and ``make_database``
+table is truncated and the login and sign-up throttles cleared, so tests are isolated) and ``make_database``
 (extra empty databases on the same server, dropped after the test).
 """
 
@@ -24,7 +24,7 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlmodel import SQLModel
 
-from adgen.auth import login_throttle
+from adgen.auth import login_throttle, signup_throttle
 from adgen.settings import Settings
 from db.admin import create_database, drop_database, dsn_as_url, find_local_server, maintenance_dsn
 from db.engine import dispose_engines, init_db, shutdown_db, start_embedded_server
@@ -41,6 +41,9 @@ def make_settings(database_url: str | None, data_dir: Path, **overrides: Any) ->
         "db_connect_retries": 0,
         "copywriter_backend": "local",
         "image_backend": "template",
+        # Tests sign many accounts up from 127.0.0.1; the sign-up throttle has its own tests with its own limits.
+        "signup_max_per_client": 10_000,
+        "signup_max_global": 10_000,
     } | overrides
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
 
@@ -109,11 +112,13 @@ def _schema_engine(database_url: str, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture
 def engine(_schema_engine: Engine) -> Iterator[Engine]:
-    # Accounts are wiped after each test, so is the in-process login throttle: failed logins of
-    # one test must never lock out the same id in the next.
+    # Accounts are wiped after each test, so are the in-process throttles: failed logins of one
+    # test must never lock out the same id in the next, nor its sign-ups use up the next's allowance.
     login_throttle.clear()
+    signup_throttle.clear()
     yield _schema_engine
     login_throttle.clear()
+    signup_throttle.clear()
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with _schema_engine.begin() as conn:
         # Do not hang the suite behind a lock a broken test left behind.

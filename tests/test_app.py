@@ -39,7 +39,7 @@ def check_server(base: str) -> None:
         assert "/ads" in doc["paths"] and doc["info"]["title"] == "AdGen API"
         page = client.get("/")
         assert page.status_code == 200 and "AdGen" in page.text
-        r = client.post("/api/v1/auth/signup", json={"login_id": "wire01", "login_pw": "password123"})
+        r = client.post("/api/v1/auth/signup", json={"login_id": "wire01", "login_pw": "Cafe-Latte-2026!"})
         assert r.status_code == 201
         r = client.get("/api/v1/history/generations")
         assert r.status_code == 401 and r.json()["error"]["code"] == "auth_required"
@@ -121,8 +121,8 @@ def test_python_app_py_recovers_cut_off_tasks_serves_and_stops_cleanly(settings,
                 time.sleep(0.2)
             entry = json.loads((data / "tasks" / f"{cut_off}.json").read_text())
             assert entry["status"] == "failed" and entry["error_code"] == "server_restarting"
-            client.post("/api/v1/auth/signup", json={"login_id": "proc01", "login_pw": "password123"}).raise_for_status()
-            token = client.post("/api/v1/auth/login", json={"login_id": "proc01", "login_pw": "password123"}).json()["session_token"]
+            client.post("/api/v1/auth/signup", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).raise_for_status()
+            token = client.post("/api/v1/auth/login", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).json()["session_token"]
             h = {"Authorization": f"Bearer {token}"}
             ad = {"input_text": "카페 신메뉴 홍보", "aspect_ratio": "1:1"}
             task_id = client.post("/api/v1/ads", json=ad, headers=h).json()["task_id"]

@@ -30,7 +30,7 @@ def snapshot(engine) -> dict[str, list[tuple]]:  # type: ignore[no-untyped-def]
 
 
 def fill(engine, settings) -> None:  # type: ignore[no-untyped-def]
-    uid = auth.register_user("backup01", "password123", engine=engine, settings=settings)
+    uid = auth.register_user("backup01", "Cafe-Latte-2026!", engine=engine, settings=settings)
     with session_scope(engine) as s:
         crud.save_image_matching(s, file_hash="a" * 64, file_directory="/data/images/aa", file_type="generated", user_id=uid)
         for i in range(5):

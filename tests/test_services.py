@@ -31,7 +31,7 @@ def ctx(settings, engine) -> AdGenContext:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def user_id(settings, engine) -> int:  # type: ignore[no-untyped-def]
-    return auth.register_user("owner01", "password123", engine=engine, settings=settings)
+    return auth.register_user("owner01", "Cafe-Latte-2026!", engine=engine, settings=settings)
 
 
 def count(engine, table: str, where: str = "TRUE", **params: Any) -> int:  # type: ignore[no-untyped-def]
@@ -155,7 +155,7 @@ def test_session_continuation_image_change_keeps_copy(ctx: AdGenContext, user_id
 
 def test_another_users_session_is_not_found_and_nothing_stored(ctx: AdGenContext, user_id: int, settings, engine) -> None:  # type: ignore[no-untyped-def]
     first, _, _ = run(ctx, user_id)
-    intruder = auth.register_user("intruder1", "password123", engine=engine, settings=settings)
+    intruder = auth.register_user("intruder1", "Cafe-Latte-2026!", engine=engine, settings=settings)
     before = count(engine, "chat_history")
     with pytest.raises(NotFoundError):
         run(ctx, intruder, "문구를 짧게", session_id=first.session_id)
@@ -190,6 +190,11 @@ def test_variants_are_distinct_and_all_stored(ctx: AdGenContext, user_id: int, e
     [
         ({"input_text": "   "}, "empty_input"),
         ({"input_text": "가" * 501}, "input_too_long"),
+        ({"input_text": "\ud800"}, "invalid_characters"),  # passed once, ran the generation, broke at the database write
+        ({"input_text": "카페 \ud83d 홍보"}, "invalid_characters"),  # half an emoji
+        ({"input_text": "카페\x85홍보"}, "invalid_characters"),  # C1 control
+        ({"style": "모던\udfff"}, "invalid_style"),
+        ({"style": "모던\x9b"}, "invalid_style"),
         ({"ratio": "16:9"}, "invalid_aspect_ratio"),
         ({"content_type": "video"}, "invalid_content_type"),
         ({"variants": 9}, "invalid_variants"),

@@ -24,7 +24,7 @@ def api(runtime: Runtime) -> Iterator[httpx.Client]:
         yield client
 
 
-def signup_login(api: httpx.Client, login_id: str, pw: str = "password123") -> dict[str, Any]:
+def signup_login(api: httpx.Client, login_id: str, pw: str = "Cafe-Latte-2026!") -> dict[str, Any]:
     r = api.post("/auth/signup", json={"login_id": login_id, "login_pw": pw})
     assert r.status_code == 201, r.text
     r = api.post("/auth/login", json={"login_id": login_id, "login_pw": pw})

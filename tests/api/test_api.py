@@ -46,10 +46,10 @@ def error_code(r: httpx.Response) -> str:
 
 
 def test_signup_login_logout(api: httpx.Client) -> None:
-    r = api.post("/auth/signup", json={"login_id": "cafe01", "login_pw": "password123"})
+    r = api.post("/auth/signup", json={"login_id": "cafe01", "login_pw": "Cafe-Latte-2026!"})
     assert r.status_code == 201 and isinstance(r.json()["user_id"], int)
-    assert error_code(api.post("/auth/signup", json={"login_id": "cafe01", "login_pw": "password123"})) == "duplicate_login_id"
-    r = api.post("/auth/login", json={"login_id": "cafe01", "login_pw": "password123"})
+    assert error_code(api.post("/auth/signup", json={"login_id": "cafe01", "login_pw": "Cafe-Latte-2026!"})) == "duplicate_login_id"
+    r = api.post("/auth/login", json={"login_id": "cafe01", "login_pw": "Cafe-Latte-2026!"})
     assert r.status_code == 200
     token = r.json()["session_token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -62,12 +62,12 @@ def test_signup_login_logout(api: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("body", "status", "code"),
     [
-        ({"login_id": "ab", "login_pw": "password123"}, 422, "invalid_login_id"),
-        ({"login_id": "user_01", "login_pw": "password123"}, 422, "invalid_login_id"),
+        ({"login_id": "ab", "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
+        ({"login_id": "user_01", "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
         ({"login_id": "user01", "login_pw": "short"}, 422, "invalid_password"),
         ({"login_id": "user01", "login_pw": "가" * 25}, 422, "invalid_password"),
         ({"login_id": "user01"}, 422, "invalid_password"),
-        ({"login_id": "user01", "login_pw": "password123", "user_id": 1}, 422, "unknown_field"),
+        ({"login_id": "user01", "login_pw": "Cafe-Latte-2026!", "user_id": 1}, 422, "unknown_field"),
     ],
 )
 def test_signup_validation(api: httpx.Client, body: dict[str, Any], status: int, code: str) -> None:
@@ -93,20 +93,20 @@ def test_login_throttled_after_repeated_failures(api: httpx.Client, runtime: Run
     signup_login(api, "shop02")
     for _ in range(runtime.settings.login_max_failures):
         assert api.post("/auth/login", json={"login_id": "shop02", "login_pw": "wrongpass1"}).status_code == 401
-    r = api.post("/auth/login", json={"login_id": "shop02", "login_pw": "password123"})
+    r = api.post("/auth/login", json={"login_id": "shop02", "login_pw": "Cafe-Latte-2026!"})
     assert r.status_code == 429 and error_code(r) == "too_many_attempts" and "retry-after" in r.headers
 
 
 def test_login_typos_on_another_id_do_not_lock_a_real_account(api: httpx.Client, runtime: Runtime) -> None:
     # The tester's report over REST: one client, 5 wrong passwords for a made-up id, then the real account.
-    r = api.post("/auth/signup", json={"login_id": "shop01", "login_pw": "password123"})
+    r = api.post("/auth/signup", json={"login_id": "shop01", "login_pw": "Cafe-Latte-2026!"})
     assert r.status_code == 201, r.text
     for _ in range(runtime.settings.login_max_failures):
         assert api.post("/auth/login", json={"login_id": "marketer77", "login_pw": "wrongpass1"}).status_code == 401
     r = api.post("/auth/login", json={"login_id": "marketer77", "login_pw": "wrongpass1"})
     assert r.status_code == 429 and error_code(r) == "too_many_attempts"
     assert r.headers["retry-after"] == str(runtime.settings.login_lockout_s)
-    r = api.post("/auth/login", json={"login_id": "shop01", "login_pw": "password123"})
+    r = api.post("/auth/login", json={"login_id": "shop01", "login_pw": "Cafe-Latte-2026!"})
     assert r.status_code == 200, r.text
 
 

@@ -88,8 +88,8 @@ def round_trip_and_catalog(backend_settings: Settings) -> None:
             assert pwd.getpwuid(pg_dir.stat().st_uid).pw_name == "embedded_postgres"
 
     # accounts + CRUD
-    user_id = auth.register_user("roundtrip1", "password123", engine=engine, settings=backend_settings)
-    token = auth.authenticate_user("roundtrip1", "password123", engine=engine, settings=backend_settings)["session_token"]
+    user_id = auth.register_user("roundtrip1", "Cafe-Latte-2026!", engine=engine, settings=backend_settings)
+    token = auth.authenticate_user("roundtrip1", "Cafe-Latte-2026!", engine=engine, settings=backend_settings)["session_token"]
     assert auth.verify_token(token, engine=engine, settings=backend_settings) == user_id
     with session_scope(engine) as s:
         row = crud.save_generation_history(
@@ -128,7 +128,7 @@ def round_trip_and_catalog(backend_settings: Settings) -> None:
                 catalogs.append(read_catalog(c))
             reader.dispose()
         assert catalogs[0] == catalogs[1]
-        assert len(catalogs[0].columns) == 41
+        assert len(catalogs[0].columns) == 42
     finally:
         for name in names:
             drop_database(admin, name)

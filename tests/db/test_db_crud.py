@@ -78,11 +78,38 @@ def test_get_user_by_login_id_unknown_is_none(engine: Engine) -> None:
 
 
 def test_check_duplicate_id(engine: Engine) -> None:
-    new_user(engine, "taken01")
+    new_user(engine, "Taken01")
     with session_scope(engine) as s:
-        assert crud.check_duplicate_id(s, "taken01") is True
+        assert crud.check_duplicate_id(s, "Taken01") is True
         assert crud.check_duplicate_id(s, "free01") is False
-        assert crud.check_duplicate_id(s, "TAKEN01") is False  # ids are case-sensitive, as in the seed
+        assert crud.check_duplicate_id(s, "TAKEN01") is True  # ids are unique in any letter case
+        assert crud.check_duplicate_id(s, "taken01") is True
+
+
+def test_create_user_stores_the_login_key(engine: Engine) -> None:
+    new_user(engine, "MiXed01")
+    with engine.connect() as conn:
+        assert conn.execute(text('SELECT login_id, login_key FROM "user"')).one() == ("MiXed01", "mixed01")
+
+
+def test_duplicate_login_id_in_another_case_violates_the_key_constraint(engine: Engine) -> None:
+    new_user(engine, "Case01")
+    with pytest.raises(IntegrityError) as exc, session_scope(engine) as s:
+        crud.create_user(s, login_id="CASE01", hashed_pw="h")
+    assert constraint_of(exc) == "user_login_key_key"
+    assert count(engine, "user") == 1
+
+
+def test_get_user_for_login_prefers_the_exact_id(engine: Engine) -> None:
+    # Two accounts from before ids were case-insensitive: the later one has no key (see db.engine.fill_login_keys).
+    first, second = new_user(engine, "Owner01"), new_user(engine, "other01")
+    with engine.begin() as conn:
+        conn.execute(text("""UPDATE "user" SET login_id = 'owner01', login_key = NULL WHERE user_id = :id"""), {"id": second})
+    with session_scope(engine) as s:
+        typed = ("Owner01", "owner01", "OWNER01", "nobody")
+        found = {login_id: getattr(crud.get_user_for_login(s, login_id), "user_id", None) for login_id in typed}
+        assert crud.get_user_by_login_id(s, "OWNER01") is None  # the exact look-up stays exact
+    assert found == {"Owner01": first, "owner01": second, "OWNER01": first, "nobody": None}
 
 
 def test_duplicate_login_id_violates_unique_constraint(engine: Engine) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,7 +12,8 @@ import psycopg2
 import pytest
 from sqlalchemy import create_engine, text
 
-from adgen.errors import ConfigurationError
+from adgen import auth
+from adgen.errors import AuthenticationError, ConfigurationError, DuplicateLoginIdError
 from adgen.settings import Settings
 from db.admin import url_as_dsn
 from db.engine import dispose_engines, init_db
@@ -70,7 +72,7 @@ CREATE INDEX idx_gen_user_created ON generation_history(user_id, created_at DESC
 """
 
 EXPECTED_CONSTRAINTS = {
-    "user_pkey", "user_login_id_key",
+    "user_pkey", "user_login_id_key", "user_login_key_key",
     "generation_history_pkey", "generation_history_user_id_fkey", "generation_history_content_type_check",
     "generation_history_generation_method_check", "generation_history_aspect_ratio_check",
     "generation_history_task_id_seed_key",
@@ -80,7 +82,7 @@ EXPECTED_CONSTRAINTS = {
     "revoked_token_pkey",
 }  # fmt: skip
 EXPECTED_INDEXES = {
-    "user_pkey", "user_login_id_key", "idx_user_login_id",
+    "user_pkey", "user_login_id_key", "idx_user_login_id", "user_login_key_key",
     "generation_history_pkey", "idx_gen_user_id", "idx_gen_created_at", "idx_gen_user_created", "generation_history_task_id_seed_key",
     "chat_history_pkey", "chat_history_session_id_message_id_key", "idx_chat_user_session", "idx_chat_session",
     "image_matching_pkey", "image_matching_file_hash_key", "idx_img_file_hash",
@@ -126,7 +128,7 @@ def test_sql_file_and_models_give_the_same_catalog(make_database: Callable[[], s
     assert a.indexes == b.indexes
     # Not vacuous: six tables with all their keys, checks and indexes. (PostgreSQL 18 also lists
     # NOT NULL constraints, contype 'n', in pg_constraint; 15 does not.)
-    assert len(a.columns) == 41
+    assert len(a.columns) == 42
     assert {row[1] for row in a.constraints if row[2] != "n"} == EXPECTED_CONSTRAINTS
     assert {row[1] for row in a.indexes} == EXPECTED_INDEXES
 
@@ -201,6 +203,112 @@ def test_init_db_upgrades_a_database_made_by_an_earlier_version(make_database: C
         engine.dispose()
     build_with_init_db(url, tmp_path)  # nothing left to do: a second start changes nothing
     assert catalog_of(url) == upgraded
+
+
+def of_user_table(catalog: Catalog) -> tuple[set[tuple[object, ...]], ...]:
+    """Columns (by name), constraints and indexes of "user". Only that table: the seed's
+    idx_gen_user_created differs from ours by design, and upgrades never change an index."""
+    columns = {(name, *rest) for (table, _pos, name, *rest) in catalog.columns if table == "user"}
+    constraints = {row for row in catalog.constraints if row[0] == '"user"' and row[2] != "n"}
+    indexes = {row for row in catalog.indexes if row[0] == "user"}
+    return columns, constraints, indexes
+
+
+# Accounts of a database made before ids were case-insensitive: (user_id, login_id, password).
+CASE_TWINS = [
+    (1, "Owner01", "first-Latte-01"),
+    (2, "owner01", "second-Latte-02"),
+    (3, "other01", "third-Latte-03"),
+    (4, "OWNER01", "fourth-Latte-04"),
+    (5, "Solo01", "fifth-Latte-05"),
+]
+
+
+@pytest.mark.parametrize("insert_order", [[1, 2, 3, 4, 5], [4, 2, 5, 3, 1]], ids=["by-id", "shuffled"])
+def test_init_db_upgrades_case_twins_without_locking_anyone_out(
+    make_database: Callable[[], str], tmp_path: Path, caplog: pytest.LogCaptureFixture, insert_order: list[int]
+) -> None:
+    """A seed-schema database holding "Owner01", "owner01" and "OWNER01" still starts; the earliest
+    keeps the key (logs in in any case), the later ones log in by their exact id; nothing is lost."""
+    url, reference = make_database(), make_database()
+    run_sql(reference, SQL_FILE.read_text())
+    run_sql(url, SEED_DDL)
+    by_id = {user_id: (login_id, pw) for user_id, login_id, pw in CASE_TWINS}
+    rows = []
+    for user_id in insert_order:  # the physical order must not matter: the outcome follows user_id
+        login_id, pw = by_id[user_id]
+        hashed = auth.hash_password(pw, rounds=4)
+        rows.append(
+            f"INSERT INTO \"user\" (user_id, login_id, login_pw) VALUES ({user_id}, '{login_id}', '{hashed}');"
+            f"INSERT INTO generation_history (user_id, input_text) VALUES ({user_id}, '광고 {user_id}');"
+            "INSERT INTO chat_history (user_id, session_id, message_id, role, content)"
+            f" VALUES ({user_id}, 's{user_id}', 1, 'user', '안녕');"
+        )
+    run_sql(url, "".join(rows) + "SELECT setval('user_user_id_seq', 5);")
+
+    settings = Settings(_env_file=None, database_url=url, data_dir=tmp_path, db_connect_retries=0, bcrypt_rounds=4)  # type: ignore[call-arg]
+    with caplog.at_level(logging.WARNING, logger="db.engine"):
+        engine = init_db(settings)
+    try:
+        logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("schema upgraded: ")]
+        assert "schema upgraded: user.login_key added" in logged
+        assert "schema upgraded: user.login_key filled for 3 account(s)" in logged
+        assert "schema upgraded: user constraint user_login_key_key added" in logged
+        keyless = [line for line in logged if "has no login_key" in line]
+        assert len(keyless) == 2
+        assert keyless[0].startswith("schema upgraded: user 2 ('owner01') has no login_key") and "user 1 ('Owner01')" in keyless[0]
+        assert keyless[1].startswith("schema upgraded: user 4 ('OWNER01') has no login_key") and "user 1 ('Owner01')" in keyless[1]
+
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text('SELECT user_id, login_key FROM "user"')).all())
+            kept = conn.execute(text("SELECT user_id, count(*) FROM generation_history GROUP BY user_id")).all()
+            chats = conn.execute(text("SELECT count(*) FROM chat_history WHERE user_id IS NOT NULL")).scalar_one()
+        assert keys == {1: "owner01", 2: None, 3: "other01", 4: None, 5: "solo01"}
+        assert sorted(kept) == [(n, 1) for n in range(1, 6)] and chats == 5  # nobody lost their data
+        upgraded, wanted = catalog_of(url), catalog_of(reference)
+        assert of_user_table(upgraded) == of_user_table(wanted)
+        columns, constraints, indexes = of_user_table(wanted)  # not vacuous:
+        assert (len(columns), len(constraints), len(indexes)) == (5, 3, 4)
+
+        def user_of(login_id: str, pw: str) -> int:
+            return auth.authenticate_user(login_id, pw, engine=engine, settings=settings)["user_id"]
+
+        for user_id, login_id, pw in CASE_TWINS:  # everyone logs in by the id they always used
+            assert user_of(login_id, pw) == user_id
+        assert user_of("oWnEr01", "first-Latte-01") == 1  # the key holder, in any case
+        assert user_of("SOLO01", "fifth-Latte-05") == 5
+        with pytest.raises(AuthenticationError):
+            user_of("oWnEr01", "second-Latte-02")  # a keyless twin only by its exact id
+        for taken in ("owner01", "OWNER01", "OwNeR01", "SOLO01"):
+            with pytest.raises(DuplicateLoginIdError):
+                auth.register_user(taken, "New-Latte-2026!", engine=engine, settings=settings)
+        assert auth.register_user("owner02", "New-Latte-2026!", engine=engine, settings=settings) == 6
+
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="db.engine"):
+            init_db(settings)  # the next start: nothing to do, nothing logged
+        assert not [r for r in caplog.records if "schema upgraded" in r.getMessage()]
+        assert catalog_of(url) == upgraded
+    finally:
+        auth.login_throttle.clear()
+        dispose_engines(url)
+
+
+def test_fill_login_keys_gives_keys_to_rows_an_older_process_wrote(make_database: Callable[[], str], tmp_path: Path) -> None:
+    """During a rolling upgrade an older process may still insert without a key: the next start fills it."""
+    url = make_database()
+    build_with_init_db(url, tmp_path)
+    run_sql(url, """INSERT INTO "user" (login_id, login_pw) VALUES ('Late01', 'h'), ('LATE01', 'h'), ('fresh01', 'h');"""
+                 """UPDATE "user" SET login_key = 'fresh01' WHERE login_id = 'fresh01';"""
+                 """INSERT INTO "user" (login_id, login_pw) VALUES ('FRESH01', 'h');""")  # fmt: skip
+    build_with_init_db(url, tmp_path)
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            keys = dict(conn.execute(text('SELECT login_id, login_key FROM "user"')).all())
+    finally:
+        engine.dispose()
+    assert keys == {"Late01": "late01", "LATE01": None, "fresh01": "fresh01", "FRESH01": None}
 
 
 def test_init_db_refuses_a_database_lacking_a_required_column(make_database: Callable[[], str], tmp_path: Path) -> None:

@@ -85,7 +85,7 @@ def test_requests_succeed_after_every_connection_was_killed(api: httpx.Client, r
     for round_ in range(3):
         assert killer.kill_app_connections() >= 1, "the pool held no connection to kill"
         # pool_pre_ping: each dead pooled connection costs a failed ping, never a failed request.
-        assert api.post("/auth/login", json={"login_id": "kill01", "login_pw": "password123"}).status_code == 200
+        assert api.post("/auth/login", json={"login_id": "kill01", "login_pw": "Cafe-Latte-2026!"}).status_code == 200
         assert api.get("/history/generations", headers=h).status_code == 200
         assert killer.kill_app_connections() >= 1
         r = api.post("/ads", json=AD | {"session_id": first["session_id"]}, headers=h)

@@ -155,8 +155,8 @@ MALFORMED_AUTH_BODIES: list[tuple[str, bytes]] = [
     ("truncated", b'{"login_id": "abc", "login_pw": "password1'),
     ("empty", b""),
     ("null", b"null"),
-    ("array", b'["abc", "password123"]'),
-    ("bad-utf8", b'{"login_id": "\xff\xfe", "login_pw": "password123"}'),
+    ("array", b'["abc", "Cafe-Latte-2026!"]'),
+    ("bad-utf8", b'{"login_id": "\xff\xfe", "login_pw": "Cafe-Latte-2026!"}'),
     ("nested-100k", b"[" * 100_000 + b"]" * 100_000),
 ]
 
@@ -224,7 +224,7 @@ UPLOAD_FILENAMES = [
     "a" * 1000 + ".png",
 ]
 
-VICTIM_LOGIN = {"login_id": "victim01", "login_pw": "password123"}
+VICTIM_LOGIN = {"login_id": "victim01", "login_pw": "Cafe-Latte-2026!"}
 
 
 def _photo(data: bytes | None = None) -> dict[str, tuple[str, bytes, str]]:
@@ -455,20 +455,20 @@ def test_rest_refuses_malformed_auth_bodies(api: httpx.Client, runtime: Runtime,
 
 # (id, path, body, status, code)
 HOSTILE_ACCOUNTS: list[tuple[str, str, dict[str, Any], int, str]] = [
-    ("signup-sql-id", "/auth/signup", {"login_id": "admin'--", "login_pw": "password123"}, 422, "invalid_login_id"),
-    ("signup-nul-id", "/auth/signup", {"login_id": "admin\x00x", "login_pw": "password123"}, 422, "invalid_login_id"),
-    ("signup-hangul-id", "/auth/signup", {"login_id": "사장님", "login_pw": "password123"}, 422, "invalid_login_id"),
-    ("signup-1MB-id", "/auth/signup", {"login_id": "a" * MB, "login_pw": "password123"}, 422, "invalid_login_id"),
+    ("signup-sql-id", "/auth/signup", {"login_id": "admin'--", "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
+    ("signup-nul-id", "/auth/signup", {"login_id": "admin\x00x", "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
+    ("signup-hangul-id", "/auth/signup", {"login_id": "사장님", "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
+    ("signup-1MB-id", "/auth/signup", {"login_id": "a" * MB, "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
     ("signup-nul-pw", "/auth/signup", {"login_id": "newuser1", "login_pw": "pass\x00word123"}, 422, "invalid_password"),
     ("signup-emoji-pw-73-bytes", "/auth/signup", {"login_id": "newuser1", "login_pw": "🔒" * 18 + "a"}, 422, "invalid_password"),
-    ("signup-id-int", "/auth/signup", {"login_id": 12345, "login_pw": "password123"}, 422, "invalid_login_id"),
-    ("signup-pw-list", "/auth/signup", {"login_id": "newuser1", "login_pw": ["password123"]}, 422, "invalid_password"),
+    ("signup-id-int", "/auth/signup", {"login_id": 12345, "login_pw": "Cafe-Latte-2026!"}, 422, "invalid_login_id"),
+    ("signup-pw-list", "/auth/signup", {"login_id": "newuser1", "login_pw": ["Cafe-Latte-2026!"]}, 422, "invalid_password"),
     ("login-sql-id", "/auth/login", {"login_id": "' OR '1'='1' --", "login_pw": "' OR '1'='1' --"}, 401, "invalid_credentials"),
-    ("login-nul-id", "/auth/login", {"login_id": "owner01\x00", "login_pw": "password123"}, 401, "invalid_credentials"),
-    ("login-nul-pw", "/auth/login", {"login_id": "owner01", "login_pw": "password123\x00"}, 401, "invalid_credentials"),
+    ("login-nul-id", "/auth/login", {"login_id": "owner01\x00", "login_pw": "Cafe-Latte-2026!"}, 401, "invalid_credentials"),
+    ("login-nul-pw", "/auth/login", {"login_id": "owner01", "login_pw": "Cafe-Latte-2026!\x00"}, 401, "invalid_credentials"),
     ("login-1MB-pw", "/auth/login", {"login_id": "owner01", "login_pw": "x" * MB}, 422, "invalid_password"),
-    ("login-like-wildcard", "/auth/login", {"login_id": "owner%", "login_pw": "password123"}, 401, "invalid_credentials"),
-    ("login-case-changed", "/auth/login", {"login_id": "OWNER01", "login_pw": "password123"}, 401, "invalid_credentials"),
+    ("login-like-wildcard", "/auth/login", {"login_id": "owner%", "login_pw": "Cafe-Latte-2026!"}, 401, "invalid_credentials"),
+    ("login-case-changed-wrong-pw", "/auth/login", {"login_id": "OWNER01", "login_pw": "Cafe-Latte-2027!"}, 401, "invalid_credentials"),
 ]
 
 
@@ -655,7 +655,7 @@ def ctx(settings: Settings, engine: Engine) -> AdGenContext:
 
 @pytest.fixture
 def owner(settings: Settings, engine: Engine) -> int:
-    return auth.register_user("owner02", "password123", engine=engine, settings=settings)
+    return auth.register_user("owner02", "Cafe-Latte-2026!", engine=engine, settings=settings)
 
 
 def _service(ctx: AdGenContext, user_id: int | None, input_text: Any = "카페 홍보", ratio: Any = "1:1", **kw: Any) -> dict[str, Any]:
@@ -728,16 +728,16 @@ def test_services_refuse_another_users_session_and_guest_continuation(
 ) -> None:
     first = _service(ctx, owner)
     session_id = first["result"]["session_id"]
-    intruder = auth.register_user("intruder2", "password123", engine=engine, settings=settings)
+    intruder = auth.register_user("intruder2", "Cafe-Latte-2026!", engine=engine, settings=settings)
     _service_refuses(ctx, engine, intruder, NotFoundError, "session_not_found", session_id=session_id)
     _service_refuses(ctx, engine, None, ValidationError, "login_required", session_id=session_id)
 
 
 @pytest.mark.parametrize(("case", "text_"), ACCEPTED_TEXTS, ids=[c[0] for c in ACCEPTED_TEXTS])
 def test_services_store_hostile_text_verbatim(ctx: AdGenContext, engine: Engine, settings: Settings, case: str, text_: str) -> None:
-    bystander = auth.register_user("bystander2", "password123", engine=engine, settings=settings)
+    bystander = auth.register_user("bystander2", "Cafe-Latte-2026!", engine=engine, settings=settings)
     assert _service(ctx, bystander, "꽃집 오픈 이벤트", "3:4", content_type="text")["status"] == "completed"
-    user = auth.register_user("writer02", "password123", engine=engine, settings=settings)
+    user = auth.register_user("writer02", "Cafe-Latte-2026!", engine=engine, settings=settings)
     before = snapshot(engine, settings.data_dir)
     task = _service(ctx, user, text_, "4:3", style=text_[:50])
     assert task["status"] == "completed", task

@@ -25,7 +25,7 @@ from adgen.settings import Settings
 from tests.live_server import serve
 from tests.security.invariants import assert_refused
 
-PASSWORD = "password123"
+PASSWORD = "Cafe-Latte-2026!"
 WRONG = "아이디 또는 비밀번호가 일치하지 않습니다."
 
 Serve = Callable[..., Any]
@@ -134,7 +134,7 @@ def test_lock_is_per_window_and_lifts(server: Serve) -> None:
 FAILURES: list[tuple[str, str]] = [
     ("nobody99", "wrongpass1"),  # unknown id
     ("same01", "wrongpass1"),  # wrong password
-    ("SAME01", PASSWORD),  # the id with other letter case
+    ("SAME01", "wrongpass1"),  # the id with other letter case (the right password logs in: ids ignore case)
     ("same01 ", PASSWORD),  # the id with a trailing space
     ("same01", PASSWORD + " "),  # the password with a trailing space
     ("same01", "가" * 30),  # over 72 bytes: never a stored password

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from gradio_client import Client
@@ -19,9 +20,10 @@ from adgen.runtime import Runtime, TaskStore
 from adgen.services import AdGenContext
 from adgen.settings import Settings
 from adgen.ui import AdGenUI, mount_ui
+from adgen.web.browsers import COOKIE_NAME
 from tests.live_server import serve
 
-PASSWORD = "password123"
+PASSWORD = "Cafe-Latte-2026!"
 
 
 def make_runtime(settings: Settings, engine: Engine) -> Runtime:
@@ -29,8 +31,21 @@ def make_runtime(settings: Settings, engine: Engine) -> Runtime:
 
 
 def ui_app(ui: AdGenUI, settings: Settings) -> FastAPI:
-    """What app.py does: a FastAPI app with the UI mounted at "/"."""
-    return mount_ui(FastAPI(), ui.build(), settings)
+    """What app.py does: a FastAPI app with the UI (and the HTTP guard) mounted at "/"."""
+    return mount_ui(FastAPI(), ui)
+
+
+def browser_cookie(base_url: str) -> dict[str, str]:
+    """The signed browser cookie a page load sets, as a browser would keep it."""
+    response = httpx.get(f"{base_url}/", timeout=30)
+    response.raise_for_status()
+    return {COOKIE_NAME: response.cookies[COOKIE_NAME]}
+
+
+def make_client(base_url: str, downloads: Path, *, cookies: dict[str, str] | None = None) -> Client:
+    """A gradio_client session that keeps the page's browser cookie (pass ``cookies={}`` for a client without one)."""
+    jar = browser_cookie(base_url) if cookies is None else cookies
+    return Client(f"{base_url}/", verbose=False, download_files=str(downloads), httpx_kwargs={"cookies": jar})
 
 
 class Outputs(dict):  # type: ignore[type-arg]
@@ -62,7 +77,7 @@ class Driver:
     def generate(self, token: str | None, text_: str, *, session_id: str | None = None, ratio: str = "1:1",
                  content_type: str = "both", style: str = "auto", tone: str = "auto", variants: int = 1,
                  photo: Any = None) -> Outputs:  # fmt: skip
-        return self.call("generate", token, text_, [], session_id, ratio, content_type, style, tone, variants, photo)
+        return self.call("generate", token, text_, session_id, ratio, content_type, style, tone, variants, photo)
 
 
 def count(engine: Engine, table: str, where: str = "TRUE", **params: Any) -> int:
@@ -96,7 +111,7 @@ def base_url(ui: AdGenUI, ui_settings: Settings) -> Iterator[str]:
 def driver(base_url: str, ui: AdGenUI, tmp_path: Path) -> Driver:
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    return Driver(Client(f"{base_url}/", verbose=False, download_files=str(downloads)), ui)
+    return Driver(make_client(base_url, downloads), ui)
 
 
 @pytest.fixture
@@ -104,6 +119,6 @@ def make_driver(base_url: str, ui: AdGenUI, tmp_path: Path) -> Callable[[], Driv
     """A second browser: its own gradio_client session."""
 
     def make() -> Driver:
-        return Driver(Client(f"{base_url}/", verbose=False, download_files=str(tmp_path)), ui)
+        return Driver(make_client(base_url, tmp_path), ui)
 
     return make

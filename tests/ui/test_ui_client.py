@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import io
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
