@@ -85,7 +85,9 @@ class HttpGuard:
         self.max_upload_body = upload_body_limit(settings)
         self.max_body_bytes = settings.max_request_kb * 1024
         self.csp = (
-            "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+            # Gradio's front end needs inline scripts and eval (gr.HTML renders through it); what the policy adds is
+            # nothing loaded from elsewhere (images in the chat included), no plugins, no foreign framing or forms.
+            "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; media-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
             f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {settings.frame_ancestors}"
         )
