@@ -14,7 +14,8 @@ from tests.live_server import serve
 
 @pytest.fixture
 def runtime(settings, engine) -> Runtime:  # type: ignore[no-untyped-def]
-    s = settings.model_copy(update={"copywriter_backend": "local", "image_backend": "template"})
+    # One account submits many jobs in the queue tests; the per-account cap has its own test (test_api.py).
+    s = settings.model_copy(update={"copywriter_backend": "local", "image_backend": "template", "max_jobs_per_user": 1000})
     return Runtime(settings=s, ctx=AdGenContext.from_settings(s, engine), tasks=TaskStore(s.data_dir / "tasks"))
 
 

@@ -233,6 +233,25 @@ def test_queue_full_is_busy(api: httpx.Client, runtime: Runtime) -> None:
     runtime.wait_idle()
 
 
+def test_one_account_cannot_fill_the_queue(api: httpx.Client, runtime: Runtime) -> None:
+    """M5 of issue 14: MAX_JOBS_PER_USER queued or running per account; another account is still served."""
+    runtime.caps.settings = runtime.settings.model_copy(update={"max_jobs_per_user": 2})
+    greedy = signup_login(api, "greedy01")["headers"]
+    other = signup_login(api, "patient1")["headers"]
+    runtime.ctx.gpu_lock.acquire()  # the GPU is taken: nothing finishes meanwhile
+    try:
+        replies = [api.post("/ads", json={"input_text": f"카페 홍보 {i}", "aspect_ratio": "1:1"}, headers=greedy) for i in range(4)]
+        assert [r.status_code for r in replies] == [202, 202, 429, 429]
+        assert replies[2].json()["error"]["code"] == "too_many_jobs" and replies[2].headers["retry-after"] == "10"
+        assert api.post("/ads", json={"input_text": "꽃집 홍보", "aspect_ratio": "1:1"}, headers=other).status_code == 202
+    finally:
+        runtime.ctx.gpu_lock.release()
+    runtime.wait_idle()
+    # Its jobs done, the account may submit again.
+    assert api.post("/ads", json={"input_text": "카페 홍보", "aspect_ratio": "1:1"}, headers=greedy).status_code == 202
+    runtime.wait_idle()
+
+
 def test_pagination_and_limits(api: httpx.Client) -> None:
     h = signup_login(api, "page01")["headers"]
     ids = []

@@ -142,7 +142,7 @@ MALFORMED_AD_BODIES: list[tuple[str, bytes, str]] = [
     ("text-int", b'{"input_text": 123, "aspect_ratio": "1:1"}', "invalid_input_text"),
     ("text-list", b'{"input_text": ["x"], "aspect_ratio": "1:1"}', "invalid_input_text"),
     ("text-operator", b'{"input_text": {"$gt": ""}, "aspect_ratio": "1:1"}', "invalid_input_text"),
-    ("text-surrogate", b'{"input_text": "\\ud800 x", "aspect_ratio": "1:1"}', "invalid_input_text"),
+    ("text-surrogate", b'{"input_text": "\\ud800 x", "aspect_ratio": "1:1"}', "invalid_characters"),  # refused, not run
     ("duplicate-key-last-wins", b'{"input_text": "x", "input_text": "", "aspect_ratio": "1:1"}', "empty_input"),
     ("session-int", b'{"input_text": "x", "aspect_ratio": "1:1", "session_id": 12345678}', "invalid_session_id"),
     ("variants-word", b'{"input_text": "x", "aspect_ratio": "1:1", "variants": "many"}', "invalid_variants"),
