@@ -202,7 +202,11 @@ def _client_bucket(client: str) -> str:
     return str(ip)
 
 
-def _throttle_limits(keys: _ThrottleKeys, settings: Settings) -> list[tuple[str, int]]:
+def _throttle_limits(keys: _ThrottleKeys, settings: Settings, *, known_device: bool = False) -> list[tuple[str, int]]:
+    if known_device:
+        # A browser this id has logged in from before (OWASP's "device cookie"): only its own typos count. Whatever
+        # others do to the id or to a shared address, its owner is not locked out on a device it already used.
+        return [(keys.pair, settings.login_max_failures)]
     limits = [(keys.pair, settings.login_max_failures), (keys.account, settings.login_max_failures_per_account)]
     if keys.client is not None:
         limits.append((keys.client, settings.login_max_failures_per_client))
@@ -317,7 +321,16 @@ def _count_signup(client: str | None, settings: Settings) -> None:
         raise TooManySignupsError(retry_after_s=max(1, math.ceil(wait)), client=client)
 
 
-def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings: Settings, client: str | None = None) -> LoginResult:
+def authenticate_user(
+    login_id: str,
+    login_pw: str,
+    *,
+    engine: Engine,
+    settings: Settings,
+    client: str | None = None,
+    device: str | None = None,
+    known_device: bool = False,
+) -> LoginResult:
     """Check the password and issue a fresh session token.
 
     Every failure raises AuthenticationError with one message ("아이디 또는 비밀번호가 일치하지
@@ -327,10 +340,18 @@ def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings:
     ``login_max_failures_per_account`` for this id from any client (see ``_throttle_keys``).
     The id is found in any letter case (``crud.get_user_for_login``); the password policy of
     sign-up is never applied here, so older accounts with weak passwords still log in.
+
+    ``device`` (the UI's signed browser id) makes the pair key "this id in this browser" instead of "this id
+    from this address"; with ``known_device`` (the browser has logged in as this id before) only that pair's
+    limit applies, so neither a spray from a shared address nor a distributed attack on the id locks its owner
+    out of a browser they already used.
     """
     keys = _throttle_keys(login_id, client)
+    if device:
+        keys = keys._replace(pair=f"pair:device:{device}:{keys.account}")
     window = float(settings.login_lockout_s)
-    if login_throttle.is_locked(_throttle_limits(keys, settings), window_s=window, now=time.monotonic()):
+    limits = _throttle_limits(keys, settings, known_device=known_device and device is not None)
+    if login_throttle.is_locked(limits, window_s=window, now=time.monotonic()):
         raise TooManyAttemptsError()
 
     user = None
@@ -340,7 +361,7 @@ def authenticate_user(login_id: str, login_pw: str, *, engine: Engine, settings:
     stored_hash = user.login_pw if user else None
     matched = any(_password_matches(pw, stored_hash, rounds=settings.bcrypt_rounds) for pw in _password_candidates(login_pw))
     if user is None or user.user_id is None or not matched:
-        counted = [key for key in keys if key is not None]
+        counted = [key for key, _ in limits] if known_device and device else [key for key in keys if key is not None]
         login_throttle.record_failure(counted, window_s=window, now=time.monotonic())
         raise AuthenticationError()
 

@@ -889,7 +889,6 @@ class AdGenUI:
             log.info("ui restore: stored token refused [%s]", exc.code)
             self.browsers.unbind(browser)
             return self._signed_out_view(exc.message)
-        self.browsers.bind(browser, user_id)
         with self._user_errors("restore", user_id=user_id):
             login_id = self._login_id(user_id)
             chat: list[dict[str, Any]] = []
@@ -901,16 +900,19 @@ class AdGenUI:
                     form = self._session_form(user_id, session_id)
                 except AdGenError:
                     session_id = None  # another user's, deleted or malformed: start afresh
+        self.browsers.bind(browser, user_id, login_id)  # a valid token: this browser is a known device for the id
         return self._signed_in_view(token, login_id, message="", chat=chat, session_id=session_id or None, ad=ad) | form
 
     @_shows_errors_in("auth_msg")
     def login(self, login_id: str, login_pw: str, request: gr.Request) -> dict[Any, Any]:
+        browser = _browser_of(self.browsers, request)
         with self._user_errors("login", login_id=fingerprint(login_id)):
             result = auth.authenticate_user(
-                login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
+                login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request),
+                device=browser, known_device=self.browsers.knows(browser, login_id),
             )
             name = self._login_id(result["user_id"])
-        self.browsers.bind(_browser_of(self.browsers, request), result["user_id"])
+        self.browsers.bind(browser, result["user_id"], name)
         log.info("ui login: user %s", result["user_id"])
         return self._signed_in_view(result["session_token"], name, message=pill("done", "로그인") + f" {html.escape(name)}님, 반가워요!")
 
@@ -925,7 +927,7 @@ class AdGenUI:
             result = auth.authenticate_user(
                 login_id, login_pw, engine=self.ctx.engine, settings=self.settings, client=_client_of(request)
             )
-        self.browsers.bind(_browser_of(self.browsers, request), user_id)
+        self.browsers.bind(_browser_of(self.browsers, request), user_id, login_id)
         log.info("ui signup: user %s", user_id)
         welcome = pill("done", "가입 완료") + f" {html.escape(login_id)}님, 환영해요! 바로 첫 광고를 만들어 보세요."
         # Signing up moves the user to 광고 생성: the welcome goes where they land, too.

@@ -30,6 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
+from adgen.validation import login_key
+
 COOKIE_NAME: Final = "adgen_browser"
 ID_BYTES: Final = 18
 MAX_UPLOADS_PER_BROWSER: Final = 50  # oldest forgotten first
@@ -44,7 +46,7 @@ def _b64(data: bytes) -> str:
 class _Browser:
     uploads: OrderedDict[str, float] = field(default_factory=OrderedDict)  # real path -> expiry (monotonic)
     user_id: int | None = None
-    known_users: set[int] = field(default_factory=set)  # accounts that logged in successfully here
+    known_ids: set[str] = field(default_factory=set)  # login keys (lower-case ids) that logged in successfully here
 
 
 class BrowserRegistry:
@@ -96,13 +98,15 @@ class BrowserRegistry:
 
     # --- who is logged in --------------------------------------------------------------------
 
-    def bind(self, browser: str | None, user_id: int) -> None:
+    def bind(self, browser: str | None, user_id: int, login_id: str | None = None) -> None:
+        """``user_id`` is logged in in this browser (``login_id`` given: a known device for it from now on)."""
         if not browser:
             return
         with self._lock:
             entry = self._entry(browser)
             entry.user_id = user_id
-            entry.known_users.add(user_id)
+            if login_id:
+                entry.known_ids.add(login_key(login_id))
 
     def unbind(self, browser: str | None) -> None:
         if not browser:
@@ -117,11 +121,13 @@ class BrowserRegistry:
             entry = self._browsers.get(browser) if browser else None
             return entry.user_id if entry else None
 
-    def knows(self, browser: str | None, user_id: int) -> bool:
-        """Whether ``user_id`` has logged in successfully from this browser before (a known device)."""
+    def knows(self, browser: str | None, login_id: object) -> bool:
+        """Whether ``login_id`` (any letter case) has logged in successfully in this browser before (a known device)."""
+        if not isinstance(login_id, str):
+            return False
         with self._lock:
             entry = self._browsers.get(browser) if browser else None
-            return entry is not None and user_id in entry.known_users
+            return entry is not None and login_key(login_id) in entry.known_ids
 
     def _entry(self, browser: str) -> _Browser:
         entry = self._browsers.pop(browser, None) or _Browser()

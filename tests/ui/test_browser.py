@@ -222,3 +222,29 @@ def test_mistakes_are_explained_in_korean(page: Any) -> None:
     expect(page.get_by_text("광고 요청 내용을 입력해 주세요.").first).to_be_visible()
     assert "Traceback" not in page.content()
     shot(page, "error-toast.png", full_page=False)  # the toast is fixed to the viewport
+
+
+def test_a_guest_uploads_a_product_photo_under_the_guard(page: Any, tmp_path: Path) -> None:
+    """The upload path a browser takes (the signed cookie, the guard, the per-browser record) works end to end,
+    under the app's Content-Security-Policy."""
+    from PIL import Image
+    from playwright.sync_api import expect
+
+    violations: list[str] = []
+    page.on("console", lambda msg: violations.append(msg.text) if "Content Security Policy" in msg.text else None)
+    cookies = {c["name"]: c for c in page.context.cookies()}
+    assert cookies["adgen_browser"]["httpOnly"] is True
+    photo = tmp_path / "latte.png"
+    Image.new("RGB", (320, 240), (180, 120, 80)).save(photo)
+    page.get_by_role("tab", name="광고 생성").click()
+    page.get_by_text("세부 옵션 · 상품 사진").click()
+    page.locator("input[type=file]").first.set_input_files(str(photo))
+    expect(page.get_by_text("광고에 이 상품을 담을게요.")).to_be_visible(timeout=30_000)
+    prompt = field(page, "adgen-prompt")
+    prompt.fill("카페 신메뉴 라떼 홍보")
+    page.locator("#adgen-send").click()
+    chat = page.locator("#adgen-chat")
+    expect(chat.locator("img")).to_have_count(2, timeout=60_000)  # the product photo, then the ad
+    expect(page.locator("#adgen-status")).to_contain_text("광고가 완성되었어요")
+    shot(page, "generate-photo.png")
+    assert violations == [], violations

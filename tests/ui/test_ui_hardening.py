@@ -274,3 +274,25 @@ def test_photo_decoding_never_blocks_the_event_loop(ui: AdGenUI, base_url: str) 
         gate.set()
         poster.join(30)
     assert result["r"].status_code == 202, result["r"].text
+
+
+# --- a lock-out for everyone (M4): known devices -------------------------------------------------
+
+
+@pytest.mark.parametrize("ui_settings", [{"login_max_failures_per_client": 3, "login_max_failures_per_account": 3}], indirect=True)
+def test_a_spray_does_not_lock_owners_out_of_their_own_browsers(driver: Driver, make_driver: Callable[[], Driver], ui: AdGenUI) -> None:
+    """Behind one address (a proxy that is not trusted puts every visitor there), failed logins on random ids lock
+    that address, and failures on one id lock that id: but never for a browser the owner already logged in from."""
+    from tests.ui.conftest import PASSWORD
+
+    driver.signup("owner001")
+    driver.call("logout", driver.call("login", "owner001", PASSWORD)[ui.token])  # this browser: a known device
+    attacker = make_driver()
+    for i in range(3):  # a spray from the same address, one guess each
+        assert "일치하지 않습니다" in str(attacker.call("login", f"nobody{i:03d}", "Wrong-pass-1")[ui.auth_msg])
+    for _ in range(3):  # ... and guesses at the owner's id from fresh browsers
+        make_driver().call("login", "owner001", "Wrong-pass-2")
+    newcomer = make_driver()
+    assert "로그인 시도가 너무 많습니다" in str(newcomer.call("login", "owner001", PASSWORD)[ui.auth_msg])
+    back = driver.call("login", "OWNER001", PASSWORD)  # the owner's own browser, any letter case
+    assert "owner001님 로그인됨" in back[ui.header]
