@@ -5,7 +5,8 @@
 CSS at mount/launch time, not in ``gr.Blocks``.
 
 Who the user is comes from one place: the session token kept in a ``gr.BrowserState`` (browser
-localStorage, encrypted), verified server-side by ``adgen.auth.verify_token`` in every handler.
+localStorage; Gradio obfuscates it with a key it also sends to the page, so it is *not* secret from
+scripts on the page), verified server-side by ``adgen.auth.verify_token`` in every handler and revoked by logout.
 No handler accepts a user id from the browser. An empty token is a guest (when
 ``settings.allow_guest``): guests generate, nothing is stored.
 
@@ -243,6 +244,8 @@ def ui_options(settings: Settings) -> dict[str, Any]:
         "footer_links": [],
         # Run history would keep every call's inputs (the session token among them) in the browser.
         "run_history": False,
+        # Gradio's /monitoring/summary (queue analytics) is public while this is None (its default).
+        "enable_monitoring": False,
         # Gradio's own limit (checked in the browser too, in English) is the guard's: up to it, an oversized photo
         # reaches check_upload, which says in Korean how big it may be.
         "max_file_size": upload_body_limit(settings),

@@ -39,6 +39,7 @@ def test_every_response_carries_the_security_headers(base_url: str, driver: Driv
             assert r.headers["x-frame-options"] == "SAMEORIGIN", path
             csp = r.headers["content-security-policy"]
             assert "frame-ancestors 'self'" in csp and "img-src 'self' data: blob:" in csp and "object-src 'none'" in csp
+        assert client.get("/monitoring/summary").status_code == 403  # Gradio's analytics are not public
         first = httpx.get(f"{base_url}/", timeout=30)  # a browser without the cookie yet
         assert "HttpOnly" in first.headers["set-cookie"] and "SameSite=Lax" in first.headers["set-cookie"]
     demo = ui.demo
