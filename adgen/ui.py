@@ -1248,7 +1248,8 @@ def _guard_queue(demo: gr.Blocks, caps: JobCaps, limits_of: Callable[[Any, Any],
     queue = getattr(demo, "_queue", None)
     push = getattr(queue, "push", None)
     process_events = getattr(queue, "process_events", None)
-    if queue is None or push is None or process_events is None:
+    send_message = getattr(queue, "send_message", None)
+    if queue is None or push is None or process_events is None or send_message is None:
         raise RuntimeError("this Gradio's queue cannot be guarded; check the pinned version")
 
     async def guarded_push(body: Any, *args: Any, **kwargs: Any) -> Any:
@@ -1269,14 +1270,21 @@ def _guard_queue(demo: gr.Blocks, caps: JobCaps, limits_of: Callable[[Any, Any],
             message = QueueFullError.default_message
         return ok, message, kind
 
+    def send_after_giving_back(event: Any, message: Any) -> None:
+        # Given back before the browser hears "completed": its next request (sent at once) finds the place free.
+        if getattr(message, "msg", None) == "process_completed":
+            caps.release_event(event._id)
+        send_message(event, message)
+
     async def process_and_give_back(events: list[Any], *args: Any, **kwargs: Any) -> None:
         try:
             await process_events(events, *args, **kwargs)
-        finally:
+        finally:  # also when no completion was sent (the browser left)
             for event in events:
                 caps.release_event(event._id)
 
     queue.push = guarded_push
+    queue.send_message = send_after_giving_back
     queue.process_events = process_and_give_back
 
 

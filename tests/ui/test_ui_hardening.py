@@ -297,3 +297,16 @@ def test_a_spray_does_not_lock_owners_out_of_their_own_browsers(driver: Driver, 
     assert "로그인 시도가 너무 많습니다" in str(newcomer.call("login", "owner001", PASSWORD)[ui.auth_msg])
     back = driver.call("login", "OWNER001", PASSWORD)  # the owner's own browser, any letter case
     assert "owner001님 로그인됨" in back[ui.header]
+
+
+def test_a_guest_may_ask_again_as_soon_as_an_ad_is_done(driver: Driver, ui: AdGenUI, base_url: str) -> None:
+    """The guest's one place is given back before the browser hears "completed", so the next request (sent at
+    once) is never refused as too many (before: a race, seen through the running app)."""
+    demo = ui.demo
+    assert demo is not None
+    fn_index = next(i for i, f in demo.fns.items() if f.api_name == "generate")
+    cookies = browser_cookie(base_url)
+    for text in ("카페 신메뉴 홍보", "빵집 주말 한정 소금빵", "꽃집 카네이션 예약"):
+        messages = call_event(base_url, fn_index, True, [None, text, None, None, "1:1", "text", "auto", "auto", 1, None], cookies)
+        assert messages[-1].get("msg") == "process_completed" and messages[-1].get("success") is True, messages[-1]
+    assert ui.runtime.caps.held_count("guests") == 0
