@@ -184,23 +184,30 @@ def test_login_ids_are_unique_in_any_letter_case(engine: Engine, settings: Setti
     assert user_count(engine) == 1
 
 
-def test_concurrent_sign_ups_differing_in_case_one_wins(engine: Engine, settings: Settings) -> None:
-    # No check-then-insert can settle this: the unique constraint on login_key does.
+def race(call: Callable[[Any], object], args: list[Any], refused: type[Exception]) -> list[object]:
+    """``call(arg)`` for every arg at once (threads released together); each result or ``refused`` error."""
     outcomes: list[object] = []
-    barrier = threading.Barrier(4)
+    barrier = threading.Barrier(len(args))
 
-    def attempt(login_id: str) -> None:
+    def attempt(arg: Any) -> None:
         barrier.wait(timeout=30)
         try:
-            outcomes.append(auth.register_user(login_id, PASSWORD, engine=engine, settings=settings))
-        except DuplicateLoginIdError as exc:
+            outcomes.append(call(arg))
+        except refused as exc:
             outcomes.append(exc)
 
-    threads = [threading.Thread(target=attempt, args=(login_id,)) for login_id in ("Racer01", "racer01", "RACER01", "rAcEr01")]
+    threads = [threading.Thread(target=attempt, args=(arg,)) for arg in args]
     for t in threads:
         t.start()
     for t in threads:
         t.join(timeout=60)
+    return outcomes
+
+
+def test_concurrent_sign_ups_differing_in_case_one_wins(engine: Engine, settings: Settings) -> None:
+    # No check-then-insert can settle this: the unique constraint on login_key does.
+    outcomes = race(lambda login_id: auth.register_user(login_id, PASSWORD, engine=engine, settings=settings),
+                    ["Racer01", "racer01", "RACER01", "rAcEr01"], DuplicateLoginIdError)  # fmt: skip
     assert len([o for o in outcomes if isinstance(o, int)]) == 1
     assert len([o for o in outcomes if isinstance(o, DuplicateLoginIdError)]) == 3
     assert user_count(engine) == 1
@@ -374,21 +381,7 @@ def test_the_sign_up_window_slides(engine: Engine, settings_factory: Callable[..
 def test_concurrent_sign_ups_from_one_client_respect_the_limit(engine: Engine, settings_factory: Callable[..., Settings]) -> None:
     # Check and count are one step: eight at once cannot all pass the check before any is counted.
     s = settings_factory(signup_max_per_client=3)
-    outcomes: list[object] = []
-    barrier = threading.Barrier(8)
-
-    def attempt(n: int) -> None:
-        barrier.wait(timeout=30)
-        try:
-            outcomes.append(signup(engine, s, f"burst{n:02d}", OFFICE))
-        except TooManySignupsError as exc:
-            outcomes.append(exc)
-
-    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    outcomes = race(lambda n: signup(engine, s, f"burst{n:02d}", OFFICE), list(range(8)), TooManySignupsError)
     assert len([o for o in outcomes if isinstance(o, int)]) == 3
     assert len([o for o in outcomes if isinstance(o, TooManySignupsError)]) == 5
     assert user_count(engine) == 3
