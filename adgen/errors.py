@@ -104,14 +104,6 @@ class TooManyJobsError(AdGenError):
     default_message = "이미 만들고 있는 광고가 있어요. 그 광고가 끝난 뒤에 다시 요청해 주세요."
 
 
-class UploadRefusedError(AdGenError):
-    """A photo upload the server will not take (no browser session, not allowed to generate, too many, too big)."""
-
-    code = "upload_refused"
-    http_status = 403
-    default_message = "사진을 올릴 수 없습니다. 페이지를 새로 고친 뒤 다시 올려 주세요."
-
-
 class ServerRestartingError(AdGenError):
     """The server is stopping (or stopped while the task was queued or running): nothing of the task was kept."""
 
