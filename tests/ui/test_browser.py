@@ -237,11 +237,16 @@ def test_a_guest_uploads_a_product_photo_under_the_guard(page: Any, tmp_path: Pa
     photo = tmp_path / "latte.png"
     Image.new("RGB", (320, 240), (180, 120, 80)).save(photo)
     page.get_by_role("tab", name="광고 생성").click()
-    page.get_by_text("세부 옵션 · 상품 사진").click()
+    prompt = field(page, "adgen-prompt")
+    expect(prompt).to_be_visible()  # the tab's components mount as it opens (slow on a loaded machine)
+    options = page.get_by_text("세부 옵션 · 상품 사진")
+    expect(options).to_be_visible()
+    options.click()
     page.locator("input[type=file]").first.set_input_files(str(photo))
     expect(page.get_by_text("광고에 이 상품을 담을게요.")).to_be_visible(timeout=30_000)
-    prompt = field(page, "adgen-prompt")
+    page.wait_for_timeout(300)
     prompt.fill("카페 신메뉴 라떼 홍보")
+    expect(prompt).to_have_value("카페 신메뉴 라떼 홍보")
     page.locator("#adgen-send").click()
     chat = page.locator("#adgen-chat")
     expect(chat.locator("img")).to_have_count(2, timeout=60_000)  # the product photo, then the ad
