@@ -35,11 +35,13 @@ def create_app(runtime: Runtime) -> tuple[FastAPI, gr.Blocks]:
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> JSONResponse:
+        state = getattr(runtime.ctx.image_generator, "state", None)  # a model loading in the background
         return JSONResponse(
             {
                 "status": "ok",
                 "copy_backend": getattr(runtime.ctx.copywriter, "name", "?"),
                 "image_backend": getattr(runtime.ctx.image_generator, "name", "?"),
+                "image_backend_state": state.phase if state is not None else "ready",
             }
         )
 

@@ -341,7 +341,8 @@ class Runtime:
 
         configure_logging(settings.log_dir, settings.log_level)
         engine = init_db(settings)
-        ctx = AdGenContext.from_settings(settings, engine)
+        # The image model downloads/loads in the background: the server binds its port first.
+        ctx = AdGenContext.from_settings(settings, engine, background_image_load=True)
         tasks = TaskStore(settings.data_dir / "tasks")
         interrupted = tasks.fail_unfinished(ServerRestartingError())
         if interrupted:

@@ -55,7 +55,8 @@ class AdGenContext:
     gpu_lock: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
     @classmethod
-    def from_settings(cls, settings: Settings, engine: Engine | None) -> AdGenContext:
+    def from_settings(cls, settings: Settings, engine: Engine | None, *, background_image_load: bool = False) -> AdGenContext:
+        """The backends for ``settings``; with ``background_image_load`` (the server) SDXL loads after start-up."""
         from adgen.copywriter import get_copywriter
         from adgen.imaging import get_image_generator
 
@@ -63,7 +64,7 @@ class AdGenContext:
             settings=settings,
             engine=engine,
             copywriter=get_copywriter(settings),
-            image_generator=get_image_generator(settings),
+            image_generator=get_image_generator(settings, background=background_image_load),
             gpu_lock=threading.Semaphore(settings.gpu_concurrency),
         )
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from adgen.errors import ConfigurationError
 from adgen.imaging import clear_image_generator_cache, factory, get_image_generator, resolve_image_backend
 from adgen.imaging.factory import cuda_available, sdxl_weights_available
 from adgen.imaging.template import TemplateImageGenerator
@@ -39,7 +40,9 @@ def test_auto_needs_both_cuda_and_weights(imaging_settings: Any, tmp_path: Path,
     weights = _fake_weights_folder(tmp_path / "sdxl")
     monkeypatch.setattr(factory, "cuda_available", lambda: True)
     assert resolve_image_backend(imaging_settings(image_backend="auto", sdxl_model=str(weights))) == "sdxl"
-    assert resolve_image_backend(imaging_settings(image_backend="auto", sdxl_model=str(tmp_path / "missing"))) == "template"
+    # A GPU server whose SDXL folder is missing does not quietly serve templates: it says so (issue 17).
+    with pytest.raises(ConfigurationError, match="SDXL 모델 파일을 찾을 수 없습니다"):
+        resolve_image_backend(imaging_settings(image_backend="auto", sdxl_model=str(tmp_path / "missing")))
     monkeypatch.setattr(factory, "cuda_available", lambda: False)
     assert resolve_image_backend(imaging_settings(image_backend="auto", sdxl_model=str(weights))) == "template"
 
