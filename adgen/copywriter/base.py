@@ -7,6 +7,7 @@ and the industries the lexicon recognises.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
@@ -181,8 +182,11 @@ def get_copywriter(settings: Settings) -> Copywriter:
     from adgen.copywriter.local import LocalCopywriter
 
     backend = settings.copywriter_backend
+    reason = f"COPYWRITER_BACKEND={backend}"
     if backend == "auto":
         backend = "openai" if settings.openai_api_key is not None else "local"
+        reason += ", OPENAI_API_KEY set" if backend == "openai" else ", no OPENAI_API_KEY: the local Korean copywriter"
+    logging.getLogger(__name__).info("copy backend decision: %s (%s)", backend, reason)
     if backend == "local":
         return LocalCopywriter()
     from adgen.copywriter.openai_backend import OpenAICopywriter
