@@ -1,4 +1,5 @@
-"""REST API v1 (JWT bearer), mounted at ``/api/v1``; OpenAPI at ``/api/v1/openapi.json``.
+"""REST API v1 (JWT bearer), mounted at ``/api/v1``; OpenAPI at ``/api/v1/openapi.json``, Swagger UI at
+``/api/v1/docs`` and ReDoc at ``/api/v1/redoc`` (served locally, ``adgen.web.api_docs``).
 
 Every route derives the user from a verified token. Errors are ``{"error": {"code", "message"}}``
 with the stable codes of ``docs/errors.md``; messages are Korean.
@@ -33,6 +34,7 @@ from adgen.schemas import (
     SignupRequest,
     TaskStatus,
 )
+from adgen.web.api_docs import add_api_docs
 
 log = logging.getLogger(__name__)
 
@@ -182,10 +184,11 @@ def create_api(runtime: Runtime) -> FastAPI:
         description="Korean ad copy + image generation for small businesses. Authenticate with "
         "`Authorization: Bearer <session_token>` from `/auth/login`.",
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # Swagger UI and ReDoc from our own files (add_api_docs), not a CDN
         redoc_url=None,
     )
     api.state.runtime = runtime
+    add_api_docs(api)
     api.add_middleware(BodySizeLimit, max_bytes=int(settings.max_upload_mb * 1024 * 1024) + BODY_OVERHEAD_BYTES)
 
     @api.exception_handler(AdGenError)

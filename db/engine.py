@@ -1,6 +1,7 @@
 """One pooled SQLAlchemy engine per process, transactions, schema creation, the embedded server.
 
-- ``get_engine(settings)``: the process's engine for the configured database (cached), with
+- ``get_engine(settings)``: the process's engine for the configured database (cached; ``DATABASE_URL`` as
+  providers write it, see ``db.url``), with
   ``pool_pre_ping`` and ``statement_timeout`` / ``timezone=UTC`` set on every connection.
 - ``session_scope(engine)``: one transaction; commit on success, rollback on error.
 - ``init_db(settings)``: start the embedded server when ``DATABASE_URL`` is unset, wait for the
@@ -36,6 +37,7 @@ import db.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 from adgen.errors import ConfigurationError, DatabaseError
 from adgen.settings import Settings
 from db.admin import CONNECT_TIMEOUT_S, create_database
+from db.url import normalize_database_url
 
 logger = logging.getLogger(__name__)
 
@@ -72,9 +74,10 @@ def translate_db_errors() -> Iterator[None]:
 
 
 def database_url(settings: Settings) -> str:
-    """The configured ``DATABASE_URL``, or the embedded server's URL (starting it when needed)."""
+    """The configured ``DATABASE_URL`` as a psycopg2 URL (``db.url``: ``postgres://`` and ``postgresql://`` are
+    accepted, other schemes refused), or the embedded server's URL (starting it when needed)."""
     if settings.database_url:
-        return settings.database_url
+        return normalize_database_url(settings.database_url)
     return start_embedded_server(settings.embedded_pg_dir)
 
 
@@ -282,7 +285,10 @@ def shutdown_db(settings: Settings | None = None) -> None:
             dispose_engines()
             pg_dirs = list(_embedded_servers)
         elif settings.database_url:
-            dispose_engines(settings.database_url)
+            try:
+                dispose_engines(normalize_database_url(settings.database_url))
+            except ConfigurationError:
+                pass  # a URL that was refused never had an engine
             return
         else:
             pg_dirs = [settings.embedded_pg_dir.resolve()]

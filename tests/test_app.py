@@ -10,6 +10,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -34,7 +36,7 @@ def runtime(settings, engine) -> Runtime:  # type: ignore[no-untyped-def]
 def check_server(base: str) -> None:
     with httpx.Client(base_url=base, timeout=30) as client:
         health = client.get("/healthz").json()
-        assert health == {"status": "ok", "copy_backend": "local", "image_backend": "template"}
+        assert health == {"status": "ok", "copy_backend": "local", "image_backend": "template", "image_backend_state": "ready"}
         doc = client.get("/api/v1/openapi.json").json()
         assert "/ads" in doc["paths"] and doc["info"]["title"] == "AdGen API"
         page = client.get("/")
@@ -91,25 +93,23 @@ def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatc
     assert "AdGen could not start" in capsys.readouterr().err
 
 
-def test_python_app_py_recovers_cut_off_tasks_serves_and_stops_cleanly(settings, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """`python app.py` as `make run` starts it, in its own process, stopped with SIGTERM as a host stops it.
-
-    `engine`: the rows the process writes are wiped after the test like every other test's.
-    """
-    data = tmp_path / "data"
-    cut_off = uuid.uuid4().hex  # a task the previous process died in
-    (data / "tasks").mkdir(parents=True)
-    (data / "tasks" / f"{cut_off}.json").write_text(json.dumps({"status": "processing", "progress": 40, "user_id": 1}))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "GRADIO_", "SDXL_", "OPENAI_"))} | {
-        "DATABASE_URL": settings.database_url, "DATA_DIR": str(data), "LOG_DIR": str(tmp_path / "logs"),
+def app_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """The environment `python app.py` runs with: this test's database and folders, offline backends."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "GRADIO_", "SDXL_", "OPENAI_"))} | {
+        "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data"), "LOG_DIR": str(tmp_path / "logs"),
         "COPYWRITER_BACKEND": "local", "IMAGE_BACKEND": "template", "BCRYPT_ROUNDS": "4", "ENVIRONMENT": "development",
     }  # fmt: skip
+
+
+@contextmanager
+def running_app_py(env: dict[str, str], *, start_timeout_s: float = 120) -> Iterator[tuple[subprocess.Popen[str], httpx.Client]]:
+    """`python app.py` as `make run` starts it, in its own process, once /healthz answers; killed if the test fails."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + start_timeout_s
             while True:
                 assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
                 try:
@@ -119,21 +119,67 @@ def test_python_app_py_recovers_cut_off_tasks_serves_and_stops_cleanly(settings,
                     pass
                 assert time.monotonic() < deadline, "app.py did not come up"
                 time.sleep(0.2)
-            entry = json.loads((data / "tasks" / f"{cut_off}.json").read_text())
-            assert entry["status"] == "failed" and entry["error_code"] == "server_restarting"
-            client.post("/api/v1/auth/signup", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).raise_for_status()
-            token = client.post("/api/v1/auth/login", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).json()["session_token"]
-            h = {"Authorization": f"Bearer {token}"}
-            ad = {"input_text": "카페 신메뉴 홍보", "aspect_ratio": "1:1"}
-            task_id = client.post("/api/v1/ads", json=ad, headers=h).json()["task_id"]
-            while (body := client.get(f"/api/v1/tasks/{task_id}", headers=h).json())["status"] not in ("completed", "failed"):
-                assert time.monotonic() < deadline + 60
-                time.sleep(0.1)
-            assert body["status"] == "completed", body
-            assert client.get(body["result"]["image_url"], headers=h).headers["content-type"] == "image/png"
-        proc.send_signal(signal.SIGTERM)
-        assert proc.wait(timeout=60) == 0
+            yield proc, client
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def stop(proc: subprocess.Popen[str]) -> None:
+    """SIGTERM, as a host stops a container: a clean exit."""
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=60) == 0
+
+
+def test_python_app_py_recovers_cut_off_tasks_serves_and_stops_cleanly(settings, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """`python app.py` as `make run` starts it, in its own process, stopped with SIGTERM as a host stops it.
+
+    `engine`: the rows the process writes are wiped after the test like every other test's.
+    """
+    data = tmp_path / "data"
+    cut_off = uuid.uuid4().hex  # a task the previous process died in
+    (data / "tasks").mkdir(parents=True)
+    (data / "tasks" / f"{cut_off}.json").write_text(json.dumps({"status": "processing", "progress": 40, "user_id": 1}))
+    with running_app_py(app_env(settings.database_url, tmp_path)) as (proc, client):
+        deadline = time.monotonic() + 60
+        entry = json.loads((data / "tasks" / f"{cut_off}.json").read_text())
+        assert entry["status"] == "failed" and entry["error_code"] == "server_restarting"
+        client.post("/api/v1/auth/signup", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).raise_for_status()
+        token = client.post("/api/v1/auth/login", json={"login_id": "proc01", "login_pw": "Cafe-Latte-2026!"}).json()["session_token"]
+        h = {"Authorization": f"Bearer {token}"}
+        ad = {"input_text": "카페 신메뉴 홍보", "aspect_ratio": "1:1"}
+        task_id = client.post("/api/v1/ads", json=ad, headers=h).json()["task_id"]
+        while (body := client.get(f"/api/v1/tasks/{task_id}", headers=h).json())["status"] not in ("completed", "failed"):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert body["status"] == "completed", body
+        assert client.get(body["result"]["image_url"], headers=h).headers["content-type"] == "image/png"
+        stop(proc)
+
+
+@pytest.mark.parametrize("scheme", ["postgresql", "postgres", "postgresql+psycopg2"])
+def test_python_app_py_starts_with_each_database_url_form(scheme: str, settings, engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """DATABASE_URL as providers write it (postgres:// from Heroku, Render, Supabase; postgresql://) works like the
+    explicit psycopg2 form: the app starts, answers /healthz and writes to the database."""
+    url = scheme + settings.database_url.removeprefix("postgresql+psycopg2")
+    with running_app_py(app_env(url, tmp_path)) as (proc, client):
+        assert client.get("/healthz").json()["status"] == "ok"
+        r = client.post("/api/v1/auth/signup", json={"login_id": "form01", "login_pw": "Cafe-Latte-2026!"})
+        assert r.status_code == 201, r.text
+        stop(proc)
+
+
+def test_app_refuses_an_unsupported_database_url_by_its_scheme(tmp_path, monkeypatch, capsys, caplog) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DATABASE_URL", "mysql://shop:Secret-Pw-42@127.0.0.1:3306/adgen")
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
+    monkeypatch.setattr("adgen.runtime.configure_logging", lambda *a, **k: None)
+    app_module.get_settings.cache_clear()
+    try:
+        assert app_module.main(["--port", str(free_port())]) == 2
+    finally:
+        app_module.get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert "AdGen could not start" in err and "mysql://" in err and "(configuration_error)" in err
+    assert "Secret-Pw-42" not in err + caplog.text

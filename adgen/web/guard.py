@@ -89,6 +89,7 @@ class HttpGuard:
             # nothing loaded from elsewhere (images in the chat included), no plugins, no foreign framing or forms.
             "default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data: blob:; media-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; "
+            "worker-src 'self' blob:; "  # ReDoc's search runs in a worker made from a blob
             f"object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors {settings.frame_ancestors}"
         )
 
@@ -245,8 +246,7 @@ class HttpGuard:
                 headers["x-content-type-options"] = "nosniff"
                 headers["referrer-policy"] = "same-origin"
                 headers["permissions-policy"] = "camera=(), microphone=(), geolocation=()"
-                if path != API_PREFIX + "/docs":  # Swagger UI loads its script from a CDN
-                    headers["content-security-policy"] = self.csp
+                headers["content-security-policy"] = self.csp  # the API docs are served from here too (adgen.web.api_docs)
                 if not framed:
                     headers["x-frame-options"] = "DENY" if self.settings.frame_ancestors.strip() == "'none'" else "SAMEORIGIN"
                 if path.startswith(FILE_PREFIX):
