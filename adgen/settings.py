@@ -249,9 +249,11 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_compile_on_zero_gpu(self) -> Settings:
         # ZeroGPU refuses torch.compile in the main process (the GPU is attached only inside @spaces.GPU calls).
-        if self.sdxl_compile and on_zero_gpu():
-            log.warning("SDXL_COMPILE is off: ZeroGPU (%s) refuses torch.compile in the main process", ZERO_GPU_ENV_VAR)
+        if (self.sdxl_compile or self.sdxl_warmup) and on_zero_gpu():
+            # ... and the warm-up would run inference outside a GPU call, where there is no GPU.
+            log.warning("SDXL_COMPILE and SDXL_WARMUP are off: ZeroGPU (%s) lends the GPU only inside @spaces.GPU calls", ZERO_GPU_ENV_VAR)
             self.sdxl_compile = False
+            self.sdxl_warmup = False
         return self
 
     @model_validator(mode="after")

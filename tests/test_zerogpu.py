@@ -112,8 +112,8 @@ def test_settings_turn_compile_off_on_zero_gpu_and_say_why(
     monkeypatch.setenv("SDXL_COMPILE", "true")  # even when asked for explicitly
     with caplog.at_level(logging.WARNING, logger="adgen.settings"):
         s = settings()
-    assert s.sdxl_compile is False
-    assert "SDXL_COMPILE is off" in caplog.text and zerogpu.ENV_VAR in caplog.text
+    assert s.sdxl_compile is False and s.sdxl_warmup is False  # the warm-up would run outside a GPU call
+    assert "SDXL_COMPILE and SDXL_WARMUP are off" in caplog.text and zerogpu.ENV_VAR in caplog.text
     assert s.sdxl_cuda_graphs is True  # nothing else changes: compile off already skips the graphs and compiled VAE
 
 
@@ -122,6 +122,7 @@ def test_settings_keep_compile_off_quietly_when_it_is_off(
 ) -> None:
     monkeypatch.setenv(zerogpu.ENV_VAR, "true")
     monkeypatch.setenv("SDXL_COMPILE", "false")
+    monkeypatch.setenv("SDXL_WARMUP", "false")
     with caplog.at_level(logging.WARNING, logger="adgen.settings"):
         assert settings().sdxl_compile is False
     assert caplog.text == ""
