@@ -146,3 +146,12 @@ class ConfigurationError(AdGenError):
     code = "configuration_error"
     http_status = 500
     default_message = "서버 설정이 올바르지 않습니다."
+
+
+class UnsafeImageError(AdGenError):
+    """The image safety checker flagged a generated image, and again after one redraw with another seed: nothing is
+    shown or stored."""
+
+    code = "unsafe_image"
+    http_status = 422
+    default_message = "만들어진 이미지가 안전 기준을 통과하지 못해 보여 드릴 수 없습니다. 요청 내용을 바꿔 다시 시도해 주세요."

@@ -14,6 +14,16 @@ first): vanilla, vanilla_batch4, project_eager, project_eager_cudnn_attn, projec
 controlnet_project_eager, controlnet_project_compiled, fast_compiled, batch4, deepcache2, deepcache3, cold_start.
 A configuration that would not fit in --time-budget-s (by an estimate from what was measured so far) prints a
 `"status": "skipped"` line instead; compiled variants fall back to eager when only eager fits.
+
+Production rows (`--only production_load,production_fast,compile_shapes`, run on their own, without the rows above):
+the app's own loading path. SDXL-shaped random models are saved in the Hugging Face hub layout (SDXL, ControlNet,
+fp16-fix VAE, safety checker, an SDXL-Lightning-shaped UNet file, under their default hub ids) into a hub cache at
+--hub-dir, and `SdxlImageGenerator.from_settings` loads them with HF_HUB_OFFLINE=1. These need the app's dependencies
+(pydantic-settings; opencv for the photo request, skipped without it):
+
+    production_load   load time, then each aspect ratio (30 steps, CFG, eager, fp16-fix VAE, safety check) and a photo
+    production_fast   fast mode: the Lightning-shaped UNet swapped in, 4 steps without CFG per aspect ratio (eager)
+    compile_shapes    compile time and GPU memory of each compiled shape of --compile-shapes, one line per shape
 """
 
 from __future__ import annotations
@@ -42,6 +52,7 @@ from typing import Any  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 ACCELERATION_PY = ROOT / "adgen" / "imaging" / "acceleration.py"
 
+PRODUCTION_CONFIGS = ["production_load", "production_fast", "compile_shapes"]
 CONFIGS = [
     "vanilla",
     "vanilla_batch4",
@@ -126,6 +137,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--control-end", type=float, default=0.5,
                    help="control_guidance_end of the shortened ControlNet measurement (the SDXL_CONTROLNET_GUIDANCE_END default)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--hub-dir", type=Path, default=Path(tempfile.gettempdir()) / "adgen-bench-hub",
+                   help="production rows: where the hub-layout random models are written (emptied first)")
+    p.add_argument("--compile-shapes", default="1:1/1/t2i,4:3/1/t2i,3:4/1/t2i,1:1/1/photo,1:1/4/t2i",
+                   help="compile_shapes: SDXL_COMPILE_SHAPES entries to compile and measure, in this order")
     p.add_argument("--cold-start", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--options-json", default=None, help=argparse.SUPPRESS)
     args = p.parse_args(argv)
@@ -144,9 +159,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.compile_estimate_s is None:
         args.compile_estimate_s = (20.0 if args.tiny else 150.0) if args.device == "cuda" else (20.0 if args.tiny else 600.0)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or list(CONFIGS)
-    unknown = [n for n in names if n not in CONFIGS]
+    unknown = [n for n in names if n not in CONFIGS + PRODUCTION_CONFIGS]
     if unknown:
-        p.error(f"unknown configuration(s) {unknown}; known: {', '.join(CONFIGS)}")
+        p.error(f"unknown configuration(s) {unknown}; known: {', '.join(CONFIGS + PRODUCTION_CONFIGS)}")
+    args.production = any(n in PRODUCTION_CONFIGS for n in names)
+    if args.production and not all(n in PRODUCTION_CONFIGS for n in names):
+        p.error(f"the production rows ({', '.join(PRODUCTION_CONFIGS)}) run on their own, not with {names}")
     args.names = names
     return args
 
@@ -868,10 +886,307 @@ def cold_start_main(args: argparse.Namespace) -> None:
     runner.close()
 
 
+# --------------------------------------------------------------------------------------------------------------
+# production rows: the app's loading path (hub layout, offline) and its compiled shapes
+
+
+TEXT_ENCODER_CONFIGS: dict[str, dict[str, Any]] = {  # CLIP ViT-L/14 and OpenCLIP ViT-bigG/14 text towers, as in SDXL base
+    "text_encoder": dict(hidden_size=768, intermediate_size=3072, num_attention_heads=12, num_hidden_layers=12, projection_dim=768,
+                         hidden_act="quick_gelu"),
+    "text_encoder_2": dict(hidden_size=1280, intermediate_size=5120, num_attention_heads=20, num_hidden_layers=32, projection_dim=1280,
+                           hidden_act="gelu"),
+}
+CHECKER_VISION_CONFIG: dict[str, Any] = dict(hidden_size=1024, intermediate_size=4096, num_attention_heads=16, num_hidden_layers=24,
+                                             image_size=224, patch_size=14)  # CLIP ViT-L/14, the safety checker's tower
+
+
+def write_hub_models(args: argparse.Namespace, cache: Path) -> dict[str, Any]:
+    """SDXL-shaped random models saved as their default hub repos into the hub cache `cache` (what from_settings loads):
+    on CUDA the `.fp16` variant files only (the files the app reads there), on the CPU (--tiny) the full-precision
+    ones. Text encoders are full size; the tokenizer is the tiny byte-level one (its vocabulary only sizes the
+    embedding tables). Returns timings."""
+    import torch
+    from diffusers import StableDiffusionXLPipeline, UNet2DConditionModel
+    from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
+    from safetensors.torch import save_file
+    from transformers import CLIPConfig, CLIPImageProcessor, CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection
+
+    from adgen.imaging import tiny
+    from adgen.imaging.hub_cache import add_to_hub_cache
+    from adgen.settings import Settings
+
+    defaults = {name: f.default for name, f in Settings.model_fields.items()}
+    cuda = args.device == "cuda"
+    dtype = torch.float16 if cuda else torch.float32
+    variant = "fp16" if cuda else None
+    staging = args.hub_dir / "staging"
+    started = time.perf_counter()
+    torch.manual_seed(args.seed)
+    with torch.device(args.device):
+        if args.tiny:
+            pipe = tiny.build_tiny_sdxl_pipeline(args.seed)
+            checker, processor = tiny.build_tiny_safety_checker(args.seed)
+            lightning = tiny.build_tiny_sdxl_pipeline(args.seed + 1).unet
+        else:
+            base = build_pipeline(args)
+            tokenizer = tiny.build_tiny_tokenizer()
+            ids = dict(vocab_size=len(tokenizer), max_position_embeddings=77, bos_token_id=tokenizer.bos_token_id,
+                       eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id)
+            encoders = {"text_encoder": CLIPTextModel(CLIPTextConfig(**TEXT_ENCODER_CONFIGS["text_encoder"], **ids)),
+                        "text_encoder_2": CLIPTextModelWithProjection(CLIPTextConfig(**TEXT_ENCODER_CONFIGS["text_encoder_2"], **ids))}
+            pipe = StableDiffusionXLPipeline(vae=base.vae, unet=base.unet, scheduler=base.scheduler, tokenizer=tokenizer,
+                                             tokenizer_2=tokenizer, add_watermarker=False, **{k: m.to(dtype) for k, m in encoders.items()})
+            checker = StableDiffusionSafetyChecker(CLIPConfig(text_config=dict(hidden_size=64, num_hidden_layers=1, num_attention_heads=2,
+                                                                               intermediate_size=64),
+                                                              vision_config=CHECKER_VISION_CONFIG, projection_dim=768))
+            processor = CLIPImageProcessor()
+            lightning = UNet2DConditionModel(**UNET_CONFIG).to(dtype)
+        controlnet = build_controlnet(args, pipe.unet) if not args.tiny else tiny.build_tiny_controlnet(pipe.unet, args.seed)
+    built = time.perf_counter()
+    pipe.vae.register_to_config(force_upcast=True)  # as the stock VAE: fp16 decoding must come from SDXL_VAE_MODEL's name
+    pipe.save_pretrained(staging / "sdxl", variant=variant)
+    controlnet.to(dtype).save_pretrained(staging / "controlnet", variant=variant)
+    pipe.vae.save_pretrained(staging / "vae")
+    checker.to(dtype).save_pretrained(staging / "checker")
+    processor.save_pretrained(staging / "checker")
+    fast_repo, fast_file = defaults["sdxl_fast_weights"].rsplit("/", 1)
+    (staging / "lightning").mkdir(parents=True, exist_ok=True)
+    save_file({k: v.detach().to("cpu", dtype).contiguous() for k, v in lightning.state_dict().items()}, staging / "lightning" / fast_file)
+    del pipe, controlnet, checker, lightning
+    if not args.tiny:
+        del base, encoders
+    gc.collect()
+    if cuda:
+        torch.cuda.empty_cache()
+    saved = time.perf_counter()
+    repos = {"sdxl": defaults["sdxl_model"], "controlnet": defaults["sdxl_controlnet_model"], "vae": defaults["sdxl_vae_model"],
+             "checker": defaults["sdxl_safety_checker_model"], "lightning": fast_repo}
+    for folder, repo_id in repos.items():
+        add_to_hub_cache(staging / folder, repo_id, cache, move=True)
+    return {"build_s": round(built - started, 1), "save_s": round(saved - built, 1), "cache_s": round(time.perf_counter() - saved, 1),
+            "cache_gib": round(sum(f.stat().st_size for f in cache.rglob("*") if f.is_file()) / 2**30, 2)}
+
+
+class Production:
+    """The production rows: `SdxlImageGenerator.from_settings` on the hub cache, timed like the rows above."""
+
+    def __init__(self, args: argparse.Namespace, started: float) -> None:
+        import torch
+
+        self.args, self.started = args, started
+        self.cuda = args.device == "cuda"
+        self.device_name = torch.cuda.get_device_name() if self.cuda else "cpu"
+
+    def emit(self, record: dict[str, Any]) -> None:
+        record = {"device": self.device_name, "tiny": self.args.tiny, "status": "ok", **record,
+                  "elapsed_s": round(time.perf_counter() - self.started, 1)}
+        line = json.dumps(record, default=str)
+        print(line, flush=True)
+        if self.args.out:
+            self.args.out.parent.mkdir(parents=True, exist_ok=True)
+            with self.args.out.open("a") as fh:
+                fh.write(line + "\n")
+
+    def remaining(self) -> float:
+        return self.args.time_budget_s - (time.perf_counter() - self.started)
+
+    def settings(self, **overrides: Any) -> Any:
+        from adgen.settings import Settings
+
+        values = {"data_dir": self.args.hub_dir / "data", "log_dir": self.args.hub_dir / "logs", "sdxl_warmup": False, **overrides}
+        return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+    def memory(self) -> dict[str, float | None]:
+        import torch
+
+        if not self.cuda:
+            return {"allocated_gib": None, "reserved_gib": None}
+        torch.cuda.synchronize()
+        return {"allocated_gib": round(torch.cuda.memory_allocated() / 2**30, 3),
+                "reserved_gib": round(torch.cuda.memory_reserved() / 2**30, 3)}
+
+    def load(self, **overrides: Any) -> tuple[Any, float]:
+        import torch
+
+        from adgen.imaging.sdxl import SdxlImageGenerator
+
+        if self.cuda:
+            torch.cuda.reset_peak_memory_stats()
+        sync(self.args.device)
+        t = time.perf_counter()
+        generator = SdxlImageGenerator.from_settings(self.settings(**overrides))
+        sync(self.args.device)
+        return generator, round(time.perf_counter() - t, 2)
+
+    def time_generate(self, generator: Any, ratio: str, **kwargs: Any) -> dict[str, Any]:
+        import torch
+
+        if self.cuda:
+            torch.cuda.reset_peak_memory_stats()
+
+        def call() -> list[Any]:
+            return [r.image for r in generator.generate("카페 신메뉴 홍보, 따뜻한 조명", ratio, 7, "warm", **kwargs)]
+
+        m = measure(self.args.device, call, self.args.runs)
+        return {"ratio": ratio, **m.fields()}
+
+    def production_load(self, hub: dict[str, Any]) -> None:
+        from adgen.imaging.sdxl import render_size
+
+        generator, load_s = self.load(sdxl_compile=False)
+        info = {"load_s": load_s, **hub, "vae_force_upcast": generator._pipe.vae.config.force_upcast,
+                "safety_checker": generator._safety is not None, **self.memory()}
+        from PIL import Image
+
+        try:
+            medians = {}
+            for ratio in ("1:1", "4:3", "3:4"):
+                width, height = render_size(ratio, None)
+                row = self.time_generate(generator, ratio)
+                medians[ratio] = row["warm_median_s"]
+                self.emit({"name": "production_load", "width": width, "height": height, "steps": generator._steps,
+                           "cfg": generator._guidance, **row, **info})
+            if generator._safety is not None:  # included in the times above; its own share of one 1:1 image
+                probe = [Image.new("RGB", (1024, 1024), "white")]
+                m = measure(self.args.device, lambda: [generator._safety.flags(probe)], self.args.runs)
+                self.emit({"name": "production_safety_check", **m.fields(), "share_of_1to1_image": round(m.median / medians["1:1"], 4)})
+            if _has_cv2():
+                row = self.time_generate(generator, "1:1", control_image=Image.new("RGB", (600, 800), (236, 236, 236)))
+                self.emit({"name": "production_photo", "width": 1024, "height": 1024, "steps": generator._steps, **row,
+                           "controlnet_guidance_end": generator._controlnet_guidance_end, "first_call_includes": "ControlNet load"})
+            else:
+                self.emit({"name": "production_photo", "status": "skipped", "reason": "opencv is not installed (Canny edges)"})
+        finally:
+            generator.close()
+
+    def production_fast(self) -> None:
+        from adgen.imaging.sdxl import render_size
+
+        generator, load_s = self.load(sdxl_compile=False, sdxl_fast_mode=True)
+        scheduler = generator._pipe.scheduler
+        info = {"load_s": load_s, "fast_weights": generator._few_step.source, "scheduler": type(scheduler).__name__,
+                "timestep_spacing": scheduler.config.timestep_spacing, **self.memory()}
+        try:
+            for ratio in ("1:1", "4:3", "3:4"):
+                width, height = render_size(ratio, None)
+                row = self.time_generate(generator, ratio)
+                self.emit({"name": "production_fast", "width": width, "height": height, "steps": generator._steps,
+                           "cfg": generator._guidance, **row, **info})
+        finally:
+            generator.close()
+
+    def compile_shapes(self) -> None:
+        """Each shape of --compile-shapes compiled through the generator's runner (warm-up, two steps; a photo shape with
+        the ControlNet), then compiled calls timed; GPU memory after each (CUDA graphs keep their pools reserved)."""
+        import torch
+
+        from adgen.imaging.acceleration import prepare_pipeline
+        from adgen.imaging.compile_shapes import CompileShapes
+        from adgen.imaging.sdxl import CONTROLNET_CONDITIONING_SCALE, render_size
+
+        shapes = CompileShapes.parse(self.args.compile_shapes)
+        generator, load_s = self.load(sdxl_compile=True, sdxl_compile_shapes=self.args.compile_shapes)
+        if not self.cuda:  # from_settings keeps the CPU eager; the --tiny check compiles with a cheap backend instead
+            generator._acceleration_options = cpu_check_options(self.args, generator._settings)
+            prepare_pipeline(generator._pipe, generator._acceleration_options)
+        runner = generator._runner
+        base = {**self.memory(), "load_s": load_s}
+        self.emit({"name": "compile_shapes_start", "status": "info", "shapes": self.args.compile_shapes, **base})
+        compile_s: list[float] = []
+        try:
+            for rule in shapes.rules or ():
+                ratio, batch, photo = rule.ratio or "1:1", rule.batch or 1, rule.kind == "photo"
+                label = f"{'photo' if photo else 't2i'}/{ratio}/b{batch}"
+                estimate = (max(compile_s) if compile_s else self.args.compile_estimate_s) * 1.2 + 20.0
+                if self.remaining() < estimate:
+                    self.emit({"name": "compile_shape", "shape": label, "status": "skipped", "reason": "time budget",
+                               "estimate_s": round(estimate, 1)})
+                    continue
+                size = render_size(ratio, None)
+                extra: dict[str, Any] = {}
+                pipe = generator._pipe
+                if photo:
+                    pipe = generator._in_background(generator._controlnet_pipeline)
+                    extra = {"controlnet_conditioning_scale": CONTROLNET_CONDITIONING_SCALE,
+                             "control_guidance_end": generator._controlnet_guidance_end}
+                before = self.memory()
+                if self.cuda:
+                    torch.cuda.reset_peak_memory_stats()
+                t = time.perf_counter()
+                warm = runner.warm(pipe, [size], guidance_scales=(generator._guidance,), batch_sizes=(batch,), steps=2, prompt="warm-up",
+                                   **extra)
+                sync(self.args.device)
+                took = time.perf_counter() - t
+                compile_s.append(took)
+                after = self.memory()
+                peak = round(torch.cuda.max_memory_allocated() / 2**30, 3) if self.cuda else None
+                kwargs: dict[str, Any] = {"num_images": batch}
+                if photo:
+                    from PIL import Image
+
+                    kwargs["control_image"] = Image.new("RGB", (600, 800), (236, 236, 236))
+                try:
+                    row = self.time_generate(generator, ratio, **kwargs) if not photo or _has_cv2() else {}
+                except Exception as exc:  # noqa: BLE001 - the compile numbers stay
+                    row = {"call_error": f"{type(exc).__name__}: {exc}"[:500]}
+                self.emit({"name": "compile_shape", "shape": label, "width": size[0], "height": size[1], "batch": batch,
+                           "warm": warm, "compile_s": round(took, 1), "peak_during_compile_gib": peak,
+                           "allocated_delta_gib": _delta(after, before, "allocated_gib"),
+                           "reserved_delta_gib": _delta(after, before, "reserved_gib"), **after,
+                           "runner_counts": dict(runner.counts), **{f"call_{k}": v for k, v in row.items() if k != "ratio"}})
+        finally:
+            generator.close()
+
+
+def cpu_check_options(args: argparse.Namespace, settings: Any) -> Any:
+    """--tiny on the CPU only: the settings' acceleration options compiled with the bench's cheap backend, no CUDA graphs."""
+    from adgen.imaging.acceleration import AccelerationOptions
+
+    options = AccelerationOptions.from_settings(settings)
+    return replace(options, compile=True, compile_backend=args.compile_backend, cuda_graphs=False, compile_vae=False)
+
+
+def _delta(after: dict[str, Any], before: dict[str, Any], key: str) -> float | None:
+    return None if after[key] is None or before[key] is None else round(after[key] - before[key], 3)
+
+
+def _has_cv2() -> bool:
+    return importlib.util.find_spec("cv2") is not None
+
+
+def production_main(args: argparse.Namespace) -> None:
+    """The production rows, in one process whose hub cache is --hub-dir/hub and offline (set before huggingface_hub,
+    diffusers and transformers are imported: they read the environment once)."""
+    if args.hub_dir.exists():
+        shutil.rmtree(args.hub_dir)
+    cache = args.hub_dir / "hub"
+    os.environ.update({"HF_HOME": str(args.hub_dir), "HF_HUB_CACHE": str(cache), "HF_HUB_OFFLINE": "1"})
+    sys.path.insert(0, str(ROOT))
+    bench = Production(args, _T0)
+    hub = write_hub_models(args, cache)
+    bench.emit({"name": "production_setup", "status": "info", **hub, "configs": args.names})
+    rows = {"production_load": lambda: bench.production_load(hub), "production_fast": bench.production_fast,
+            "compile_shapes": bench.compile_shapes}
+    for name in args.names:
+        try:
+            rows[name]()
+        except Exception as exc:  # noqa: BLE001 - one failing row must not cost the others
+            bench.emit({"name": name, "status": "error", "error": f"{type(exc).__name__}: {exc}"[:2000],
+                        "traceback": traceback.format_exc()[-3000:]})
+        gc.collect()  # the row's generator is closed and gone: the next row's memory numbers start clean
+        if bench.cuda:
+            import torch
+
+            torch.cuda.empty_cache()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.cold_start:
         cold_start_main(args)
+        return 0
+    if args.production:
+        production_main(args)
         return 0
     if not args.keep_cache and args.cache_dir.exists():
         shutil.rmtree(args.cache_dir)

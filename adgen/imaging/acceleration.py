@@ -70,7 +70,8 @@ class AccelerationOptions:
         a compiled decoder then serves every batch size with one graph).
     cuda_graphs: add CUDA graphs (inductor cudagraph trees) to whatever `compile_mode` says; CUDA only.
     vae_fp16: decode in half precision (`force_upcast` off). Only correct with an fp16-safe VAE such as
-        madebyollin/sdxl-vae-fp16-fix; the original SDXL VAE overflows to NaN (black images) in fp16.
+        madebyollin/sdxl-vae-fp16-fix; the original SDXL VAE overflows to NaN (black images) in fp16. False keeps what
+        the VAE's own config says (the stock SDXL VAE: upcast to fp32).
     deepcache_interval: 0 (or 1) = exact; N >= 2 runs the full UNet every N-th step and only its outermost blocks in
         between, reusing the cached deep features (approximate, see `DeepCache`).
     variants_deepcache_interval: the same for calls that make two or more images at once (variants); 0 = whatever
@@ -127,8 +128,8 @@ class AccelerationOptions:
             compile_mode=settings.sdxl_compile_mode,
             compile_vae=getattr(settings, "sdxl_compile_vae", False),
             cuda_graphs=getattr(settings, "sdxl_cuda_graphs", False),
-            # Half-precision decoding only with a VAE chosen for it: the stock SDXL VAE overflows in fp16.
-            vae_fp16=settings.sdxl_vae_model is not None,
+            # Half-precision decoding only with a VAE known or declared fp16-safe: the stock SDXL VAE overflows in fp16.
+            vae_fp16=vae_is_fp16_safe(settings.sdxl_vae_model, declared=getattr(settings, "sdxl_vae_fp16_safe", False)),
             deepcache_interval=settings.sdxl_deepcache_interval,
             # Few-step (distilled) fast mode has no steps to spare: its variants stay exact.
             variants_deepcache_interval=0 if settings.sdxl_fast_mode else getattr(settings, "sdxl_variants_deepcache_interval", 0),
@@ -151,6 +152,16 @@ class AccelerationOptions:
         out = asdict(self)
         out["cache_dir"] = str(self.cache_dir) if self.cache_dir else None
         return out
+
+
+# VAEs that decode correctly in fp16 (no overflow to NaN): their `force_upcast` may be switched off.
+FP16_SAFE_VAES = ("madebyollin/sdxl-vae-fp16-fix",)
+
+
+def vae_is_fp16_safe(vae_model: str | None, *, declared: bool = False) -> bool:
+    """Whether the VAE in use may decode in fp16: one known fp16-safe (`FP16_SAFE_VAES`), or one the operator declared
+    safe (`SDXL_VAE_FP16_SAFE`; it then applies to whichever VAE is used, SDXL_MODEL's own included)."""
+    return declared or (vae_model or "").strip().rstrip("/") in FP16_SAFE_VAES
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -843,9 +854,10 @@ def restore_pipeline(pipe: Any) -> Any:
 
 
 def fast_mode_scheduler(pipe: Any) -> Any:
-    """Euler with trailing timesteps: the scheduler few-step SDXL (Lightning, LCM-style, 4 steps, no CFG) needs.
+    """Euler with trailing timesteps: SDXL-Lightning's scheduler (4 steps from pure noise, no CFG).
 
-    Returns a new scheduler built from the pipeline's; assign it to `pipe.scheduler` for fast-mode calls.
+    Returns a new scheduler built from the pipeline's; assign it to `pipe.scheduler` for fast-mode calls. The app's
+    fast mode picks its scheduler per recipe in `adgen.imaging.few_step` (this one for `lightning`).
     """
     from diffusers import EulerDiscreteScheduler
 
@@ -1076,12 +1088,16 @@ class PipelineRunner:
     With compilation on, a request whose `CallSignature` has not been warmed up yet runs the same modules eagerly
     (`eager_modules`: same math, eager speed, no minute-long compile in a user's request) and its warm-up is queued
     behind the requests; once warm, calls with that signature run compiled. `warm` warms signatures up front.
+    `compile_filter` (SDXL_COMPILE_SHAPES) bounds which signatures ever compile: the others always run eagerly and
+    are never queued for a warm-up (`warm` runs them once eagerly).
     """
 
     REQUEST, BACKGROUND = 0, 1
 
-    def __init__(self, name: str = "adgen-gpu") -> None:
+    def __init__(self, name: str = "adgen-gpu", compile_filter: Callable[[CallSignature], bool] | None = None) -> None:
         self.name = name
+        # Which signatures may be compiled (SDXL_COMPILE_SHAPES); the others always run eagerly. None: all of them.
+        self._compile_filter = compile_filter
         self._queue: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
         self._order = itertools.count()
         self._thread: threading.Thread | None = None
@@ -1090,7 +1106,7 @@ class PipelineRunner:
         self._warm: set[CallSignature] = set()
         self._warming: set[CallSignature] = set()
         self._broken: set[CallSignature] = set()  # failed to compile or to run compiled: eager for good
-        self.counts: collections.Counter[str] = collections.Counter()  # "compiled", "eager", "plain", "warmup"
+        self.counts: collections.Counter[str] = collections.Counter()  # "compiled", "eager", "plain", "warmup", "warmup_eager"
 
     # --- the thread ------------------------------------------------------------------------------
     def _ensure_thread(self) -> None:
@@ -1141,6 +1157,10 @@ class PipelineRunner:
             thread.join(timeout)
 
     # --- pipeline calls --------------------------------------------------------------------------
+    def compiles(self, signature: CallSignature) -> bool:
+        """Whether calls with `signature` may run compiled (the compile filter; eager for good otherwise)."""
+        return self._compile_filter is None or bool(self._compile_filter(signature))
+
     def is_warm(self, pipe: Any, **kwargs: Any) -> bool:
         options = pipe.__dict__.get("_adgen_acceleration")
         return not (options and options.compile) or call_signature(pipe, kwargs) in self._warm
@@ -1159,7 +1179,7 @@ class PipelineRunner:
             self.counts["plain"] += 1
             return call_pipeline(pipe, **kwargs)
         signature = call_signature(pipe, kwargs)
-        if signature in self._broken and not allow_compile:
+        if not allow_compile and (signature in self._broken or not self.compiles(signature)):
             self.counts["eager"] += 1
             with eager_modules(pipe):
                 return call_pipeline(pipe, **kwargs)
@@ -1194,6 +1214,9 @@ class PipelineRunner:
                   extra: dict[str, Any]) -> float:
         if signature in self._warm:
             return 0.0
+        # A compiled pipeline's signature that the compile filter refuses is warmed eagerly (CUDA start-up, cuDNN's
+        # algorithm choice for the shape) and stays eager: no graphs.
+        eager_only = bool(signature.compile_key) and not self.compiles(signature)
         started = time.perf_counter()
         kwargs = dict(extra)
         kwargs.update({k: v for k, v in call_kwargs.items() if k not in ("width", "height", "guidance_scale", "num_images_per_prompt")})
@@ -1202,21 +1225,26 @@ class PipelineRunner:
         if signature.controlnet_window:
             steps = max(steps, 4)
             kwargs["control_guidance_end"] = 0.5
+        modules = eager_modules(pipe) if eager_only else contextlib.nullcontext()
         try:
-            with torch.inference_mode():
+            with torch.inference_mode(), modules:
                 warmup(pipe, [(signature.width, signature.height)], guidance_scales=(float(call_kwargs.get("guidance_scale", 5.0)),),
                        batch_sizes=(signature.batch,), steps=steps, **kwargs)
         finally:
             self._warming.discard(signature)
+        elapsed = time.perf_counter() - started
+        if eager_only:
+            self.counts["warmup_eager"] += 1
+            log.info("%s: %s warmed eagerly in %.1fs (not a compiled shape)", self.name, signature.label(), elapsed)
+            return elapsed
         self._warm.add(signature)
         self._broken.discard(signature)
         self.counts["warmup"] += 1
-        elapsed = time.perf_counter() - started
         log.info("%s: %s warm in %.1fs", self.name, signature.label(), elapsed)
         return elapsed
 
     def _queue_warmup(self, pipe: Any, signature: CallSignature, call_kwargs: dict[str, Any]) -> None:
-        if signature in self._warm or signature in self._warming or signature in self._broken:
+        if signature in self._warm or signature in self._warming or signature in self._broken or not self.compiles(signature):
             return
         self._warming.add(signature)
         extra = {"prompt": "warm-up"} if getattr(pipe, "text_encoder_2", None) is not None else {}

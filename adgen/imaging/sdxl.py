@@ -3,7 +3,11 @@
 One ``SdxlImageGenerator`` holds one pipeline for the life of the process (loading SDXL takes
 tens of seconds and ~7 GB of GPU memory; it is never reloaded per request). The ControlNet
 pipeline shares every component of the plain one and only adds the ControlNet, which is loaded
-the first time a product photo arrives.
+by the warm-up (SDXL_PRELOAD_CONTROLNET) or else the first time a product photo arrives.
+
+Fast mode loads few-step weights into the pipeline (``adgen.imaging.few_step``); every image is
+screened by the safety checker when one is configured (``adgen.imaging.safety``): a flagged image
+is drawn again once with another seed, then the request fails with ``UnsafeImageError``.
 
 The same class serves the ``tiny`` backend (a randomly initialised SDXL-shaped pipeline from
 ``adgen.imaging.tiny``) and benchmarks: ``from_pipeline`` takes any pipeline built elsewhere.
@@ -14,16 +18,20 @@ from __future__ import annotations
 import gc
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, Final
 
 import numpy as np
 import torch
 from PIL import Image
 
-from adgen.errors import AdGenError, ConfigurationError, GpuOutOfMemoryError, ImageGenerationError
-from adgen.imaging.acceleration import AccelerationOptions, PipelineRunner, fast_mode_scheduler, prepare_pipeline
+from adgen.errors import AdGenError, ConfigurationError, GpuOutOfMemoryError, ImageGenerationError, UnsafeImageError
+from adgen.imaging.acceleration import AccelerationOptions, CallSignature, PipelineRunner, prepare_pipeline, vae_is_fp16_safe
 from adgen.imaging.base import SIZES, GeneratedImage, MonotonicProgress, ProgressCallback, check_request
+from adgen.imaging.compile_shapes import CompileShapes
+from adgen.imaging.few_step import FewStepWeights, few_step_scheduler, load_few_step_weights
 from adgen.imaging.palette import palette_from_image
+from adgen.imaging.safety import SafetyChecker
 from adgen.imaging.template import fit_size
 from adgen.settings import Settings
 
@@ -37,6 +45,9 @@ CONTROLNET_CONDITIONING_SCALE: Final = 0.5
 CANNY_LOW, CANNY_HIGH = 100, 200
 # An out-of-memory retry renders each side at about 3/4 (a little over half the pixels).
 OOM_RETRY_SCALE: Final = 0.75
+# A flagged image is drawn again with seed + this: above every seed a request is given (< 2**31 plus the variants), so a
+# redraw never repeats another variant's image, and the same seed always leads to the same redraw.
+SAFETY_RESEED_OFFSET: Final = 2**32
 
 _DTYPES: Final = {"float16": torch.float16, "bfloat16": torch.bfloat16, "float32": torch.float32}
 
@@ -107,6 +118,31 @@ def _from_pretrained(cls: Any, source: str, dtype: torch.dtype, **kwargs: Any) -
     return cls.from_pretrained(source, dtype=dtype, use_safetensors=True, **kwargs)
 
 
+@dataclass
+class _Rendered:
+    """One pipeline call's images and how they were made (a safety redraw is a second call)."""
+
+    pipe: Any
+    images: list[Image.Image]
+    product_box: tuple[int, int, int, int] | None
+    size: tuple[int, int]
+    downscaled: bool
+
+
+def _vae_choice(settings: Settings) -> str | None:
+    """The VAE to load in place of SDXL_MODEL's own (None: its own); logs whether it will decode in fp16, as
+    ``AccelerationOptions.from_settings`` decides with the same rule."""
+    vae = (settings.sdxl_vae_model or "").strip() or None
+    fp16 = vae_is_fp16_safe(vae, declared=settings.sdxl_vae_fp16_safe)
+    name = vae or f"{settings.sdxl_model} (its own VAE)"
+    if fp16:
+        why = "SDXL_VAE_FP16_SAFE=true" if settings.sdxl_vae_fp16_safe else "a known fp16-safe VAE"
+        log.info("VAE %s: decoding in the model dtype, force_upcast off (%s)", name, why)
+    else:
+        log.info("VAE %s: decoding upcast to fp32 as its config says (not known fp16-safe; SDXL_VAE_FP16_SAFE=true declares it)", name)
+    return vae
+
+
 class SdxlImageGenerator:
     """SDXL text-to-image, and ControlNet (canny) with a product photo.
 
@@ -125,6 +161,8 @@ class SdxlImageGenerator:
         render_edge: int | None = None,
         controlnet_source: str | None = None,
         accelerate: bool = False,
+        safety_checker: SafetyChecker | None = None,
+        few_step: FewStepWeights | None = None,
     ) -> None:
         self.name = name
         self._settings = settings
@@ -133,23 +171,31 @@ class SdxlImageGenerator:
         self._controlnet_source = controlnet_source
         self._controlnet_pipe: Any = None
         self._model = model
+        self._safety = safety_checker
+        self._few_step = few_step
         # None renders at SIZES; the tiny backend renders small (multiples of 16) and resizes.
         self._render_edge = render_edge
         self._size_multiple = 32 if render_edge is None else 16
         self._accelerate = accelerate
         self._acceleration_options = AccelerationOptions.from_settings(settings) if accelerate else None
+        self._compile_shapes = CompileShapes.parse(settings.sdxl_compile_shapes)
+        self._ratio_by_size = {render_size(r, render_edge, self._size_multiple): r for r in SIZES}
         # Every pipeline call runs on this runner's one thread: diffusers pipelines keep per-call state
         # (scheduler timesteps, step index) on shared objects, and CUDA graphs are recorded and replayed
-        # per thread. With compilation on it also keeps compiling off the request path (see PipelineRunner).
-        self._runner = PipelineRunner(name=f"adgen-{name}-gpu")
+        # per thread. With compilation on it also keeps compiling off the request path (see PipelineRunner),
+        # for the shapes SDXL_COMPILE_SHAPES names.
+        self._runner = PipelineRunner(name=f"adgen-{name}-gpu", compile_filter=self._compiles)
         self._controlnet_guidance_end = settings.sdxl_controlnet_guidance_end
         self._fast = settings.sdxl_fast_mode
         self._steps = settings.sdxl_fast_steps if self._fast else settings.sdxl_steps
-        # Few-step (Lightning/LCM-style) weights are distilled without classifier-free guidance.
+        # Few-step weights are distilled without classifier-free guidance: guidance 0, so the negative prompt is unused.
         self._guidance = 0.0 if self._fast else settings.sdxl_guidance_scale
         from diffusers import EulerDiscreteScheduler
 
-        pipe.scheduler = fast_mode_scheduler(pipe) if self._fast else EulerDiscreteScheduler.from_config(pipe.scheduler.config)
+        if self._fast:
+            pipe.scheduler = few_step_scheduler(pipe, settings.sdxl_fast_scheduler)
+        else:
+            pipe.scheduler = EulerDiscreteScheduler.from_config(pipe.scheduler.config)
         pipe.set_progress_bar_config(disable=True)  # progress goes to the callback, not to tqdm in the logs
         if self._acceleration_options is not None:
             prepare_pipeline(pipe, self._acceleration_options)
@@ -167,39 +213,63 @@ class SdxlImageGenerator:
         render_edge: int | None = None,
         model: str = "in-memory",
         accelerate: bool = False,
+        safety_checker: SafetyChecker | None = None,
     ) -> SdxlImageGenerator:
         """Wrap an already built ``StableDiffusionXLPipeline`` (and optionally a ``ControlNetModel``).
 
         ``accelerate=True`` applies ``prepare_pipeline`` with the settings' acceleration options,
-        as ``from_settings`` does.
+        as ``from_settings`` does. In fast mode the pipeline is taken as it is: few-step weights are
+        the caller's (``few_step.load_few_step_weights``); the tiny backend's random weights have none.
         """
-        return cls(pipe, controlnet, settings=settings, name=name, model=model, render_edge=render_edge, accelerate=accelerate)
+        return cls(pipe, controlnet, settings=settings, name=name, model=model, render_edge=render_edge, accelerate=accelerate,
+                   safety_checker=safety_checker)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SdxlImageGenerator:
-        """Load ``settings.sdxl_model`` (hub id or local folder) onto CUDA (the CPU when there is none), once."""
+        """Load ``settings.sdxl_model`` (hub id or local folder) onto CUDA (the CPU when there is none), once.
+
+        With it: the VAE of SDXL_VAE_MODEL, fast mode's few-step weights (refused without them), and the safety
+        checker; each failure is a ``ConfigurationError`` naming its setting.
+        """
         from diffusers import AutoencoderKL, StableDiffusionXLPipeline
 
+        # Checked before anything loads: fast mode without few-step weights is a configuration error, not a blurry image.
+        few_step = FewStepWeights.from_settings(settings) if settings.sdxl_fast_mode else None
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         # Half precision is a GPU format: on the CPU it is slow or unsupported, so the CPU gets fp32.
         dtype = _DTYPES[settings.sdxl_dtype] if device.type == "cuda" else torch.float32
         if device.type == "cpu":
             log.warning("SDXL on the CPU: expect minutes per image")
+        vae_source = _vae_choice(settings)
         started = time.perf_counter()
         try:
-            extra: dict[str, Any] = {}
-            if settings.sdxl_vae_model:
-                extra["vae"] = AutoencoderKL.from_pretrained(settings.sdxl_vae_model, dtype=dtype)
-            pipe = _from_pretrained(StableDiffusionXLPipeline, settings.sdxl_model, dtype, **extra)
+            # SDXL_MODEL first (a wrong one fails at once), without its own VAE when another one replaces it.
+            pipe = _from_pretrained(StableDiffusionXLPipeline, settings.sdxl_model, dtype, **({"vae": None} if vae_source else {}))
             pipe.to(device)
         except Exception as exc:  # missing files, a bad id, no network, out of memory: all "cannot load"
             raise ConfigurationError(
                 "SDXL 모델을 불러오지 못했습니다. 설정(SDXL_MODEL)을 확인해 주세요.",
                 model=settings.sdxl_model,
-                vae=settings.sdxl_vae_model,
                 reason=str(exc),
             ) from exc
-        log.info("SDXL %s loaded on %s (%s) in %.1fs", settings.sdxl_model, device, dtype, time.perf_counter() - started)
+        if vae_source:
+            try:
+                pipe.register_modules(vae=_from_pretrained(AutoencoderKL, vae_source, dtype).to(device))
+            except Exception as exc:
+                raise ConfigurationError(
+                    "VAE 모델을 불러오지 못했습니다. 설정(SDXL_VAE_MODEL)을 확인해 주세요.",
+                    vae=vae_source,
+                    reason=f"SDXL_VAE_MODEL could not be loaded ({exc}); set it to a reachable VAE, or empty to use SDXL_MODEL's own",
+                ) from exc
+        log.info("SDXL %s (VAE %s) loaded on %s (%s) in %.1fs", settings.sdxl_model, vae_source or "its own", device, dtype,
+                 time.perf_counter() - started)
+        if few_step is not None:
+            load_few_step_weights(pipe, few_step)
+        safety = None
+        if settings.sdxl_safety_checker:
+            safety = SafetyChecker.from_pretrained(settings.sdxl_safety_checker_model, device=device, dtype=dtype)
+        else:
+            log.warning("SDXL_SAFETY_CHECKER=false: generated images are shown and stored unscreened")
         if device.type == "cpu" and settings.sdxl_compile:
             # Inductor on the CPU compiles C++ for many minutes to win little on a model that takes minutes per image.
             log.info("SDXL on the CPU: SDXL_COMPILE ignored")
@@ -211,6 +281,8 @@ class SdxlImageGenerator:
             model=settings.sdxl_model,
             controlnet_source=settings.sdxl_controlnet_model,
             accelerate=True,
+            safety_checker=safety,
+            few_step=few_step,
         )
 
     def _controlnet_pipeline(self) -> Any:
@@ -245,6 +317,11 @@ class SdxlImageGenerator:
         self._controlnet_pipe = cn_pipe
         return cn_pipe
 
+    def _compiles(self, signature: CallSignature) -> bool:
+        """SDXL_COMPILE_SHAPES for the runner: a size of no ratio (an out-of-memory retry) compiles only with `all`."""
+        ratio = self._ratio_by_size.get((signature.width, signature.height))
+        return self._compile_shapes.allows(ratio, signature.batch, photo=signature.controlnet)
+
     # --- generation -----------------------------------------------------------------------------
 
     def generate(
@@ -262,8 +339,9 @@ class SdxlImageGenerator:
     ) -> list[GeneratedImage]:
         """``num_images`` images in one batched pipeline call (seeds ``seed, seed + 1, ...``).
 
-        Raises ``GpuOutOfMemoryError`` when even a smaller retry does not fit, and
-        ``ImageGenerationError`` for any other pipeline failure.
+        Raises ``GpuOutOfMemoryError`` when even a smaller retry does not fit, ``UnsafeImageError``
+        when the safety checker flags an image and its one redraw, and ``ImageGenerationError`` for
+        any other pipeline failure.
         """
         target = check_request(aspect_ratio, num_images)
         report = MonotonicProgress(progress)
@@ -271,15 +349,16 @@ class SdxlImageGenerator:
         size = render_size(aspect_ratio, self._render_edge, self._size_multiple)
         started = time.perf_counter()
         context = {"backend": self.name, "model": self._model, "aspect_ratio": aspect_ratio, "seed": seed, "num_images": num_images}
+        seeds = [seed + i for i in range(num_images)]
 
-        def on_gpu_thread() -> tuple[Any, list[Image.Image], tuple[int, int, int, int] | None, tuple[int, int], bool]:
-            return self._generate_here(prompt, negative_prompt, size, seed, num_images, control_image, report, context)
+        def on_gpu_thread() -> tuple[list[tuple[Image.Image, _Rendered, int]], bool]:
+            return self._render_screened(prompt, negative_prompt, size, seeds, control_image, report, context)
 
-        pipe, images, product_box, size, downscaled = self._runner.run(on_gpu_thread)
+        pieces, redrawn = self._runner.run(on_gpu_thread)
 
         elapsed = round(time.perf_counter() - started, 3)
         results = []
-        for i, rendered in enumerate(images):
+        for i, (rendered, made, render_seed) in enumerate(pieces):
             # The tiny model (and an out-of-memory retry) render smaller; the contract is SIZES exactly.
             image = rendered.convert("RGB")
             if image.size != target:
@@ -292,48 +371,91 @@ class SdxlImageGenerator:
                 "model": self._model,
                 "steps": self._steps,
                 "guidance_scale": self._guidance,
-                "scheduler": type(pipe.scheduler).__name__,
+                "scheduler": type(made.pipe.scheduler).__name__,
                 "fast_mode": self._fast,
                 "backend": self.name,
                 "width": target[0],
                 "height": target[1],
-                "render_size": list(size),
-                "downscaled": downscaled,
+                "render_size": list(made.size),
+                "downscaled": made.downscaled,
                 "elapsed_s": elapsed,  # the whole batched call: variants are made together
                 "prompt": prompt,
                 "negative_prompt": negative_prompt,
+                # At guidance 0 (fast mode) there is no unconditional pass for the negative prompt to steer.
+                "negative_prompt_used": bool(negative_prompt) and self._guidance > 1.0,
                 "product_photo": control_image is not None,
+                "safety_checked": self._safety is not None,
             }
+            if self._fast:
+                metadata["fast_weights"] = self._few_step.source if self._few_step is not None else None
+            if render_seed != seed + i:
+                metadata["render_seed"] = render_seed  # redrawn after the safety checker flagged seed + i
+            if redrawn:
+                metadata["safety_redraws"] = redrawn
             if control_image is not None:
                 metadata["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
                 metadata["control_guidance_end"] = self._controlnet_guidance_end
-            box = _scale_box(product_box, size, target) if product_box is not None else None
+            box = _scale_box(made.product_box, made.size, target) if made.product_box is not None else None
             results.append(GeneratedImage(image=image, metadata=metadata, palette=palette_from_image(image), product_box=box))
         report(1.0, "이미지 완성")
         return results
+
+    def _render_screened(
+        self,
+        prompt: str,
+        negative_prompt: str,
+        size: tuple[int, int],
+        seeds: list[int],
+        control_image: Image.Image | None,
+        report: MonotonicProgress,
+        context: dict[str, Any],
+    ) -> tuple[list[tuple[Image.Image, _Rendered, int]], int]:
+        """The images for ``seeds`` (image, how it was made, the seed it was drawn with), each passed by the safety
+        checker, and how many were redrawn. A flagged image is drawn once more with seed + ``SAFETY_RESEED_OFFSET``
+        (the others are kept); flagged again, the request fails: no image of it leaves this method."""
+        first = self._generate_here(prompt, negative_prompt, size, seeds, control_image, report, context)
+        pieces = [(image, first, s) for image, s in zip(first.images, seeds, strict=True)]
+        if self._safety is None:
+            return pieces, 0
+        flagged = [i for i, bad in enumerate(self._safety.flags(first.images)) if bad]
+        if not flagged:
+            return pieces, 0
+        redraw_seeds = [seeds[i] + SAFETY_RESEED_OFFSET for i in flagged]
+        log.warning("safety checker flagged %d of %d images (seeds %s); drawing them again with seeds %s",
+                    len(flagged), len(seeds), [seeds[i] for i in flagged], redraw_seeds)
+        report(0.0, "안전 기준에 맞지 않는 이미지를 다시 그리는 중")
+        second = self._generate_here(prompt, negative_prompt, first.size, redraw_seeds, control_image, report, context)
+        still = [s for s, bad in zip(redraw_seeds, self._safety.flags(second.images), strict=True) if bad]
+        if still:
+            raise UnsafeImageError(**context, flagged_seeds=[seeds[i] for i in flagged], redraw_seeds=redraw_seeds,
+                                   flagged_again=still, checker=self._safety.source)
+        for i, image, s in zip(flagged, second.images, redraw_seeds, strict=True):
+            pieces[i] = (image, second, s)
+        return pieces, len(flagged)
 
     def _generate_here(
         self,
         prompt: str,
         negative_prompt: str,
         size: tuple[int, int],
-        seed: int,
-        num_images: int,
+        seeds: list[int],
         control_image: Image.Image | None,
         report: MonotonicProgress,
         context: dict[str, Any],
-    ) -> tuple[Any, list[Image.Image], tuple[int, int, int, int] | None, tuple[int, int], bool]:
-        """The pipeline part of `generate`, on the runner's thread: the call, and one smaller retry after running out of memory."""
+    ) -> _Rendered:
+        """One pipeline call on the runner's thread, and one smaller retry after running out of memory."""
         pipe = self._controlnet_pipeline() if control_image is not None else self._pipe
         images = None
+        product_box = None
+        downscaled = False
         # First at the requested size; after an out-of-memory error once more, smaller.
         for downscaled, attempt_size in ((False, size), (True, self._shrunk(size))):
             if downscaled:
                 report(0.0, "메모리가 부족해 해상도를 낮춰 다시 그리는 중")
             try:
-                images, product_box = self._run(pipe, prompt, negative_prompt, attempt_size, seed, num_images, control_image, report)
+                images, product_box = self._run(pipe, prompt, negative_prompt, attempt_size, seeds, control_image, report)
             except torch.OutOfMemoryError:
-                log.warning("CUDA out of memory at %sx%s x%d%s", *attempt_size, num_images, "" if downscaled else "; retrying smaller")
+                log.warning("CUDA out of memory at %sx%s x%d%s", *attempt_size, len(seeds), "" if downscaled else "; retrying smaller")
             except AdGenError:
                 raise
             except Exception as exc:
@@ -345,7 +467,7 @@ class SdxlImageGenerator:
             _free_cuda_memory()
         if images is None:
             raise GpuOutOfMemoryError(**context, size=size)
-        return pipe, images, product_box, size, downscaled
+        return _Rendered(pipe, images, product_box, size, downscaled)
 
     def _shrunk(self, size: tuple[int, int]) -> tuple[int, int]:
         return _round_to(size[0] * OOM_RETRY_SCALE, self._size_multiple), _round_to(size[1] * OOM_RETRY_SCALE, self._size_multiple)
@@ -356,8 +478,7 @@ class SdxlImageGenerator:
         prompt: str,
         negative_prompt: str,
         size: tuple[int, int],
-        seed: int,
-        num_images: int,
+        seeds: list[int],
         control_image: Image.Image | None,
         report: MonotonicProgress,
     ) -> tuple[list[Image.Image], tuple[int, int, int, int] | None]:
@@ -374,9 +495,9 @@ class SdxlImageGenerator:
             kwargs["image"], product_box = canny_control_image(control_image, size)
             kwargs["controlnet_conditioning_scale"] = CONTROLNET_CONDITIONING_SCALE
             kwargs["control_guidance_end"] = self._controlnet_guidance_end
-        # One CPU generator per image: image i is the same whether made alone with seed + i or in a
+        # One CPU generator per image: image i is the same whether made alone with its seed or in a
         # batch, and CPU generators give the same noise on every GPU model.
-        generators = [torch.Generator("cpu").manual_seed(seed + i) for i in range(num_images)]
+        generators = [torch.Generator("cpu").manual_seed(s) for s in seeds]
         # With force_upcast, diffusers casts the VAE to fp32 for decoding and back to fp16 after it;
         # a failure in between (out of memory while decoding) leaves it fp32, and every later call
         # then fails on fp16 latents. Put it back as it was whenever the call does not finish.
@@ -392,7 +513,7 @@ class SdxlImageGenerator:
                     height=height,
                     num_inference_steps=steps,
                     guidance_scale=self._guidance,
-                    num_images_per_prompt=num_images,
+                    num_images_per_prompt=len(seeds),
                     generator=generators,
                     callback_on_step_end=on_step_end,
                     output_type="pil",
@@ -408,13 +529,46 @@ class SdxlImageGenerator:
         """Run the pipeline briefly at the sizes requests will use, so the first user does not pay for
         CUDA start-up (and, with compilation on, for compiling: every aspect ratio is a new graph).
 
+        With compilation on, the single-image shapes SDXL_COMPILE_SHAPES names are compiled (other shapes
+        compile on first use, if named). With SDXL_PRELOAD_CONTROLNET the product-photo ControlNet is
+        loaded and run too, and the safety checker runs once.
+
         Runs on the generator's GPU thread, one shape at a time: a request arriving meanwhile goes
         before the next shape (and, with compilation on, runs eagerly until its shape is warm).
         Returns seconds per warmed-up shape.
         """
-        ratios = list(SIZES) if self._settings.sdxl_compile else ["1:1"]
-        sizes = [render_size(r, self._render_edge, self._size_multiple) for r in ratios]
-        return self._runner.warm(self._pipe, sizes, guidance_scales=(self._guidance,), steps=min(2, self._steps), prompt="warm-up")
+        compiled = self._acceleration_options is not None and self._acceleration_options.compile
+        guidance, steps = (self._guidance,), min(2, self._steps)
+        ratios = (self._compile_shapes.ratios(photo=False) or ["1:1"]) if compiled else ["1:1"]
+        timings = self._runner.warm(self._pipe, self._sizes(ratios), guidance_scales=guidance, steps=steps, prompt="warm-up")
+        if self._settings.sdxl_preload_controlnet and (self._controlnet is not None or self._controlnet_source is not None):
+            timings.update(self._warm_controlnet(compiled, guidance, steps))
+        if self._safety is not None:
+            safety = self._safety
+            self._in_background(lambda: safety.flags([Image.new("RGB", (64, 64), "white")]))
+        return timings
+
+    def _in_background(self, fn: Any) -> Any:
+        """``fn()`` on the GPU thread behind any queued request (directly when already there), waiting for it."""
+        if self._runner.on_worker:
+            return fn()
+        return self._runner.submit(fn, background=True).result()
+
+    def _warm_controlnet(self, compiled: bool, guidance: tuple[float, ...], steps: int) -> dict[str, float]:
+        """Load the ControlNet (on the GPU thread, behind any request) and run it at the photo shapes to compile."""
+        try:
+            cn_pipe = self._in_background(self._controlnet_pipeline)
+        except AdGenError as exc:
+            # The plain pipeline serves on; a photo request tries the load again and reports it.
+            log.error("ControlNet preload failed [%s]: %s %s", exc.code, exc.message, exc.context)
+            return {}
+        ratios = (self._compile_shapes.ratios(photo=True) or ["1:1"]) if compiled else ["1:1"]
+        return self._runner.warm(cn_pipe, self._sizes(ratios), guidance_scales=guidance, steps=steps, prompt="warm-up",
+                                 controlnet_conditioning_scale=CONTROLNET_CONDITIONING_SCALE,
+                                 control_guidance_end=self._controlnet_guidance_end)
+
+    def _sizes(self, ratios: list[str]) -> list[tuple[int, int]]:
+        return [render_size(r, self._render_edge, self._size_multiple) for r in ratios]
 
     def close(self) -> None:
         """Stop the GPU thread (after the call it is running)."""

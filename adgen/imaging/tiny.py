@@ -6,16 +6,19 @@ CPU in a fraction of a second per image, so the SDXL backend is tested without w
 be downloaded here). Its pictures are noise-like: that is honest output of random weights.
 
 Shapes follow the tiny variant of ``bench/sdxl_vanilla_baseline.py`` (3 UNet levels like SDXL,
-a 4-level VAE so latents are 1/8 of the image like SDXL's).
+a 4-level VAE so latents are 1/8 of the image like SDXL's). The other models the SDXL backend loads
+have tiny twins here too: a VAE (for SDXL_VAE_MODEL), a safety checker (CLIP vision, for
+SDXL_SAFETY_CHECKER_MODEL) and a few-step LoRA in diffusers' file layout (for SDXL_FAST_WEIGHTS).
 """
 
 from __future__ import annotations
 
-from typing import Final
+from pathlib import Path
+from typing import Any, Final
 
 import torch
 from diffusers import AutoencoderKL, ControlNetModel, EulerDiscreteScheduler, StableDiffusionXLPipeline, UNet2DConditionModel
-from transformers import CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
+from transformers import CLIPConfig, CLIPImageProcessor, CLIPTextConfig, CLIPTextModel, CLIPTextModelWithProjection, CLIPTokenizer
 
 from adgen.imaging.sdxl import SdxlImageGenerator
 from adgen.settings import Settings
@@ -23,6 +26,20 @@ from adgen.settings import Settings
 MODEL_NAME: Final = "tiny-random-sdxl"
 TEXT_HIDDEN: Final = 32  # each encoder; the UNet sees both concatenated (cross_attention_dim 64)
 TIME_EMBED: Final = 8  # addition_time_embed_dim: 6 micro-conditioning numbers x 8 + pooled 32 = 80
+VAE_CONFIG: Final[dict[str, Any]] = {
+    "act_fn": "silu",
+    "block_out_channels": [32, 32, 32, 32],
+    "in_channels": 3,
+    "out_channels": 3,
+    "down_block_types": ["DownEncoderBlock2D"] * 4,
+    "up_block_types": ["UpDecoderBlock2D"] * 4,
+    "latent_channels": 4,
+    "layers_per_block": 1,
+    "norm_num_groups": 32,
+    "sample_size": 64,
+    "scaling_factor": 0.13025,
+}
+CHECKER_IMAGE_SIZE: Final = 32  # the tiny safety checker's CLIP input (the real one: 224)
 
 
 def _byte_level_alphabet() -> list[str]:
@@ -93,19 +110,7 @@ def build_tiny_sdxl_pipeline(seed: int = 0) -> StableDiffusionXLPipeline:
             transformer_layers_per_block=[1, 1, 1],
             use_linear_projection=True,
         )
-        vae = AutoencoderKL(
-            act_fn="silu",
-            block_out_channels=[32, 32, 32, 32],
-            in_channels=3,
-            out_channels=3,
-            down_block_types=["DownEncoderBlock2D"] * 4,
-            up_block_types=["UpDecoderBlock2D"] * 4,
-            latent_channels=4,
-            layers_per_block=1,
-            norm_num_groups=32,
-            sample_size=64,
-            scaling_factor=0.13025,
-        )
+        vae = AutoencoderKL(**VAE_CONFIG)
     # SDXL base's own scheduler configuration.
     scheduler = EulerDiscreteScheduler(
         beta_start=0.00085,
@@ -153,3 +158,54 @@ def build_tiny_generator(settings: Settings, seed: int = 0) -> SdxlImageGenerato
     return SdxlImageGenerator.from_pipeline(
         pipe, build_tiny_controlnet(pipe.unet, seed), settings=settings, name="tiny", render_edge=settings.tiny_sdxl_size, model=MODEL_NAME
     )
+
+
+def build_tiny_vae(seed: int = 0, *, force_upcast: bool = True) -> AutoencoderKL:
+    """A tiny SDXL-shaped VAE on its own (SDXL_VAE_MODEL); ``force_upcast=False`` as the fp16-fix VAE's config says."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        return AutoencoderKL(**VAE_CONFIG, force_upcast=force_upcast)
+
+
+def build_tiny_safety_checker(seed: int = 0) -> tuple[Any, CLIPImageProcessor]:
+    """diffusers' ``StableDiffusionSafetyChecker`` on a tiny CLIP vision model, and a CLIP image processor for it.
+
+    Its concept embeddings and thresholds are the class's initial ones (all ones): an image is flagged when its
+    embedding's cosine with a concept exceeds 1, which a random model never reaches. Set ``concept_embeds_weights``
+    below -1 and every image is flagged.
+    """
+    from diffusers.pipelines.stable_diffusion.safety_checker import StableDiffusionSafetyChecker
+
+    small = {"hidden_size": 32, "intermediate_size": 37, "num_attention_heads": 4, "num_hidden_layers": 2}
+    config = CLIPConfig(
+        text_config={**small, "vocab_size": 99, "max_position_embeddings": 77},
+        vision_config={**small, "image_size": CHECKER_IMAGE_SIZE, "patch_size": 8},
+        projection_dim=16,
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        checker = StableDiffusionSafetyChecker(config).eval()
+    size = CHECKER_IMAGE_SIZE
+    processor = CLIPImageProcessor(size={"shortest_edge": size}, crop_size={"height": size, "width": size})
+    return checker, processor
+
+
+def save_tiny_few_step_lora(directory: Path, seed: int = 0, rank: int = 4) -> Path:
+    """A random LoRA for the tiny UNet's attention projections, saved as diffusers saves SDXL LoRAs
+    (``pytorch_lora_weights.safetensors``, the layout of sdxl_lightning_4step_lora / LCM-LoRA); returns the file.
+
+    Made with peft's ``LoraConfig`` on a throw-away tiny UNet: ``init_lora_weights=False`` makes both LoRA matrices
+    random, so the LoRA really changes the UNet (peft's default makes it a no-op until trained).
+    """
+    from diffusers.utils import convert_state_dict_to_diffusers
+    from peft import LoraConfig
+    from peft.utils import get_peft_model_state_dict
+
+    unet = build_tiny_sdxl_pipeline(seed).unet
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed + 1)
+        unet.add_adapter(LoraConfig(r=rank, lora_alpha=rank, init_lora_weights=False,
+                                    target_modules=["to_q", "to_k", "to_v", "to_out.0"]))
+    layers = convert_state_dict_to_diffusers(get_peft_model_state_dict(unet))
+    StableDiffusionXLPipeline.save_lora_weights(directory, unet_lora_layers=layers)
+    return Path(directory) / "pytorch_lora_weights.safetensors"

@@ -142,8 +142,21 @@ def test_options_from_settings(imaging_settings: Any, tmp_path: Path) -> None:
     assert options.deepcache_interval == 3 and not options.channels_last and options.fuse_qkv
     assert options.dtype == "bfloat16"
     assert options.cache_dir == tmp_path / "inductor"
-    assert not options.vae_fp16  # the stock SDXL VAE overflows in fp16: keep force_upcast
-    assert AccelerationOptions.from_settings(imaging_settings(sdxl_vae_model="madebyollin/sdxl-vae-fp16-fix")).vae_fp16
+    assert options.vae_fp16  # the default VAE is the fp16-fix one: fp16 decoding, as benchmarked
+
+
+@pytest.mark.parametrize(
+    ("vae", "declared", "fp16"),
+    [("madebyollin/sdxl-vae-fp16-fix", False, True),  # known fp16-safe
+     (None, False, False),  # SDXL_MODEL's own (stock) VAE overflows in fp16: keep its upcast
+     ("", False, False),
+     ("someone/other-sdxl-vae", False, False),  # not known: keep what its config says
+     ("/models/my-vae", True, True),  # SDXL_VAE_FP16_SAFE=true declares it safe
+     (None, True, True)],
+)
+def test_vae_decodes_in_fp16_only_when_known_or_declared_safe(imaging_settings: Any, vae: str | None, declared: bool, fp16: bool) -> None:
+    options = AccelerationOptions.from_settings(imaging_settings(sdxl_vae_model=vae, sdxl_vae_fp16_safe=declared))
+    assert options.vae_fp16 is fp16
 
 
 @pytest.mark.parametrize(

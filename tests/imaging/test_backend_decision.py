@@ -202,7 +202,9 @@ def test_a_fresh_gpu_server_downloads_the_weights_then_serves(settings_factory: 
         monkeypatch.setattr(constants, "HUGGINGFACE_CO_URL_TEMPLATE", base + "/{repo_id}/resolve/{revision}/{filename}")
         monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
         monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-        settings = settings_factory(image_backend="sdxl", sdxl_model="adgen-test/tiny-sdxl", sdxl_compile=False, sdxl_warmup=False)
+        # The fake hub holds SDXL_MODEL only: no separate VAE, no safety checker (their loading has its own tests).
+        settings = settings_factory(image_backend="sdxl", sdxl_model="adgen-test/tiny-sdxl", sdxl_compile=False, sdxl_warmup=False,
+                                    sdxl_vae_model=None, sdxl_safety_checker=False)  # fmt: skip
         factory.clear_image_generator_cache()
         decision = decide_image_backend(settings)
         assert decision.backend == "sdxl" and decision.download

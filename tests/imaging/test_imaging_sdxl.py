@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import numpy as np
@@ -12,8 +13,10 @@ from PIL import Image
 
 from adgen.errors import ConfigurationError, GpuOutOfMemoryError, ImageGenerationError, ValidationError
 from adgen.imaging import SIZES, ImageGenerator
+from adgen.imaging.acceleration import restore_pipeline
 from adgen.imaging.sdxl import SdxlImageGenerator, canny_control_image, render_size
 from adgen.imaging.tiny import MODEL_NAME, build_tiny_controlnet, build_tiny_generator, build_tiny_sdxl_pipeline, build_tiny_tokenizer
+from adgen.settings import Settings
 
 RATIOS = list(SIZES)
 
@@ -255,16 +258,56 @@ def test_variants_reuse_deep_features_on_the_accelerated_pipeline(imaging_settin
 
 def test_warmup_runs_the_pipeline(tiny: SdxlImageGenerator) -> None:
     timings = tiny.warmup()
-    assert list(timings) == ["t2i/64x64/cfg/b1"] and all(t > 0 for t in timings.values())
+    assert list(timings) == ["t2i/64x64/cfg/b1", "controlnet/64x64/cfg/b1"] and all(t > 0 for t in timings.values())
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_warmup_loads_and_runs_the_controlnet_when_photos_are_preloaded(
+    tiny_pipe: Any, imaging_settings: Any, tiny_folders: Any, monkeypatch: pytest.MonkeyPatch, preload: bool
+) -> None:
+    """SDXL_PRELOAD_CONTROLNET: the ControlNet is loaded (from its folder, as from SDXL_CONTROLNET_MODEL) and run in the
+    warm-up, so the first photo request neither loads nor warms it; off, it waits for the first photo as before."""
+    from adgen.imaging import sdxl
+
+    loads: list[str] = []
+    real_from_pretrained = sdxl._from_pretrained
+
+    def counting(cls: Any, source: str, *args: Any, **kwargs: Any) -> Any:
+        loads.append(cls.__name__)
+        return real_from_pretrained(cls, source, *args, **kwargs)
+
+    monkeypatch.setattr(sdxl, "_from_pretrained", counting)
+    generator = SdxlImageGenerator(tiny_pipe, settings=imaging_settings(sdxl_preload_controlnet=preload, sdxl_steps=2), render_edge=64,
+                                   controlnet_source=str(tiny_folders.controlnet), accelerate=True)
+    try:
+        timings = generator.warmup()
+        if preload:
+            assert list(timings) == ["t2i/64x64/cfg/b1", "controlnet/64x64/cfg/b1"] and loads == ["ControlNetModel"]
+            forward = generator._controlnet.__dict__["forward"]  # prepare_pipeline's ControlNet forward counts its runs
+            assert forward.run > 0, "the warm-up ran the ControlNet"
+        else:
+            assert list(timings) == ["t2i/64x64/cfg/b1"] and loads == [] and generator._controlnet_pipe is None
+        [result] = generator.generate("상품 광고", "1:1", 1, None, product_photo((200, 300)))
+        assert result.metadata["method"] == "controlnet" and loads == ["ControlNetModel"]  # loaded once, either way
+    finally:
+        generator.close()
+        restore_pipeline(tiny_pipe)
+
+
+def test_a_controlnet_that_fails_to_preload_leaves_the_plain_pipeline_serving(tiny_pipe: Any, imaging_settings: Any,
+                                                                               tmp_path: Any) -> None:
+    generator = SdxlImageGenerator(tiny_pipe, settings=imaging_settings(), render_edge=64, controlnet_source=str(tmp_path / "nothing"))
+    assert list(generator.warmup()) == ["t2i/64x64/cfg/b1"]
+    assert generator.generate("x", "1:1", 1, None)[0].image.size == SIZES["1:1"]
+    with pytest.raises(ImageGenerationError):
+        generator.generate("x", "1:1", 1, None, product_photo((100, 100)))
 
 
 @pytest.mark.slow
-def test_loads_weights_from_a_local_folder(tmp_path: Any, tiny_pipe: Any, imaging_settings: Any) -> None:
+def test_loads_weights_from_a_local_folder(tiny_pipe: Any, local_sdxl_settings: Any) -> None:
     """``from_settings``: the real loading path (from_pretrained of every component, tokenizers included),
     then the ControlNet loaded on first use. The tiny model renders at the full 1 MP here, so one step only."""
-    tiny_pipe.save_pretrained(tmp_path / "sdxl")
-    build_tiny_controlnet(tiny_pipe.unet).save_pretrained(tmp_path / "controlnet")
-    settings = imaging_settings(sdxl_model=str(tmp_path / "sdxl"), sdxl_controlnet_model=str(tmp_path / "controlnet"), sdxl_steps=1)
+    settings = local_sdxl_settings()
     generator = SdxlImageGenerator.from_settings(settings)
     assert generator.name == "sdxl" and len(generator._pipe.tokenizer_2) == len(tiny_pipe.tokenizer)
     [result] = generator.generate("x", "1:1", 1, None, product_photo((200, 300)))
@@ -272,10 +315,34 @@ def test_loads_weights_from_a_local_folder(tmp_path: Any, tiny_pipe: Any, imagin
     assert result.metadata["render_size"] == [1024, 1024] and result.metadata["model"] == settings.sdxl_model
 
 
-def test_missing_weights_are_a_configuration_error(tmp_path: Any, imaging_settings: Any) -> None:
+def test_missing_weights_are_a_configuration_error(tmp_path: Any, local_sdxl_settings: Any) -> None:
     with pytest.raises(ConfigurationError) as info:
-        SdxlImageGenerator.from_settings(imaging_settings(sdxl_model=str(tmp_path / "nowhere")))
-    assert "nowhere" in info.value.context["model"]
+        # The default VAE is a hub id (unreachable here): SDXL_MODEL is loaded, and refused, before it.
+        default_vae = Settings.model_fields["sdxl_vae_model"].default
+        SdxlImageGenerator.from_settings(local_sdxl_settings(sdxl_model=str(tmp_path / "nowhere"), sdxl_vae_model=default_vae))
+    assert "nowhere" in info.value.context["model"] and "SDXL_MODEL" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("vae", "declared", "upcast"),
+    [("own", False, True),  # SDXL_MODEL's own VAE, like the stock SDXL VAE: its config's fp32 upcast is kept
+     ("own", True, False),  # ... unless SDXL_VAE_FP16_SAFE declares it safe
+     ("folder", False, True),  # another VAE, not known fp16-safe: its config's upcast is kept
+     ("folder", True, False)],
+)
+def test_the_vae_and_its_upcast_follow_the_settings(local_sdxl_settings: Any, tiny_folders: Any, caplog: pytest.LogCaptureFixture,
+                                                      vae: str, declared: bool, upcast: bool) -> None:
+    from diffusers import AutoencoderKL
+
+    source = None if vae == "own" else str(tiny_folders.vae)
+    with caplog.at_level(logging.INFO, logger="adgen.imaging.sdxl"):
+        generator = SdxlImageGenerator.from_settings(local_sdxl_settings(sdxl_vae_model=source, sdxl_vae_fp16_safe=declared))
+    loaded = generator._pipe.vae
+    expected = AutoencoderKL.from_pretrained(tiny_folders.sdxl / "vae" if source is None else source)
+    weights = loaded.state_dict()  # prepare_pipeline adds fused attention projections; the loaded ones stay
+    assert all(torch.equal(weights[k], v) for k, v in expected.state_dict().items())
+    assert loaded.config.force_upcast is upcast
+    assert ("force_upcast off" if not upcast else "decoding upcast to fp32") in caplog.text
 
 
 def test_missing_controlnet_is_an_image_generation_error(tiny_pipe: Any, imaging_settings: Any, tmp_path: Any) -> None:

@@ -694,7 +694,7 @@ def test_generator_calls_the_pipeline_on_its_gpu_thread_only(tiny: tuple[SdxlIma
 
         threads.clear()
         timings = generator.warmup()
-        assert list(timings) == ["t2i/64x64/cfg/b1"]
+        assert list(timings) == ["t2i/64x64/cfg/b1", "controlnet/64x64/cfg/b1"]  # the ControlNet too (SDXL_PRELOAD_CONTROLNET)
         assert threads and set(threads) == {"adgen-tiny-gpu"}
     finally:
         handle.remove()
@@ -734,3 +734,85 @@ def test_generator_controlnet_guides_the_first_steps_only(
         assert isinstance(skip, _SkipUnscaledControlNet) and (skip.run, skip.skipped) == (kept, 4 - kept)
     else:
         assert skip is None
+
+
+# --------------------------------------------------------------------------------------------------------------
+# SDXL_COMPILE_SHAPES: the runner's compile filter
+
+
+def test_a_signature_the_compile_filter_refuses_always_runs_eagerly(pipe: Any, fresh_dynamo: None) -> None:
+    prepare_pipeline(pipe, AccelerationOptions(**COMPILED_OPTIONS))
+    runner = PipelineRunner(name=f"test-runner-{next(_names)}", compile_filter=lambda sig: (sig.width, sig.height) == (64, 64))
+    try:
+        for _ in range(2):
+            runner.call(pipe, **call_kwargs(steps=1, width=64, height=32))
+            drain(runner)
+        assert runner.counts["eager"] == 2 and runner.counts["warmup"] == 0 and COMPILED_ON == []  # never queued, never compiled
+        assert runner.compiles(call_signature(pipe, {"width": 64, "height": 64})) and not runner.is_warm(pipe, width=64, height=32)
+
+        runner.call(pipe, **call_kwargs(steps=1))  # an allowed shape: eager once, its warm-up queued, then compiled
+        drain(runner)
+        runner.call(pipe, **call_kwargs(steps=1))
+        assert (runner.counts["warmup"], runner.counts["compiled"]) == (1, 1) and COMPILED_ON
+
+        compiled_before = len(COMPILED_ON)
+        timings = runner.warm(pipe, [(32, 64)], guidance_scales=(5.0,), steps=1, prompt="x")  # refused: one eager run
+        assert list(timings) == ["t2i/32x64/cfg/b1"] and runner.counts["warmup_eager"] == 1
+        assert len(COMPILED_ON) == compiled_before and not runner.is_warm(pipe, width=32, height=64)
+    finally:
+        runner.close()
+
+
+def test_the_generator_compiles_only_the_shapes_its_setting_names(imaging_settings: Any, monkeypatch: pytest.MonkeyPatch,
+                                                                   fresh_dynamo: None) -> None:
+    """SDXL_COMPILE_SHAPES end to end on the generator: the warm-up compiles the named single-image shapes (4:3 here),
+    requests of other shapes run eagerly for good, named ones compiled. Inductor stands in for dynamo's eager backend."""
+    from adgen.imaging import sdxl
+
+    def options_for_the_cpu(settings: Any) -> AccelerationOptions:
+        return AccelerationOptions(**{**EXACT_OPTIONS, "compile": settings.sdxl_compile, "compile_backend": RECORDING_EAGER,
+                                      "cuda_graphs": False, "compile_vae": False})
+
+    monkeypatch.setattr(sdxl.AccelerationOptions, "from_settings", staticmethod(options_for_the_cpu))
+    pipe = build_tiny_sdxl_pipeline(seed=0)
+    settings = imaging_settings(sdxl_compile=True, sdxl_compile_shapes="4:3/1/t2i, 4:3/2", sdxl_steps=2, sdxl_preload_controlnet=False)
+    generator = SdxlImageGenerator.from_pipeline(pipe, settings=settings, name="tiny", render_edge=64, accelerate=True)
+    runner = generator._runner
+    try:
+        assert list(generator.warmup()) == ["t2i/64x48/cfg/b1"] and runner.counts["warmup"] == 1 and COMPILED_ON
+        generator.generate("x", "4:3", 1, None)
+        generator.generate("x", "1:1", 1, None)
+        generator.generate("x", "1:1", 1, None)
+        drain(runner)
+        assert (runner.counts["compiled"], runner.counts["eager"], runner.counts["warmup"]) == (1, 2, 1)  # 1:1 never warmed
+
+        generator.generate("x", "4:3", 1, None, num_images=2)  # named: eager once, warmed behind it, then compiled
+        drain(runner)
+        generator.generate("x", "4:3", 1, None, num_images=2)
+        assert (runner.counts["compiled"], runner.counts["eager"], runner.counts["warmup"]) == (2, 3, 2)
+    finally:
+        generator.close()
+
+
+@pytest.mark.parametrize(
+    ("shapes", "size", "batch", "photo", "compiles"),
+    [("all", (64, 64), 1, False, True),
+     ("all", (48, 48), 3, True, True),  # a size of no ratio (an out-of-memory retry): only with `all`
+     ("1:1/1/t2i", (64, 64), 1, False, True),
+     ("1:1/1/t2i", (64, 64), 1, True, False),
+     ("1:1/1/t2i", (64, 64), 2, False, False),
+     ("1:1/1/t2i", (48, 48), 1, False, False),
+     ("*/1", (48, 64), 1, True, True),  # 3:4 at a 64 px long edge
+     ("*/1", (48, 64), 4, True, False),
+     ("3:4/*/photo", (48, 64), 4, True, True)],
+)
+def test_generator_maps_call_signatures_to_compile_shapes(imaging_settings: Any, shapes: str, size: tuple[int, int], batch: int,
+                                                           photo: bool, compiles: bool) -> None:
+    generator = SdxlImageGenerator.from_pipeline(build_tiny_sdxl_pipeline(seed=0), settings=imaging_settings(sdxl_compile_shapes=shapes),
+                                                 render_edge=64)
+    signature = acceleration.CallSignature(pipeline=0, controlnet=photo, width=size[0], height=size[1], cfg=True, batch=batch,
+                                           controlnet_window=False, compile_key=("x",))
+    try:
+        assert generator._runner.compiles(signature) is compiles
+    finally:
+        generator.close()
