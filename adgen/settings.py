@@ -168,6 +168,11 @@ class Settings(BaseSettings):
     sdxl_attention_backend: Literal["auto", "cudnn", "flash", "efficient"] = Field(
         "auto", description="SDPA kernel tried first on CUDA (`auto` keeps PyTorch's order)."
     )
+    sdxl_cpu_offload: bool = Field(
+        False,
+        description="Keep SDXL's models in CPU memory and move each to the GPU only while it runs (accelerate's model offload): "
+        "fits a 12-16 GB card, slower per image; turns SDXL_COMPILE off. Ignored without CUDA.",
+    )
     sdxl_warmup: bool = Field(True, description="Warm the model up in the background at start-up.")
     sdxl_preload_controlnet: bool = Field(
         True,

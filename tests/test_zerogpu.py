@@ -126,3 +126,18 @@ def test_settings_keep_compile_off_quietly_when_it_is_off(
     with caplog.at_level(logging.WARNING, logger="adgen.settings"):
         assert settings().sdxl_compile is False
     assert caplog.text == ""
+
+
+def test_the_sdxl_render_is_one_zero_gpu_call(fake_spaces: FakeSpaces, monkeypatch: pytest.MonkeyPatch,
+                                              settings_factory: Callable[..., Settings]) -> None:  # fmt: skip
+    """The real generator (tiny random SDXL, real diffusers classes): each request's render goes through spaces.GPU."""
+    from adgen.imaging.tiny import build_tiny_generator
+
+    monkeypatch.setenv(zerogpu.ENV_VAR, "true")
+    generator = build_tiny_generator(settings_factory(image_backend="tiny"))
+    try:
+        [image] = generator.generate("a cafe", "1:1", 5, "warm")
+    finally:
+        generator.close()
+    assert image.image.size == (1024, 1024)
+    assert fake_spaces.calls == 1 and [fn.__name__ for fn in fake_spaces.wrapped] == ["_render_screened"]

@@ -34,6 +34,7 @@ from adgen.imaging.palette import palette_from_image
 from adgen.imaging.safety import SafetyChecker
 from adgen.imaging.template import fit_size
 from adgen.settings import Settings
+from adgen.zerogpu import gpu
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +99,20 @@ def _free_cuda_memory() -> None:
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()
+
+
+# GPU memory SDXL needs (docs/performance.md: peak 8.3 GiB plain, 10.75 GiB with the ControlNet, fp16, 1024², H100).
+SDXL_LOAD_GIB: Final = 8.3
+SDXL_CONTROLNET_GIB: Final = 10.8
+
+
+def _gpu_memory_report() -> str:
+    """What the GPU has, for a load that did not fit (free / total of device 0)."""
+    try:
+        free, total = torch.cuda.mem_get_info()
+    except Exception:  # no CUDA, or the driver cannot tell
+        return "the GPU's free memory could not be read"
+    return f"this GPU has {free / 2**30:.1f} GiB free of {total / 2**30:.1f} GiB"
 
 
 def _device_of(pipe: Any) -> torch.device:
@@ -185,6 +200,9 @@ class SdxlImageGenerator:
         # per thread. With compilation on it also keeps compiling off the request path (see PipelineRunner),
         # for the shapes SDXL_COMPILE_SHAPES names.
         self._runner = PipelineRunner(name=f"adgen-{name}-gpu", compile_filter=self._compiles)
+        # On a ZeroGPU Space the GPU exists only inside a @spaces.GPU call: the whole screened render is one such
+        # call (wrapped once, here). Anywhere else ``gpu`` returns the method unchanged and imports nothing.
+        self._render_screened = gpu(self._render_screened)  # type: ignore[method-assign]
         self._controlnet_guidance_end = settings.sdxl_controlnet_guidance_end
         self._fast = settings.sdxl_fast_mode
         self._steps = settings.sdxl_fast_steps if self._fast else settings.sdxl_steps
@@ -245,8 +263,20 @@ class SdxlImageGenerator:
         try:
             # SDXL_MODEL first (a wrong one fails at once), without its own VAE when another one replaces it.
             pipe = _from_pretrained(StableDiffusionXLPipeline, settings.sdxl_model, dtype, **({"vae": None} if vae_source else {}))
-            pipe.to(device)
-        except Exception as exc:  # missing files, a bad id, no network, out of memory: all "cannot load"
+            offload = settings.sdxl_cpu_offload and device.type == "cuda"
+            if offload:
+                # A 12-16 GB card: each model moves to the GPU only while it runs (accelerate's hooks); slower per image.
+                pipe.enable_model_cpu_offload()
+            else:
+                pipe.to(device)
+        except torch.OutOfMemoryError as exc:
+            raise GpuOutOfMemoryError(
+                "GPU 메모리가 부족해 이미지 모델을 불러오지 못했습니다. 관리자에게 문의해 주세요.",
+                code="gpu_memory_too_small",
+                reason=f"SDXL needs about {SDXL_LOAD_GIB} GiB of GPU memory ({SDXL_CONTROLNET_GIB} GiB with the ControlNet); "
+                f"{_gpu_memory_report()}. Free the GPU, or set SDXL_CPU_OFFLOAD=true on a 12-16 GB card.",
+            ) from exc
+        except Exception as exc:  # missing files, a bad id, no network: all "cannot load"
             raise ConfigurationError(
                 "SDXL 모델을 불러오지 못했습니다. 설정(SDXL_MODEL)을 확인해 주세요.",
                 model=settings.sdxl_model,
@@ -270,6 +300,12 @@ class SdxlImageGenerator:
             safety = SafetyChecker.from_pretrained(settings.sdxl_safety_checker_model, device=device, dtype=dtype)
         else:
             log.warning("SDXL_SAFETY_CHECKER=false: generated images are shown and stored unscreened")
+        if settings.sdxl_cpu_offload and device.type == "cpu":
+            log.info("SDXL on the CPU: SDXL_CPU_OFFLOAD ignored")
+        elif settings.sdxl_cpu_offload and settings.sdxl_compile:
+            # Offload hooks move weights in and out around every call: compiled graphs and CUDA graphs would be rebuilt.
+            log.info("SDXL_CPU_OFFLOAD: SDXL_COMPILE ignored")
+            settings = settings.model_copy(update={"sdxl_compile": False})
         if device.type == "cpu" and settings.sdxl_compile:
             # Inductor on the CPU compiles C++ for many minutes to win little on a model that takes minutes per image.
             log.info("SDXL on the CPU: SDXL_COMPILE ignored")

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+import torch
 from huggingface_hub import constants
 
 from adgen.errors import ConfigurationError
@@ -217,3 +218,33 @@ def test_a_fresh_gpu_server_downloads_the_weights_then_serves(settings_factory: 
         assert (tmp_path / "hf-cache" / "models--adgen-test--tiny-sdxl" / "refs" / "main").is_file()
         assert messages and (messages[0].startswith("모델을 내려받는 중") or messages[0] == "모델을 준비하는 중")
     factory.clear_image_generator_cache()
+
+
+def test_a_gpu_too_small_at_load_is_its_own_error(local_sdxl_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of memory while SDXL moves to the GPU (injected: this machine has no GPU) is not "check SDXL_MODEL"."""
+    from diffusers import StableDiffusionXLPipeline
+
+    from adgen.errors import GpuOutOfMemoryError
+    from adgen.imaging.sdxl import SdxlImageGenerator
+
+    def out_of_memory(self: Any, *args: Any, **kwargs: Any) -> Any:
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 20.00 MiB")
+
+    monkeypatch.setattr(StableDiffusionXLPipeline, "to", out_of_memory)
+    with pytest.raises(GpuOutOfMemoryError) as refused:
+        SdxlImageGenerator.from_settings(local_sdxl_settings())
+    assert refused.value.code == "gpu_memory_too_small" and "불러오지 못했습니다" in refused.value.message
+    reason = str(refused.value.context["reason"])
+    assert "8.3 GiB" in reason and "SDXL_CPU_OFFLOAD=true" in reason
+
+
+def test_cpu_offload_is_ignored_without_cuda(local_sdxl_settings: Callable[..., Settings], caplog: pytest.LogCaptureFixture) -> None:
+    from adgen.imaging.sdxl import SdxlImageGenerator
+
+    caplog.set_level(logging.INFO, logger="adgen.imaging.sdxl")
+    generator = SdxlImageGenerator.from_settings(local_sdxl_settings(sdxl_cpu_offload=True))
+    try:
+        assert "SDXL_CPU_OFFLOAD ignored" in caplog.text
+        assert generator.generate("a cafe", "1:1", 1, "warm")[0].image.size == (1024, 1024)
+    finally:
+        generator.close()
