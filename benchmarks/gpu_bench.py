@@ -316,6 +316,16 @@ def measure(device: str, call: Callable[[], list[Any]], runs: int) -> Measuremen
 # the benchmark
 
 
+def write_line(out: Path | None, record: dict[str, Any]) -> None:
+    """One JSON line on stdout and, with ``--out``, appended to that file."""
+    line = json.dumps(record, default=str)
+    print(line, flush=True)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with out.open("a") as fh:
+            fh.write(line + "\n")
+
+
 @dataclass
 class Bench:
     args: argparse.Namespace
@@ -349,12 +359,7 @@ class Bench:
     def emit(self, record: dict[str, Any]) -> None:
         record.setdefault("status", "ok")
         record["elapsed_s"] = round(time.perf_counter() - self.started, 1)
-        line = json.dumps(record, default=str)
-        print(line, flush=True)
-        if self.args.out:
-            self.args.out.parent.mkdir(parents=True, exist_ok=True)
-            with self.args.out.open("a") as fh:
-                fh.write(line + "\n")
+        write_line(self.args.out, record)
         if record["status"] == "ok":
             self.results[record["name"]] = record
 
@@ -980,12 +985,7 @@ class Production:
     def emit(self, record: dict[str, Any]) -> None:
         record = {"device": self.device_name, "tiny": self.args.tiny, "status": "ok", **record,
                   "elapsed_s": round(time.perf_counter() - self.started, 1)}
-        line = json.dumps(record, default=str)
-        print(line, flush=True)
-        if self.args.out:
-            self.args.out.parent.mkdir(parents=True, exist_ok=True)
-            with self.args.out.open("a") as fh:
-                fh.write(line + "\n")
+        write_line(self.args.out, record)
 
     def remaining(self) -> float:
         return self.args.time_budget_s - (time.perf_counter() - self.started)

@@ -77,19 +77,23 @@ def test_gradio_server_path_used_by_share_mounts_the_api(runtime: Runtime) -> No
         demo.close()
 
 
-def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/none")
-    monkeypatch.setenv("DB_CONNECT_RETRIES", "1")
-    monkeypatch.setenv("DB_CONNECT_RETRY_DELAY_S", "0.1")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
+def main_with(env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> int:
+    """``app.main`` in this process with ``env`` (and a data and log folder under ``tmp_path``); its exit code."""
+    for name, value in (env | {"DATA_DIR": str(tmp_path / "data"), "LOG_DIR": str(tmp_path / "logs")}).items():
+        monkeypatch.setenv(name, value)
     # Keep the process-wide log handlers off pytest's captured (later closed) stderr.
     monkeypatch.setattr("adgen.runtime.configure_logging", lambda *a, **k: None)
     app_module.get_settings.cache_clear()
     try:
-        assert app_module.main(["--port", str(free_port())]) == 2
+        return app_module.main(["--port", str(free_port())])
     finally:
         app_module.get_settings.cache_clear()
+
+
+def test_app_exits_clearly_when_the_database_is_unreachable(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    unreachable = {"DATABASE_URL": f"postgresql+psycopg2://nobody@127.0.0.1:{free_port()}/none", "DB_CONNECT_RETRIES": "1",
+                   "DB_CONNECT_RETRY_DELAY_S": "0.1"}  # fmt: skip
+    assert main_with(unreachable, tmp_path, monkeypatch) == 2
     assert "AdGen could not start" in capsys.readouterr().err
 
 
@@ -171,15 +175,7 @@ def test_python_app_py_starts_with_each_database_url_form(scheme: str, settings,
 
 
 def test_app_refuses_an_unsupported_database_url_by_its_scheme(tmp_path, monkeypatch, capsys, caplog) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("DATABASE_URL", "mysql://shop:Secret-Pw-42@127.0.0.1:3306/adgen")
-    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("LOG_DIR", str(tmp_path / "logs"))
-    monkeypatch.setattr("adgen.runtime.configure_logging", lambda *a, **k: None)
-    app_module.get_settings.cache_clear()
-    try:
-        assert app_module.main(["--port", str(free_port())]) == 2
-    finally:
-        app_module.get_settings.cache_clear()
+    assert main_with({"DATABASE_URL": "mysql://shop:Secret-Pw-42@127.0.0.1:3306/adgen"}, tmp_path, monkeypatch) == 2
     err = capsys.readouterr().err
     assert "AdGen could not start" in err and "mysql://" in err and "(configuration_error)" in err
     assert "Secret-Pw-42" not in err + caplog.text
