@@ -252,8 +252,9 @@ class HttpGuard:
                 if path.startswith(FILE_PREFIX):
                     headers["cache-control"] = "private, no-store"
                 if new_cookie is not None:
-                    # Framed by another site (Spaces): the cookie must be sent in a third-party frame.
-                    same_site = "None; Secure; Partitioned" if framed and secure else "Lax" + ("; Secure" if secure else "")
+                    # Framed by another site (Spaces): the cookie must be sent in a third-party frame. The page there is
+                    # always https to the browser (the proxy ends TLS), even when this app sees http behind it.
+                    same_site = "None; Secure; Partitioned" if framed else "Lax" + ("; Secure" if secure else "")
                     headers.append(
                         "set-cookie", f"{COOKIE_NAME}={new_cookie}; Path=/; Max-Age={COOKIE_MAX_AGE_S}; HttpOnly; SameSite={same_site}"
                     )

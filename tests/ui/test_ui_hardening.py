@@ -58,6 +58,9 @@ def test_a_space_may_frame_the_app(base_url: str) -> None:
     r = httpx.get(f"{base_url}/", timeout=30)
     assert "frame-ancestors 'self' https://huggingface.co" in r.headers["content-security-policy"]
     assert "x-frame-options" not in r.headers  # it cannot name another site; the CSP does
+    # The browser cookie must reach the app inside huggingface.co's frame (a third-party context), also when the app
+    # sees plain http behind the Space's proxy.
+    assert "SameSite=None; Secure; Partitioned" in r.headers["set-cookie"]
 
 
 # --- body limits and read timeouts (M2, slowloris) ------------------------------------------------
