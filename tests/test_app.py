@@ -73,6 +73,13 @@ def test_gradio_server_path_used_by_share_mounts_the_api(runtime: Runtime) -> No
     url = app_module.launch_on_gradio_server(fastapi_app, demo, runtime.settings, host="127.0.0.1", port=free_port(), share=False)
     try:
         check_server(url.rstrip("/"))
+        # ... behind the same HTTP guard: its headers, its upload policy, no deep links.
+        page = httpx.get(url, timeout=30)
+        assert "frame-ancestors" in page.headers["content-security-policy"] and "adgen_browser=" in page.headers["set-cookie"]
+        base = url.rstrip("/")
+        no_cookie = httpx.post(f"{base}/gradio_api/upload", files={"files": ("a.png", b"x", "image/png")}, timeout=30)
+        assert no_cookie.status_code == 403
+        assert httpx.get(f"{base}/gradio_api/deep_link", params={"session_hash": "x"}, timeout=30).status_code == 404
     finally:
         demo.close()
 
