@@ -21,8 +21,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -79,14 +77,6 @@ class JobCaps:
             return
         with self._lock:
             self._tickets.pop(ticket if isinstance(ticket, str) else ticket.id, None)
-
-    @contextmanager
-    def held(self, limits: list[tuple[str, int]]) -> Iterator[Ticket]:
-        ticket = self.take(limits)
-        try:
-            yield ticket
-        finally:
-            self.give_back(ticket)
 
     def check(self, limits: list[tuple[str, int]]) -> None:
         """``TooManyJobsError`` when a ticket under ``limits`` would be refused now (nothing is taken)."""

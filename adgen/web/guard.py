@@ -185,9 +185,9 @@ class HttpGuard:
             raise _Refused(413, "upload_too_large", f"사진 용량이 너무 큽니다. {mb}MB 이하로 올려 주세요.")
         keys = [f"upload-browser:{browser}"] + ([f"upload-address:{address}"] if address else [])
         window, now = float(self.settings.upload_window_s), time.monotonic()
-        if self.uploads.is_locked([(k, self.settings.uploads_per_client) for k in keys], window_s=window, now=now):
+        # Checked and counted in one step: uploads sent at once cannot all pass before any is counted.
+        if not self.uploads.acquire([(k, self.settings.uploads_per_client) for k in keys], window_s=window, now=now):
             raise _Refused(429, "too_many_uploads", "사진을 너무 자주 올렸어요. 잠시 후 다시 올려 주세요.")
-        self.uploads.record_failure(keys, window_s=window, now=now)
 
         start: Message | None = None
         chunks: list[bytes] = []

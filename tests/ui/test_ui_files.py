@@ -180,18 +180,25 @@ def test_no_event_reads_or_serves_a_foreign_file(signed_in: bool, ui: AdGenUI, b
             assert r.status_code in (403, 404) and secret not in r.content, (name, r.status_code)
 
 
-def test_the_photo_of_another_browser_is_refused(ui: AdGenUI, base_url: str, foreign_files: dict[str, tuple[str, bytes]]) -> None:
-    """check_photo (unqueued) with another browser's upload: no preview, the refusal in Korean."""
+def test_an_upload_serves_only_the_browser_that_made_it(ui: AdGenUI, base_url: str, tmp_path: Path) -> None:
+    """check_photo (unqueued) with the same uploaded path: previewed for its own browser, refused for another."""
     demo = ui.demo
     assert demo is not None
-    fn_index, fn = next((i, f) for i, f in demo.fns.items() if getattr(f.fn, "__name__", "") == "check_photo")
-    path, _ = foreign_files["another-browser-upload"]
-    messages = call_event(base_url, fn_index, False, [file_data(path)], browser_cookie(base_url))
-    body = json.loads(messages[0]["body"])
-    assert "올린 사진을 찾을 수 없습니다" in json.dumps(body, ensure_ascii=False)
-    assert not list(paths_in(body.get("data"))), "a refused photo must not be previewed"
-    # Its own browser may use it (the same upload, the same path).
-    assert ui.browsers.owns(None, path) is False
+    fn_index = next(i for i, f in demo.fns.items() if getattr(f.fn, "__name__", "") == "check_photo")
+    photo = tmp_path / "mine.png"
+    Image.new("RGB", (48, 48), (9, 80, 160)).save(photo)
+    owner = browser_cookie(base_url)
+    with httpx.Client(base_url=base_url, cookies=owner, timeout=30) as client:
+        path = client.post("/gradio_api/upload", files={"files": ("mine.png", photo.read_bytes(), "image/png")}).json()[0]
+
+    def check(cookies: dict[str, str]) -> dict[str, Any]:
+        return json.loads(call_event(base_url, fn_index, False, [file_data(path)], cookies)[0]["body"])
+
+    mine = check(owner)
+    assert "사진 확인" in json.dumps(mine, ensure_ascii=False) and list(paths_in(mine.get("data"))), mine
+    theirs = check(browser_cookie(base_url))
+    assert "올린 사진을 찾을 수 없습니다" in json.dumps(theirs, ensure_ascii=False)
+    assert not list(paths_in(theirs.get("data"))), "a refused photo must not be previewed"
 
 
 def test_the_reported_chat_echo_reads_nothing(ui: AdGenUI, base_url: str, tmp_path: Path) -> None:
