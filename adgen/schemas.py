@@ -92,13 +92,16 @@ class AdCopy(BaseModel):
     """The words of an ad, as laid out on the image."""
 
     headline: str = Field(min_length=1, max_length=40)
-    body: str = Field(min_length=1, max_length=120)
+    body: str = Field(min_length=1, max_length=200)
     cta: str = Field(min_length=1, max_length=20)
     hashtags: list[str] = Field(default_factory=list, max_length=8)
+    # The shop's contacts as the owner wrote them (phone, @handle, Kakao channel, address, URL),
+    # drawn as a small line of their own; empty when the owner gave none.
+    details: str = Field(default="", max_length=160)
 
     def as_text(self) -> str:
         tags = " ".join(self.hashtags)
-        return "\n".join(part for part in (self.headline, self.body, self.cta, tags) if part)
+        return "\n".join(part for part in (self.headline, self.body, self.details, self.cta, tags) if part)
 
 
 class CopyResult(BaseModel):

@@ -349,7 +349,13 @@ def _copy_from_row(row: Any) -> CopyResult | None:
     data = row.ad_copy or {}
     try:
         return CopyResult(
-            ad_copy=AdCopy(headline=data["headline"], body=data["body"], cta=data["cta"], hashtags=list(data.get("hashtags", []))),
+            ad_copy=AdCopy(
+                headline=data["headline"],
+                body=data["body"],
+                cta=data["cta"],
+                hashtags=list(data.get("hashtags", [])),
+                details=data.get("details", ""),
+            ),
             image_prompt=data.get("image_prompt", ""),
             negative_prompt=data.get("negative_prompt", ""),
             industry=row.industry or "general",
