@@ -70,12 +70,13 @@ class LengthBudget:
     hashtag_chars: int = 12  # one tag, '#' included: longer tags wrap badly under the CTA
 
 
-# Measured against the compositor's layouts: a 3:4 portrait has the narrowest headline line,
-# a 4:3 landscape the widest; the body wraps onto at most three lines in every layout.
+# What a model is asked to stay within. A 3:4 portrait has the narrowest headline line, a 4:3
+# landscape the widest. The owner's facts come first: the offline copywriter keeps every one even
+# past these numbers (up to ``AdCopy``'s limits) and the compositor sets long copy smaller.
 LENGTH_BUDGET: Final[dict[str, LengthBudget]] = {
-    "1:1": LengthBudget(headline=14, body=44, cta=10, hashtags=4),
-    "4:3": LengthBudget(headline=16, body=48, cta=10, hashtags=4),
-    "3:4": LengthBudget(headline=12, body=40, cta=10, hashtags=4),
+    "1:1": LengthBudget(headline=20, body=90, cta=10, hashtags=4),
+    "4:3": LengthBudget(headline=22, body=100, cta=10, hashtags=4),
+    "3:4": LengthBudget(headline=18, body=80, cta=10, hashtags=4),
 }
 
 # The style names the image generator and the template renderer understand.

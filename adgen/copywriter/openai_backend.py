@@ -25,9 +25,9 @@ from openai.types.chat import ChatCompletion
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from adgen import validation
-from adgen.copywriter import analysis, image_prompt, lexicon, templates
+from adgen.copywriter import analysis, facts, image_prompt, korean, lexicon, owner_words
 from adgen.copywriter.base import INDUSTRIES, CopyRequest, LengthBudget, budget_for, budget_problems
-from adgen.copywriter.local import LocalCopywriter
+from adgen.copywriter.local import LocalCopywriter, refine_copy
 from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.errors import ConfigurationError
 from adgen.schemas import AdCopy, CopyResult
@@ -68,6 +68,7 @@ class _ModelCopy(BaseModel):
     body: str
     cta: str
     hashtags: list[str]
+    details: str = ""
     industry: str | None = None
     image_prompt: str | None = None
 
@@ -89,6 +90,7 @@ def _system_prompt(budget: LengthBudget, tone: str, *, refinement: bool) -> str:
         f'- "body": 본문 1~2문장, 공백 포함 {budget.body}자 이하',
         f'- "cta": 행동 유도 문구(예: "지금 방문하기"), 공백 포함 {budget.cta}자 이하',
         f'- "hashtags": 해시태그 1~{budget.hashtags}개의 배열, 각각 "#"으로 시작하고 공백 없이 {budget.hashtag_chars}자 이하',
+        '- "details": 사장님이 쓴 연락처(전화번호, @계정, 카카오톡 채널, 주소, 웹사이트)를 쓴 그대로 " · "로 이어서. 없으면 ""',
     ]
     if not refinement:
         fields += [
@@ -103,8 +105,9 @@ def _system_prompt(budget: LengthBudget, tone: str, *, refinement: bool) -> str:
             *fields,
             f"말투: {tone_rule}.",
             "글자 수 제한을 절대 넘기지 마세요. 근거 없는 최상급 표현(최고, 1등)과 과장은 피하세요.",
-            "사장님이 쓴 가격·할인·혜택 조건은 그대로 살리고, 사장님이 쓰지 않은 숫자(가격, 할인율, 횟수, 날짜)나 '한정'은 "
-            "지어내지 마세요.",
+            "사장님이 쓴 사실(상품, 가격, 할인율, 날짜, 시간, 조건, 제외 사항, 대상, 연락처)은 하나도 빠뜨리거나 바꾸지 말고, "
+            "각 가격은 그 상품 옆에, 각 혜택은 그 조건과 함께 쓰세요. 사장님이 쓰지 않은 숫자, 상품, 행사, '할인'·'한정'·'쿠폰'·"
+            "'최고' 같은 주장, 효능은 지어내지 마세요. 글자 수가 모자라면 꾸밈말을 줄이세요.",
         ]
     )
 
@@ -173,15 +176,16 @@ class OpenAICopywriter:
     # --- a new ad -------------------------------------------------------------------------
 
     def _write_new(self, request: CopyRequest, budget: LengthBudget) -> CopyResult:
-        guess = analysis.analyze(request.input_text)
-        tone = request.tone or lexicon.DEFAULT_TONE[guess.industry]
+        guess = analysis.read(request.input_text)
+        tone = request.tone or owner_words.lift(request.input_text).tone or "존댓말"
         messages = [
             {"role": "system", "content": _system_prompt(budget, tone, refinement=False)},
             *_history_messages(request),
             {"role": "user", "content": request.input_text},
         ]
         said = " ".join([*(t.content for t in request.history if t.role == "user"), request.input_text])
-        reply = self._ask(messages, request.seed, lambda m: self._problems_new(m, budget, tone, said))
+        source = owner_words.lift(request.input_text).text
+        reply = self._ask(messages, request.seed, lambda m: self._problems_new(m, budget, tone, source, said))
         industry = reply.industry if reply.industry in INDUSTRIES else guess.industry
         style, style_extras = image_prompt.style_for(request.style, industry)
         scene = " ".join((reply.image_prompt or "").split())
@@ -203,8 +207,8 @@ class OpenAICopywriter:
             backend=self.name,
         )
 
-    def _problems_new(self, reply: _ModelCopy, budget: LengthBudget, tone: str, said: str) -> list[str]:
-        problems = _copy_problems(reply, budget, tone) or _claim_problems(reply, said)
+    def _problems_new(self, reply: _ModelCopy, budget: LengthBudget, tone: str, source: str, said: str) -> list[str]:
+        problems = _copy_problems(reply, budget, tone) or _fact_problems(reply, source, said)
         scene = reply.image_prompt or ""
         if not scene.strip():
             problems.append("image_prompt is missing")
@@ -220,8 +224,16 @@ class OpenAICopywriter:
         previous = request.previous
         assert previous is not None
         plan = plan_refinement(request, previous)
+        if plan.new_brief:
+            fresh = self._write_new(CopyRequest(request.input_text, request.aspect_ratio, request.seed, request.tone, request.style), budget)
+            return fresh.model_copy(update={"notice": "앞의 광고와 다른 내용이라 새 광고로 만들었어요."})
         ad_copy = previous.ad_copy
-        if plan.copy_edits - {"drop_hashtags"} or plan.tone_changed:
+        notice = None
+        priceless = "price" in plan.copy_edits and not any(f.kind in ("amount", "percent") for f in facts.read(previous.ad_copy.as_text()))
+        if plan.quoted or priceless:
+            # The owner's exact words, or nothing to emphasise: decided by rules, not by the model.
+            ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, random.Random(request.seed))
+        elif plan.copy_edits - {"drop_hashtags"} or plan.tone_changed:
             ad_copy = self._refine_copy(request, plan, budget)
         elif budget_problems(ad_copy, budget, hashtags_optional=plan.no_hashtags):
             # Only a changed aspect ratio gets here; the words must still fit the new layout.
@@ -237,6 +249,7 @@ class OpenAICopywriter:
             style=plan.style,
             tone=plan.tone,  # type: ignore[arg-type]
             backend=self.name,
+            notice=notice,
         )
 
     def _refine_copy(self, request: CopyRequest, plan: RefinementPlan, budget: LengthBudget) -> AdCopy:
@@ -266,19 +279,16 @@ class OpenAICopywriter:
                 copy["hashtags"] = []
             return copy
 
-        # What the owner and the last ad said: a refinement may reword the facts, not change them.
+        # What the owner and the last ad said: a refinement may reword the facts, not change them. A new
+        # price or offer ("가격 4만원으로 바꿔줘") replaces the old one: the new amounts are required, the old may go.
         said = " ".join([*(t.content for t in request.history if t.role == "user"), previous.ad_copy.as_text(), request.input_text])
-        # The offer the last ad stated stays stated; one it left out is not forced in. A new price or offer
-        # ("가격 4만원으로 바꿔줘") replaces it: the new amounts are required and the replaced ones gone.
-        stated_before = analysis.stated_amounts(previous.ad_copy.as_text())
-        kept = set(plan.new_amounts) or analysis.offer_amounts(said) & stated_before
-        replaced = (analysis.offer_amounts(said) & stated_before) - kept if plan.new_amounts else set()
+        keep = [f for f in facts.read(previous.ad_copy.as_text()) if not (plan.new_amounts and f.kind in ("amount", "percent"))]
+        keep += [f for f in facts.read(request.input_text) if f.text in plan.new_amounts]
 
         def problems(reply: _ModelCopy) -> list[str]:
             copy = _ModelCopy(**merged(reply))
-            found = _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags) or _claim_problems(copy, said, kept)
-            if still := sorted(replaced & analysis.stated_amounts(f"{copy.headline} {copy.body}")):
-                found.append(f"the owner replaced {', '.join(still)} with {', '.join(plan.new_amounts)}; do not state {', '.join(still)}")
+            found = _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags)
+            found = found or _fact_problems(copy, previous.ad_copy.as_text(), said, source_facts=keep)
             if "shorter" in plan.copy_edits:
                 before = len(previous.ad_copy.headline) + len(previous.ad_copy.body)
                 after = len(reply.headline) + len(reply.body)
@@ -383,17 +393,27 @@ def _copy_problems(reply: _ModelCopy, budget: LengthBudget, tone: str, *, hashta
     except ValidationError as exc:
         return [f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()]
     problems = budget_problems(ad_copy, budget, hashtags_optional=hashtags_optional)
-    if tone == "반말" and templates.is_polite(" ".join((ad_copy.headline, ad_copy.body))):
+    if tone == "반말" and korean.is_polite(" ".join((ad_copy.headline, ad_copy.body))):
         problems.append("the copy must be in 반말 (no sentence may end in 요 or 니다)")
+    elif tone == "존댓말" and korean.is_casual(" ".join((ad_copy.headline, ad_copy.body))):
+        problems.append("the copy must be in 존댓말 (해요체); a sentence ends in 반말")
     return problems
 
 
-def _claim_problems(reply: _ModelCopy, said: str, required: set[str] | None = None) -> list[str]:
-    """Numbers or a limited run the owner never gave, or their offer left out (see ``analysis.claim_problems``)."""
-    return analysis.claim_problems(" ".join((reply.headline, reply.body, reply.cta)), said, required)
+def _fact_problems(reply: _ModelCopy, source: str, said: str, *, source_facts: list[facts.Fact] | None = None) -> list[str]:
+    """The owner's facts the copy lost, and numbers or contacts it added (``facts.compare``, the one reader)."""
+    written = " ".join((reply.headline, reply.body, reply.details, reply.cta))
+    report = facts.compare(source, written, source_facts=source_facts)
+    everything = {(f.kind, f.key) for f in facts.read(said)}
+    invented = [f for f in report.invented if (f.kind, f.key) not in everything]
+    return facts.Report(report.missing, tuple(invented)).describe()
 
 
 def _ad_copy(reply: _ModelCopy) -> AdCopy:
     return AdCopy(
-        headline=reply.headline.strip(), body=reply.body.strip(), cta=reply.cta.strip(), hashtags=[t.strip() for t in reply.hashtags]
+        headline=reply.headline.strip(),
+        body=reply.body.strip(),
+        cta=reply.cta.strip(),
+        hashtags=[t.strip() for t in reply.hashtags],
+        details=reply.details.strip(),
     )

@@ -11,6 +11,10 @@ by rules both backends share, and is never left to a language model:
   image prompt and/or the style, and the copy is returned unchanged;
 - "다시 만들어줘" alone changes both (new copy, a new composition);
 - a product the last ad did not show ("초코라떼로 바꿔줘") changes the copy and the subject;
+- words in quotes are applied exactly ("헤드라인을 '오픈 기념 세트 20% 할인'으로 바꿔줘",
+  "본문에 '주차 가능' 넣어줘", "버튼을 '전화 주문'으로");
+- a new sentence with facts of its own and no word about the last ad ("꽃집 어버이날 카네이션 2만원")
+  is a new ad (``new_brief``): two businesses' facts are never merged;
 - anything else is read as a request for different words, and the picture stays.
 
 The industry always persists from the previous ad, and so do the tone and the style unless
@@ -25,11 +29,13 @@ import re
 from dataclasses import dataclass, field
 from typing import Final
 
-from adgen.copywriter import analysis, image_prompt, lexicon
+from adgen.copywriter import analysis, facts, image_prompt, lexicon
 from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest
 from adgen.schemas import CopyResult
 
-COPY_EDITS: Final = ("shorter", "longer", "price", "offer", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content")
+COPY_EDITS: Final = (
+    "shorter", "longer", "price", "offer", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content", "quoted",
+)  # fmt: skip
 
 _REGENERATE: Final = ("다시", "새로 만들", "다른 버전", "처음부터", "재생성", "다른 걸로", "다른걸로", "새 버전", "새버전")
 _SHORTER: Final = ("짧게", "짧은", "줄여", "줄이", "간단", "간결", "짧아", "짧았")
@@ -70,6 +76,8 @@ class RefinementPlan:
     new_subjects: tuple[str, ...] = ()  # their English
     new_amounts: tuple[str, ...] = ()  # a price or offer the previous ad did not state ("가격 4만원으로 바꿔줘": 40,000원)
     no_hashtags: bool = False  # the new copy has none: removed now or earlier, and not asked back
+    quoted: dict[str, str] = field(default_factory=dict)  # field → the owner's exact words ("headline", "body", "body_add", "cta")
+    new_brief: bool = False  # not a refinement: a new ad's sentence
 
     @property
     def changes_copy(self) -> bool:
@@ -91,8 +99,11 @@ class RefinementPlan:
             "drop_hashtags": '해시태그는 모두 빼기 ("hashtags": [])',
             "rewrite": "같은 내용으로 새로운 문구 쓰기",
             "content": f"새 상품({', '.join(self.new_products)})을 중심으로 다시 쓰기",
+            "quoted": "따옴표 안의 말을 그대로 쓰기",
         }
         lines = [words[e] for e in COPY_EDITS if e in self.copy_edits]
+        names = {"headline": "헤드라인", "body": "본문", "body_add": "본문에 덧붙일 말", "cta": "CTA"}
+        lines += [f"{names[k]}은(는) 정확히 '{v}' (한 글자도 바꾸지 않기)" for k, v in self.quoted.items()]
         if self.tone_changed:
             lines.append(f"말투를 {self.tone}로 바꾸기 (내용은 그대로)")
         return lines
@@ -123,10 +134,49 @@ def _style_words(text: str) -> str | None:
     return None
 
 
+_QUOTE: Final = r"['\"“”‘’「」『』]"
+_QUOTED_RE: Final = re.compile(rf"{_QUOTE}([^'\"“”‘’「」『』]+){_QUOTE}")
+_FIELD_WORDS: Final = (
+    ("headline", ("헤드라인", "제목", "타이틀", "메인 문구", "큰 글씨", "첫 줄")),
+    ("cta", ("버튼", "CTA", "cta", "행동 유도")),
+    ("body", ("본문", "설명", "내용", "작은 글씨")),
+)
+# Words that make a message about the last ad, whatever else it says.
+_CHANGE: Final = ("바꿔", "바꾸", "변경", "수정", "고쳐", "넣어", "추가", "빼", "지워", "강조", "다시", "좀 더")
+
+
+def quoted_edits(text: str) -> dict[str, str]:
+    """Fields the owner gave exact words for: "헤드라인을 '…'으로 바꿔줘" → {"headline": "…"}."""
+    out: dict[str, str] = {}
+    for m in _QUOTED_RE.finditer(text):
+        before = text[: m.start()][-12:]
+        after = text[m.end() :][:8]
+        value = m.group(1).strip()
+        for field_name, words in _FIELD_WORDS:
+            if any(w in before for w in words):
+                adding = field_name == "body" and re.search(r"^\s*(?:을|를)?\s*(?:넣|추가|덧붙|붙여)", after) is not None
+                adding = adding or (field_name == "body" and re.search(r"(?:본문|설명|내용)에\s*$", before) is not None)
+                out["body_add" if adding else field_name] = value
+                break
+    return out
+
+
+def _is_new_brief(text: str, previous: CopyResult, asked_something: bool) -> bool:
+    """A sentence of its own (new facts or another business) that says nothing about the last ad."""
+    if asked_something or any(w in text for w in _CHANGE):
+        return False
+    shown = previous.ad_copy.as_text()
+    reading = analysis.read(text)
+    other_business = reading.industry not in ("general", previous.industry)
+    new_nouns = [n for n in reading.nouns if facts.squash(n) not in facts.squash(shown)]
+    return bool(facts.compare(shown, text).invented) or other_business or (len(new_nouns) >= 2 and len(text) >= 8)
+
+
 def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPlan:
     text = request.input_text.strip()
     lowered = text.lower()
     edits: set[str] = set()
+    quoted = quoted_edits(text)
 
     # --- copy ---------------------------------------------------------------------------
     if _has(text, _SHORTER):
@@ -173,19 +223,19 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
 
     # --- products the last ad did not show ----------------------------------------------
     shown = previous.image_prompt.lower() + " " + previous.ad_copy.as_text()
-    new = [
-        (p, s)
-        for p, s in analysis.extract_product_pairs(text)[: analysis.MAX_PRODUCTS]
-        if p and p not in shown and not (s and s.lower() in shown)
-    ]
+    reading = analysis.read(_QUOTED_RE.sub(" ", text))
+    new = [(p, s) for p, s in zip(reading.products, reading.subjects, strict=True) if p not in shown and s.lower() not in shown]
     new_products = tuple(p for p, _ in new)
     new_subjects = tuple(s for _, s in new if s)
     if new_products:
         edits.add("content")
-    # "가격 4만원으로 바꿔줘", "30% 할인으로": a new price or offer replaces the old one in headline and body.
-    new_amounts = tuple(sorted(analysis.offer_amounts(text) - analysis.stated_amounts(previous.ad_copy.as_text())))
+    # "가격 4만원으로 바꿔줘", "30% 할인으로": an amount the last ad did not state.
+    new_amounts = tuple(f.text for f in facts.compare(previous.ad_copy.as_text(), _QUOTED_RE.sub(" ", text)).invented if f.kind in ("amount", "percent"))
     if new_amounts:
         edits.add("offer")
+    if quoted:
+        edits -= {"headline", "cta", "rewrite", "price"}
+        edits.add("quoted")
 
     regenerate = _has(text, _REGENERATE)
     recompose = False
@@ -206,7 +256,10 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     if copy_words and not asked and not tone_changed:
         edits.add("rewrite")
     nothing = not edits and not tone_changed and not specific_image and not recompose
-    if nothing:
+    new_brief = nothing and not copy_words and not image_words and _is_new_brief(text, previous, bool(regenerate))
+    if new_brief:
+        edits.clear()
+    elif nothing:
         edits.add("rewrite")  # an unclear wish: new words, same picture
 
     return RefinementPlan(
@@ -222,6 +275,8 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         new_amounts=new_amounts,
         # An ad without hashtags got that way on request; only asking brings them back.
         no_hashtags="drop_hashtags" in edits or (not previous.ad_copy.hashtags and "hashtags" not in edits),
+        quoted=quoted,
+        new_brief=new_brief,
     )
 
 
