@@ -39,7 +39,7 @@ DETAILS_MAX: Final = 160
 SEPARATOR: Final = " · "
 # Words that make a phrase the ad's news: its offer or its event.
 _OFFER_WORDS: Final = (
-    "할인", "세일", "특가", "무료", "증정", "1+1", "2+1", "반값", "이벤트", "오픈", "개업", "출시", "신메뉴", "신상", "신제품",
+    "→", "할인", "세일", "특가", "무료", "증정", "1+1", "2+1", "반값", "이벤트", "오픈", "개업", "출시", "신메뉴", "신상", "신제품",
     "런칭", "입고", "모집", "사은품", "적립", "쿠폰", "서비스", "행사", "기념", "리뉴얼", "한정", "판매", "예약",
 )  # fmt: skip
 # Place and business nouns: a headline cut right after one keeps "who" in the body and "what" on top.
@@ -102,7 +102,7 @@ def split_headline(phrase: str, limit: int = HEADLINE_MAX, *, who_only: bool = T
     words = phrase.split(" ")
     for k in range(1, len(words)):  # the longest headline that fits
         prefix, rest = " ".join(words[:k]), " ".join(words[k:])
-        if len(rest) > limit or len(rest) < 4 or not _bare_end(prefix) or not _starts_clean(rest):
+        if len(rest) > limit or len(rest) < 4 or not (_bare_end(prefix) or _when(words[k - 1])) or not _starts_clean(rest):
             continue
         if morphs(rest)[0].tag in ("SN", "NR"):
             continue  # "1박 180,000원": a number needs the item before it
@@ -110,12 +110,22 @@ def split_headline(phrase: str, limit: int = HEADLINE_MAX, *, who_only: bool = T
             continue  # the number is the news: it stays on top
         # Only "who" moves to the body: the shop ("성수동 수제버거 가게") or the place ("성수동"), never a
         # word that describes the product ("핸드메이드 | 머그컵").
-        # Otherwise a cut after a date or a count ("펜션 12/24~12/26 | 크리스마스 패키지"), never inside a
-        # compound of nouns ("크리스마스 | 패키지") and never taking a price away from the offer.
-        closed = morphs(prefix)[-1].tag in ("SN", "NNB", "W_SERIAL", "SSC", "NR") or bool(re.search(r"\d", words[k - 1]))
-        if _who(prefix) or (not who_only and closed and not re.search(r"\d\s*(?:%|원)", prefix)):
+        # Otherwise a cut after when it runs ("펜션 12/24~12/26 | 크리스마스 패키지", "이번 주말 이틀만 | 전 메뉴
+        # 10% 할인"), never inside a compound of nouns ("크리스마스 | 패키지"), a count ("8회 | 권"), or taking
+        # a price away from the offer.
+        if _who(prefix) or (not who_only and _when(words[k - 1]) and not re.search(r"\d\s*(?:%|원)", prefix)):
             return prefix, rest
     return None
+
+
+_WHEN_RE: Final = re.compile(
+    r"(?:\d+[/.]\d+(?:~\d+(?:[/.]\d+)?)?|\d+(?:일|월)|요일|주말|평일|이틀|사흘|하루|오늘|내일|모레|연휴|한\s?달|한달간|까지)(?:만|까지|부터|에|엔|간)?$"
+)
+
+
+def _when(word: str) -> bool:
+    """Whether ``word`` says when: a date or a day, with its particle ("12/24~12/26", "이틀만", "31일까지")."""
+    return bool(_WHEN_RE.search(word))
 
 
 def _who(prefix: str) -> bool:
@@ -142,15 +152,19 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
     best = max(range(len(phrases)), key=lambda i: (_score(phrases[i]), -i))
     chosen = phrases[best].text
     rest = [p.text for i, p in enumerate(phrases) if i != best]
+    def in_place(replacement: list[str]) -> list[str]:
+        return [t for i, p in enumerate(phrases) for t in (replacement if i == best else [p.text])]
+
     cut = split_headline(chosen)
     if cut is not None:
         prefix, headline = cut
-        body = ([prefix] if prefix else []) + rest
+        body = in_place([prefix] if prefix else [])
     elif len(chosen) <= HEADLINE_LONG:
         headline, body = chosen, rest  # a little long: the layout sets it smaller
     elif (cut := split_headline(chosen, HEADLINE_LONG, who_only=False)) is not None:
-        prefix, headline = cut
-        body = [prefix, *rest]
+        # The offer on top; the whole phrase stays in the body, so its dates stay with it.
+        headline = cut[1]
+        body = [p.text for p in phrases]
     else:
         # A long sentence: its leading nouns on top ("치과 스케일링"), the whole of it in the body.
         headline = _leading_nouns(chosen, LEADING_MAX) or _short_noun_headline(chosen, HEADLINE_MAX) or ""

@@ -30,7 +30,7 @@ _REQUEST_NOUNS: Final = frozenset({"홍보", "광고", "포스터", "전단", "�
 _REQUEST_VERBS: Final = frozenset({"만들", "쓰", "작성", "작성하", "알리", "올리", "부탁", "부탁하", "제작", "제작하", "짜", "뽑"})
 # Asked of customers in the owner's note to us ("많이 와주세요", "많이 찾아주세요"): not a fact, and the
 # ad has its own call to action.
-_VISIT_VERBS: Final = frozenset({"오", "찾", "들르", "이용하", "방문하", "사랑하", "관심"})
+_VISIT_VERBS: Final = frozenset({"오", "찾", "들르", "이용하", "방문하", "사랑하", "사랑", "관심", "방문", "이용"})
 _FILLER_ADVERBS: Final = frozenset({"좀", "많이", "꼭", "많은", "자주", "잘", "예쁘게", "멋지게", "이쁘게", "멋있게"})
 _TONE_WORDS: Final = {"반말": "반말", "존댓말": "존댓말", "존대": "존댓말", "높임말": "존댓말"}
 # Words that introduce a contact and go with it to the details line.
@@ -247,7 +247,9 @@ def _contact_spans(text: str, toks: tuple[Morph, ...], found: list[facts.Fact]) 
         # moved out, the condition would lose its object. One that starts or ends a clause moves.
         starts = first == 0 or toks[first - 1].tag in _CLAUSE_TAGS
         ends = last + 1 >= len(toks) or toks[last + 1].tag in _CLAUSE_TAGS
-        if starts or ends:
+        clause_rest = toks[last + 1 : _clause_end(toks, last + 1)] if not ends else ()
+        acted_on = any(t.tag in ("XSV", "VV") for t in clause_rest)  # "@cafe_mori 팔로우하면 …"
+        if ends or (starts and not acted_on):
             spans.append((toks[first].start, toks[last].end))
     spans += _addresses(toks)
     return _merge(spans)
@@ -297,6 +299,11 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 _SPLIT_RE: Final = re.compile(r",(?!\d{3}(?!\d))|(?<!\d)\.(?!\d)|[!?·\n;]|(?<!\d)/|/(?!\d)|(?<=\d)\.(?=\s)")
 
 
+# Said to us, not to customers: a phrase that is only a greeting or thanks goes.
+_GREETING_RE: Final = re.compile(r"^(?:안녕하세요|안녕하십니까|안녕|감사합니다|고맙습니다|수고하세요|잘 부탁드립니다|부탁드립니다)$")
+
+
 def _split(text: str) -> list[str]:
-    parts = [p.strip(" ,.~!?/·-") for p in _SPLIT_RE.split(text)]
-    return [re.sub(r"\s+", " ", p) for p in parts if p and re.search(r"[0-9A-Za-z가-힣]", p)]
+    parts = [p.strip(" ,.~!?/·-:;") for p in _SPLIT_RE.split(text)]
+    parts = [re.sub(r"\s+", " ", p) for p in parts if p and re.search(r"[0-9A-Za-z가-힣]", p)]
+    return [p for p in parts if not _GREETING_RE.match(p)]
