@@ -115,6 +115,8 @@ class CopyResult(BaseModel):
     tone: Tone
     backend: str
     fallback_used: bool = False
+    # What the owner should know about this answer ("이 광고에는 가격이 없어요", "새 광고로 만들었어요").
+    notice: str | None = None
 
 
 class GenerationHistoryItem(BaseModel):

@@ -180,7 +180,12 @@ def budget_problems(ad_copy: AdCopy, budget: LengthBudget, *, hashtags_optional:
 def get_copywriter(settings: Settings) -> Copywriter:
     """The copywriter the settings ask for; ``auto`` means OpenAI when a key is set, else local."""
     # Imported here so that importing the interface never imports the openai client.
+    from adgen.copywriter import korean
     from adgen.copywriter.local import LocalCopywriter
+
+    # Both backends read the owner's words with the Korean analyser (3 s, 0.5 GB to load): load it now,
+    # in the background, so the first ad does not wait for it.
+    korean.warm_up()
 
     backend = settings.copywriter_backend
     reason = f"COPYWRITER_BACKEND={backend}"

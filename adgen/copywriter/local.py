@@ -161,6 +161,9 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
         body = in_place([prefix] if prefix else [])
     elif len(chosen) <= HEADLINE_LONG:
         headline, body = chosen, rest  # a little long: the layout sets it smaller
+    elif (cut := split_headline(chosen, HEADLINE_LONG)) is not None:
+        prefix, headline = cut
+        body = in_place([prefix] if prefix else [])
     elif (cut := split_headline(chosen, HEADLINE_LONG, who_only=False)) is not None:
         # The offer on top; the whole phrase stays in the body, so its dates stay with it.
         headline = cut[1]
@@ -423,7 +426,7 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rn
             rest, closing = value, None
         elif field == "body_add":
             rest = f"{rest} {value}".strip() if rest.endswith((".", "!", "?")) or not rest else f"{rest}{SEPARATOR}{value}"
-    if "price" in edits and not plan.quoted:
+    if "price" in edits and not plan.quoted and not plan.new_amounts:
         priced = [p for p in phrases if any(f.kind in ("amount", "percent") for f in facts.read(p))]
         if any(f.kind in ("amount", "percent") for f in facts.read(headline)):
             notes.append("가격이 이미 헤드라인에 있어요.")
@@ -438,9 +441,24 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rn
         else:
             notes.append("이 광고에는 가격이 없어서 강조할 가격이 없어요. 가격을 알려 주시면 넣어 드릴게요. (예: 가격 12,000원 넣어줘)")
     if plan.new_amounts and not plan.quoted:
-        notes.append(
-            "금액은 제가 바꾸지 않아요. 아래 문구 편집란에서 직접 고치시거나, 새 내용으로 다시 입력해 주세요."
-        )
+        # "가격 4만원으로 바꿔줘": the owner's new amount replaces the one amount of that kind the ad states.
+        replaced = False
+        for new in plan.new_amounts:
+            kind = "percent" if new.endswith("%") else "amount"
+            old = {f.text for f in facts.read(previous.as_text()) if f.kind == kind}
+            if len(old) == 1:
+                (was,) = old
+                headline, rest = headline.replace(was, new), rest.replace(was, new)
+                replaced = True
+        if not replaced:
+            notes.append("어느 금액을 바꿀지 알 수 없어요. 아래 문구 편집란에서 직접 고쳐 주세요.")
+    if "content" in edits and plan.new_products and not plan.quoted:
+        shown = analysis.read(previous.as_text()).products
+        if len(shown) == 1 and len(plan.new_products) == 1:
+            headline, rest = headline.replace(shown[0], plan.new_products[0]), rest.replace(shown[0], plan.new_products[0])
+            tags = [t.replace(shown[0], plan.new_products[0]) for t in tags]
+        else:
+            notes.append("어느 상품을 바꿀지 알 수 없어요. 아래 문구 편집란에서 직접 고쳐 주세요.")
     if "shorter" in edits:
         if closing is not None:
             closing = None
