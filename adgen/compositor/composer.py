@@ -1,7 +1,8 @@
 """Lay Korean ad copy onto a generated image.
 
 ``compose`` picks a layout plan for the aspect ratio (one that keeps clear of the product photo,
-when there is one), fits the copy to it, then for each group of text measures the pixels that
+when there is one), fits the copy to it (all of it: copy that does not fit even in the smallest
+legible type is refused, never shortened), then for each group of text measures the pixels that
 will lie behind it and picks white or near-black text. Where neither reaches WCAG 4.5:1 against
 a busy region, a scrim (a gradient from the nearest image edge) is darkened or lightened just
 enough. The CTA becomes a rounded pill in the accent colour. Finally the contrast of every text
@@ -76,7 +77,7 @@ _SAMPLE_PIXELS: Final = 20_000  # enough for a 0.5th percentile of 100 pixels, f
 
 @dataclass
 class TextBox:
-    role: Literal["headline", "body", "cta", "hashtags"]
+    role: Literal["headline", "body", "cta", "hashtags", "details"]
     box: tuple[int, int, int, int]  # (left, top, right, bottom); for the CTA, the pill
     lines: list[str]  # as drawn: characters no font has are gone
     font_size: int
@@ -114,7 +115,8 @@ def compose(
 
     Args:
         image: the background; any mode, size matching ``aspect_ratio``. It is not modified.
-        ad_copy: headline, body, CTA and hashtags.
+        ad_copy: headline, body, CTA, hashtags and details (the shop's contacts, a small line
+            under the hashtags; not drawn when empty).
         aspect_ratio: "1:1", "4:3" or "3:4"; picks the family of layouts.
         avoid: (left, top, right, bottom) of a product photo no text may cover.
         prefer_clear: (left, top, right, bottom) of the picture's hero shape (a template's disc or
@@ -123,6 +125,10 @@ def compose(
             type is never chosen just to keep off it.
         accent: a suggested colour for the CTA pill (darkened a little if white text needs it).
         font_path: a font to draw every role with (the bundled fonts still supply missing glyphs).
+
+    Raises:
+        ValidationError: bad inputs (the code names which), or ``copy_too_long`` when the copy does
+            not fit clear of ``avoid`` even at the smallest legible size.
     """
     _check_inputs(image, aspect_ratio, avoid, accent)
     if prefer_clear is not None:
@@ -202,6 +208,7 @@ def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
         "body": ad_copy.body,
         "cta": ad_copy.cta,
         "hashtags": " ".join(ad_copy.hashtags),
+        "details": ad_copy.details,
     }
     elements: list[Element] = []
     for role, text in texts.items():
@@ -232,40 +239,45 @@ def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect 
     1. the first plan (in the ratio's order of preference) that fits at designed sizes and keeps
        clear of both ``avoid`` and ``prefer_clear``;
     2. at designed sizes and clear of ``avoid``, the plan covering least of ``prefer_clear``;
-    3. with smaller type, the first plan clear of ``avoid``;
-    4. the plan covering least of ``avoid``.
+    3. clear of ``avoid``, the plan that keeps the type largest: in the designed range, else
+       below it, down to the legibility floor.
+
+    Text never goes on ``avoid`` and none of it is left out: when no plan holds all of it, the copy is too
+    long for the image (``copy_too_long``).
     """
     d = round(AVOID_CLEARANCE * short)
     keep_clear = grow(avoid, d) if avoid is not None else None
     soft = grow(prefer_clear, d) if prefer_clear is not None else None
 
-    def covered(layout: Layout, rect: Rect | None) -> int:
-        return 0 if rect is None else sum(intersection_area(box, rect) for box in layout.boxes())
-
     least_soft: tuple[int, Layout] | None = None
-    fallback: tuple[int, Layout] | None = None
+    for plan in plans:
+        layout = place(plan, elements, short)
+        if layout is None or layout.area_on(keep_clear) > 0:
+            continue
+        on_hero = layout.area_on(soft)
+        if on_hero == 0:
+            return layout
+        if least_soft is None or on_hero < least_soft[0]:
+            least_soft = (on_hero, layout)
+    if least_soft is not None:
+        return least_soft[1]
+    # Nothing fits clear of `avoid` at the largest designed sizes: smaller ones, then below them.
     for below_minimum in (False, True):
+        best: Layout | None = None
         for plan in plans:
-            layout = place(plan, elements, short, below_minimum=below_minimum)
-            if layout is None:
-                continue
-            overlap = covered(layout, keep_clear)
-            if overlap == 0:
-                if below_minimum:
-                    return layout
-                on_hero = covered(layout, soft)
-                if on_hero == 0:
-                    return layout
-                if least_soft is None or on_hero < least_soft[0]:
-                    least_soft = (on_hero, layout)
-            elif fallback is None or overlap < fallback[0]:
-                fallback = (overlap, layout)
-        if least_soft is not None:
-            return least_soft[1]
-    if fallback is not None:
-        log.warning("compositor: no layout keeps clear of the product box %s; using %s", avoid, fallback[1].plan.name)
-        return fallback[1]
-    raise ImageGenerationError("광고 문구를 이미지에 배치하지 못했습니다.", code="composition_failed", plans=[p.name for p in plans])
+            larger_than = best.scale if best is not None else 0.0
+            layout = place(plan, elements, short, below_minimum=below_minimum, keep_clear=keep_clear, larger_than=larger_than)
+            if layout is not None:
+                best = layout
+        if best is not None:
+            return best
+    raise ValidationError(
+        "문구가 너무 길어 이미지에 다 들어가지 않습니다. 본문을 줄여 주세요.",
+        code="copy_too_long",
+        plans=[p.name for p in plans],
+        avoid=avoid,
+        lengths={e.role: len(e.text) for e in elements},
+    )
 
 
 # --- colours -----------------------------------------------------------------------------

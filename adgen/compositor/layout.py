@@ -5,7 +5,8 @@ margins and anchored to an edge of the image (the edge a scrim grows from if one
 ``place`` fits a plan to the copy: every role starts at its largest size (a fraction of the
 image's short side) and the whole design shrinks in small uniform steps, so the hierarchy holds,
 until it fits; roles that still do not fit at their minimum break onto more lines, and below the
-minimum the sizes keep shrinking to a legibility floor rather than ever leaving the canvas.
+minimum the sizes keep shrinking to a legibility floor rather than ever leaving the canvas. Text
+is never cut short: copy that does not fit at the floor fits no plan (the caller says so).
 """
 
 from __future__ import annotations
@@ -13,16 +14,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final, Literal
 
 from adgen.compositor.fonts import FontChain
 from adgen.compositor.linebreak import words_fit, wrap
 
-Role = Literal["headline", "body", "cta", "hashtags"]
+Role = Literal["headline", "body", "cta", "hashtags", "details"]
 Rect = tuple[int, int, int, int]
 Edge = Literal["top", "bottom", "left", "right"]
 
-ROLES: Final[tuple[Role, ...]] = ("headline", "body", "cta", "hashtags")
+# The order they stack in: the shop's contacts close the ad, under the hashtags, like a flyer's footer.
+ROLES: Final[tuple[Role, ...]] = ("headline", "body", "cta", "hashtags", "details")
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class RoleStyle:
     line_height: float  # baseline-to-baseline distance, in font sizes
     separator: str = " "  # what stands between two words on a line
     tracking: float = 0.0  # extra space after each character, in ems
+    phrases: bool = False  # break between the items of a list ("a · b · c") before between words
+    cut_words: bool = True  # a word wider than the line may be cut at the role's minimum size
 
 
 ROLE_STYLES: Final[dict[Role, RoleStyle]] = {
@@ -43,6 +48,9 @@ ROLE_STYLES: Final[dict[Role, RoleStyle]] = {
     "cta": RoleStyle("NanumGothicBold.ttf", 0.042, 0.03, 1, 1.3),
     # Tags are separate words: a wide gap reads as "a list", a single space as a sentence.
     "hashtags": RoleStyle("NanumGothic.ttf", 0.029, 0.022, 2, 1.45, separator="   "),
+    # The shop's contacts are read and copied, not skimmed: a phone number or @handle cut in two
+    # is misdialled, so the line shrinks (to the floor, if it must) before a word is ever cut.
+    "details": RoleStyle("NanumGothic.ttf", 0.029, 0.022, 2, 1.45, phrases=True, cut_words=False),
 }
 
 MARGIN_FRACTION: Final[dict[str, float]] = {"1:1": 0.07, "4:3": 0.065, "3:4": 0.065}
@@ -64,6 +72,10 @@ _GAPS: Final[dict[tuple[Role, Role], float]] = {
     ("body", "cta"): 1.1,
     ("body", "hashtags"): 0.9,
     ("cta", "hashtags"): 0.75,
+    ("headline", "details"): 0.5,
+    ("body", "details"): 0.9,
+    ("cta", "details"): 0.75,
+    ("hashtags", "details"): 0.9,
 }
 _SHRINK_STEP: Final = 0.94
 
@@ -116,16 +128,23 @@ class Placed:
 class Layout:
     plan: Plan
     placed: list[Placed]
+    # The factor ``place`` shrank the type by: of the designed sizes, or below them of the minimum
+    # sizes. Of two layouts shrunk the same way, the larger scale has the larger type.
+    scale: float = 1.0
 
     def boxes(self) -> list[Rect]:
         return [p.box for p in self.placed]
 
+    def area_on(self, rect: Rect | None) -> int:
+        """Pixels of ``rect`` under the text boxes."""
+        return 0 if rect is None else sum(intersection_area(box, rect) for box in self.boxes())
 
-@dataclass
+
+@dataclass(frozen=True)
 class _Fit:
     size: int
-    lines: list[str]
-    widths: list[float]
+    lines: tuple[str, ...]
+    widths: tuple[float, ...]
     height: int
 
 
@@ -147,21 +166,7 @@ def _fit(element: Element, max_width: int, hi: float, lo: float) -> _Fit | None:
     top, bottom = max(1, int(hi)), max(1, math.ceil(lo))
 
     def attempt(size: int, *, may_cut_words: bool) -> _Fit | None:
-        avail = max_width - (2 * _pill_pad(size) if element.role == "cta" else 0)
-        if avail <= size:
-            return None
-
-        def measure(s: str) -> float:
-            return element.chain.width(s, size)
-
-        # A smaller size that keeps words whole beats a larger one that cuts one.
-        if not may_cut_words and not words_fit(element.text, avail, measure, separator=style.separator):
-            return None
-        lines = wrap(element.text, avail, measure, separator=style.separator)
-        widths = [element.chain.width(line, size) for line in lines]
-        if max(widths) > avail:
-            return None
-        return _Fit(size, lines, widths, _height(element.role, element.chain, size, len(lines)))
+        return _attempt(element.role, element.text, element.chain, max_width, size, may_cut_words)
 
     size = top
     while size >= bottom:
@@ -171,7 +176,35 @@ def _fit(element: Element, max_width: int, hi: float, lo: float) -> _Fit | None:
         if fit is not None and len(fit.lines) <= style.max_lines and not stray:
             return fit
         size -= max(1, round(size * 0.04))
-    return attempt(min(top, bottom), may_cut_words=False) or attempt(min(top, bottom), may_cut_words=True)
+    last = min(top, bottom)
+    fit = attempt(last, may_cut_words=False)
+    if fit is None and (style.cut_words or last <= FLOOR_PX):  # at the floor there is no smaller size to try
+        fit = attempt(last, may_cut_words=True)
+    return fit
+
+
+@lru_cache(maxsize=4096)
+def _attempt(role: Role, text: str, chain: FontChain, max_width: int, size: int, may_cut_words: bool) -> _Fit | None:
+    """``text`` wrapped at ``size``, or None when a line would be wider than ``max_width``.
+
+    Cached: every plan and every step of shrinking asks again for the same widths and sizes.
+    """
+    style = ROLE_STYLES[role]
+    avail = max_width - (2 * _pill_pad(size) if role == "cta" else 0)
+    if avail <= size:
+        return None
+
+    def measure(s: str) -> float:
+        return chain.width(s, size)
+
+    # A smaller size that keeps words whole beats a larger one that cuts one.
+    if not may_cut_words and not words_fit(text, avail, measure, separator=style.separator, phrases=style.phrases):
+        return None
+    lines = wrap(text, avail, measure, separator=style.separator, phrases=style.phrases)
+    widths = [chain.width(line, size) for line in lines]
+    if max(widths) > avail:
+        return None
+    return _Fit(size, tuple(lines), tuple(widths), _height(role, chain, size, len(lines)))
 
 
 def _gap(prev: _Fit, prev_role: Role, nxt: _Fit, next_role: Role) -> int:
@@ -186,34 +219,49 @@ def _max_width(group: Group, role: Role) -> int:
     return width
 
 
-def place(plan: Plan, elements: list[Element], short_side: int, *, below_minimum: bool = True) -> Layout | None:
-    """Fit ``elements`` to ``plan``, or None when they cannot fit.
+def place(
+    plan: Plan,
+    elements: list[Element],
+    short_side: int,
+    *,
+    below_minimum: bool = False,
+    keep_clear: Rect | None = None,
+    larger_than: float = 0.0,
+) -> Layout | None:
+    """Fit ``elements`` to ``plan`` at the largest sizes that fit, or None when they cannot fit.
 
-    With ``below_minimum`` False, only sizes in the designed range are tried: callers ask every
-    plan that way first, so a plan that would need small type loses to one that does not.
+    Without ``below_minimum``, only sizes in the designed range are tried: callers ask every plan
+    that way first, so a plan that would need small type loses to one that does not. With it,
+    only sizes below the minimum, down to the legibility floor. Either way only layouts clear of
+    ``keep_clear``, at a scale above ``larger_than`` (the best another plan reached), are kept.
     """
     by_role = {e.role: e for e in elements}
     mins = {e.role: max(FLOOR_PX, e.style.min_size * short_side) for e in elements}
-    # First the designed range: every role shrinks by the same factor (clamped at its minimum),
-    # until the text leaves enough of the picture free or every role is at its minimum.
     scale = 1.0
-    while True:
-        his = {e.role: max(mins[e.role], e.style.max_size * short_side * scale) for e in elements}
-        at_minimum = all(his[r] <= mins[r] for r in his)
-        layout = _try_sizes(plan, by_role, his, mins, short_side, need_soft=not at_minimum)
-        if layout is not None:
-            return layout
-        if at_minimum:
-            break
-        scale *= _SHRINK_STEP
     if not below_minimum:
+        # Every role shrinks by the same factor (clamped at its minimum), until the text leaves
+        # enough of the picture free or every role is at its minimum.
+        while scale > larger_than:
+            his = {e.role: max(mins[e.role], e.style.max_size * short_side * scale) for e in elements}
+            at_minimum = all(his[r] <= mins[r] for r in his)
+            layout = _try_sizes(plan, by_role, his, mins, short_side, need_soft=not at_minimum)
+            if layout is not None and layout.area_on(keep_clear) == 0:
+                layout.scale = scale
+                return layout
+            if at_minimum:
+                return None
+            scale *= _SHRINK_STEP
         return None
-    # Still too much copy for the space: below the minimum, down to the legibility floor.
+    # Too much copy for the space: below the minimum, every role by the same factor of its
+    # minimum (so the hierarchy holds), down to the legibility floor.
     while True:
         scale *= _SHRINK_STEP
+        if scale <= larger_than:
+            return None
         his = {r: max(FLOOR_PX, mins[r] * scale) for r in mins}
         layout = _try_sizes(plan, by_role, his, his, short_side, need_soft=False)
-        if layout is not None:
+        if layout is not None and layout.area_on(keep_clear) == 0:
+            layout.scale = scale
             return layout
         if all(hi <= FLOOR_PX for hi in his.values()):
             return None
@@ -289,7 +337,7 @@ def _place_role(role: Role, gi: int, group: Group, fit: _Fit, chain: FontChain, 
         block = (len(fit.lines) - 1) * line
         first = round(y + fit.height / 2 - (block + top + bottom) / 2)
         origins = [(left + pad + round((width - 2 * pad - w) / 2), first + i * line) for i, w in enumerate(fit.widths)]
-        return Placed(role, gi, fit.size, fit.lines, origins, box)
+        return Placed(role, gi, fit.size, list(fit.lines), origins, box)
     ascent, _ = chain.metrics(fit.size)
     origins = []
     for i, w in enumerate(fit.widths):
@@ -297,7 +345,7 @@ def _place_role(role: Role, gi: int, group: Group, fit: _Fit, chain: FontChain, 
         origins.append((x, y + ascent + i * line))
     left = min(o[0] for o in origins)
     right = max(o[0] + math.ceil(w) for o, w in zip(origins, fit.widths, strict=True))
-    return Placed(role, gi, fit.size, fit.lines, origins, (left, y, min(right, x1), y + fit.height))
+    return Placed(role, gi, fit.size, list(fit.lines), origins, (left, y, min(right, x1), y + fit.height))
 
 
 def _intersects(a: Rect, b: Rect) -> bool:
@@ -336,7 +384,10 @@ def candidate_plans(
     def split(top: Rect, bottom: Rect, name: str) -> Plan:
         return Plan(
             name,
-            (Group(top, ("headline", "body"), "top", "center", "top"), Group(bottom, ("cta", "hashtags"), "bottom", "center", "bottom")),
+            (
+                Group(top, ("headline", "body"), "top", "center", "top"),
+                Group(bottom, ("cta", "hashtags", "details"), "bottom", "center", "bottom"),
+            ),
             0.62,
         )
 

@@ -4,10 +4,15 @@ Korean breaks between words (어절, the space-separated units); a word is only 
 syllables when it alone is wider than the line. No line may start with closing punctuation, and
 lines are balanced (as even as the line count allows) because a designed headline never leaves
 one syllable dangling under a full line.
+
+A contact line ("☎ 010-1234-5678 · @cafe_mori · 성수동 2가 123") is wrapped by *phrases*: it breaks
+after a separator (``·``, ``|``, ``,`` ...) wherever a whole phrase fits, a separator never starts
+a line, and a symbol (``☎``) never ends one, away from the number it labels.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
@@ -16,6 +21,9 @@ Measure = Callable[[str], float]
 
 CLOSING_PUNCTUATION: Final = frozenset(")]}>,.!?:;%…'\"’”」』】〉》〕、。，．！？：；")
 OPENING_PUNCTUATION: Final = frozenset("([{<‘“「『【〈《〔")
+# What owners put between the items of a contact line ("ㆍ" is the middle dot Korean keyboards type).
+# Not dashes: "10:00 - 22:00" is one item.
+PHRASE_SEPARATORS: Final = frozenset(",·•∙‧ㆍ|/")
 
 
 @dataclass(frozen=True)
@@ -30,16 +38,20 @@ def _line_text(units: list[_Unit]) -> str:
     return units[0].text + "".join(u.glue + u.text for u in units[1:])
 
 
-def _words(paragraph: str, separator: str) -> list[str]:
-    """Space-separated words, with stray punctuation glued on so it never starts or ends a line alone."""
+def _words(paragraph: str, separator: str, *, phrases: bool = False) -> list[str]:
+    """Space-separated words, with stray punctuation glued on so it never starts or ends a line alone.
+
+    With ``phrases``, a lone separator ("·") goes with the word before it and a lone symbol ("☎")
+    with the word after it, like punctuation.
+    """
     words: list[str] = []
     pending_opening = ""
     for word in paragraph.split():
         if pending_opening:
             word, pending_opening = pending_opening + separator + word, ""
-        if words and word[0] in CLOSING_PUNCTUATION:
+        if words and (word[0] in CLOSING_PUNCTUATION or (phrases and set(word) <= PHRASE_SEPARATORS)):
             words[-1] = words[-1] + separator + word
-        elif all(c in OPENING_PUNCTUATION for c in word):
+        elif all(c in OPENING_PUNCTUATION or (phrases and unicodedata.category(c) == "So") for c in word):
             pending_opening = word
         else:
             words.append(word)
@@ -51,9 +63,19 @@ def _words(paragraph: str, separator: str) -> list[str]:
     return words
 
 
-def words_fit(text: str, max_width: float, measure: Measure, *, separator: str = " ") -> bool:
+def _phrases(words: list[str]) -> list[list[str]]:
+    """Words grouped into the items of a contact line: an item ends with a word ending in a separator."""
+    phrases: list[list[str]] = [[]]
+    for word in words:
+        phrases[-1].append(word)
+        if word[-1] in PHRASE_SEPARATORS:
+            phrases.append([])
+    return [p for p in phrases if p]
+
+
+def words_fit(text: str, max_width: float, measure: Measure, *, separator: str = " ", phrases: bool = False) -> bool:
     """Whether every word fits on a line whole: if not, ``wrap`` would have to cut one."""
-    return all(measure(word) <= max_width for paragraph in text.split("\n") for word in _words(paragraph, separator))
+    return all(measure(word) <= max_width for paragraph in text.split("\n") for word in _words(paragraph, separator, phrases=phrases))
 
 
 def _split_word(word: str, max_width: float, measure: Measure) -> list[str]:
@@ -79,25 +101,41 @@ def _split_word(word: str, max_width: float, measure: Measure) -> list[str]:
     return [c for c in chunks if c]
 
 
+def _unglue(word: str, separator: str, max_width: float, measure: Measure) -> list[str]:
+    """A contact's glued word ("☎ 010-1234-5678 ·") too wide for the line, parted at its spaces
+    before the number itself is cut; a separator stays with the part before it where that fits."""
+    parts: list[str] = []
+    for part in word.split(separator):
+        if parts and set(part) <= PHRASE_SEPARATORS and measure(parts[-1] + separator + part) <= max_width:
+            parts[-1] += separator + part
+        else:
+            parts.append(part)
+    return parts
+
+
 def _greedy(units: list[_Unit], max_width: float, measure: Measure) -> list[list[_Unit]]:
     lines: list[list[_Unit]] = []
     current: list[_Unit] = []
+    text = ""  # _line_text(current), grown as units join (rebuilding it per unit is quadratic)
     for unit in units:
-        if current and measure(_line_text([*current, unit])) > max_width:
+        trial = text + unit.glue + unit.text if current else unit.text
+        if current and measure(trial) > max_width:
             lines.append(current)
-            current = [unit]
+            current, text = [unit], unit.text
         else:
             current.append(unit)
+            text = trial
     if current:
         lines.append(current)
     return lines
 
 
-def wrap(text: str, max_width: float, measure: Measure, *, separator: str = " ") -> list[str]:
+def wrap(text: str, max_width: float, measure: Measure, *, separator: str = " ", phrases: bool = False) -> list[str]:
     """Lines of ``text`` no wider than ``max_width`` where possible, as few and as even as possible.
 
     A line can only be wider than ``max_width`` when a single character is (the caller checks
-    widths and picks a smaller size). ``separator`` is what stands between words on a line.
+    widths and picks a smaller size). ``separator`` is what stands between words on a line. With
+    ``phrases`` (a contact line), a phrase that fits the line is never broken.
     """
     cache: dict[str, float] = {}
 
@@ -108,10 +146,18 @@ def wrap(text: str, max_width: float, measure: Measure, *, separator: str = " ")
 
     lines: list[str] = []
     for paragraph in text.split("\n"):
+        words = _words(paragraph, separator, phrases=phrases)
         units: list[_Unit] = []
-        for word in _words(paragraph, separator):
-            pieces = [word] if cached(word) <= max_width else _split_word(word, max_width, cached)
-            units.extend(_Unit(piece, separator if j == 0 else "") for j, piece in enumerate(pieces))
+        for phrase in _phrases(words) if phrases else [[word] for word in words]:
+            whole = separator.join(phrase)
+            if len(phrase) > 1 and cached(whole) <= max_width:
+                units.append(_Unit(whole, separator))
+                continue
+            for word in phrase:
+                parts = _unglue(word, separator, max_width, cached) if phrases and cached(word) > max_width else [word]
+                for part in parts:
+                    pieces = [part] if cached(part) <= max_width else _split_word(part, max_width, cached)
+                    units.extend(_Unit(piece, separator if j == 0 else "") for j, piece in enumerate(pieces))
         if not units:
             continue
         greedy = _greedy(units, max_width, cached)

@@ -48,3 +48,39 @@ def test_punctuation_separated_by_a_space_stays_with_its_word() -> None:
 def test_explicit_line_breaks_are_kept_and_separator_used() -> None:
     assert wrap("첫 줄\n둘째 줄", 1000, width) == ["첫 줄", "둘째 줄"]
     assert wrap("#카페 #라떼", 1000, width, separator="   ") == ["#카페   #라떼"]
+
+
+CONTACTS = "☎ 010-1234-5678 · @cafe_mori · 성수동 2가 123"
+
+
+def test_a_contact_line_breaks_between_its_items() -> None:
+    # By words, "·" would start the second line: "☎ 010-1234-5678" / "· @cafe_mori ·" / ...
+    assert wrap(CONTACTS, 200, width)[1].startswith("·")
+    assert wrap(CONTACTS, 200, width, phrases=True) == ["☎ 010-1234-5678 ·", "@cafe_mori ·", "성수동 2가 123"]
+    assert wrap(CONTACTS, 300, width, phrases=True) == ["☎ 010-1234-5678 ·", "@cafe_mori · 성수동 2가 123"]
+    assert wrap(CONTACTS, 1000, width, phrases=True) == [CONTACTS]
+
+
+@pytest.mark.parametrize(
+    ("text", "widest"),
+    # widest: the longest run that must stay on one line, a symbol and a separator glued on ("☎ 010-1234-5678 ·").
+    [
+        (CONTACTS, 17),
+        ("영업시간 10:00-22:00 | 매주 월요일 휴무 | 주차 가능", 13),
+        ("☎ 02-123-4567, 서울 성동구 성수이로 123, 2층 / 카카오톡 채널 카페모리", 14),
+        ("인스타 @cafe_mori ㆍ 네이버 예약 ㆍ ☏ 010-1234-5678", 15),
+    ],
+)
+def test_contact_lines_never_cut_a_token_nor_start_with_a_separator(text: str, widest: int) -> None:
+    for max_width in range(10 * widest, 10 * len(text) + 20, 10):
+        lines = wrap(text, max_width, width, phrases=True)
+        assert " ".join(lines) == text, (max_width, lines)  # breaks only where the owner put a space
+        for line in lines:
+            assert width(line) <= max_width
+            assert line[0] not in "·|/ㆍ", (max_width, lines)
+            assert not line.endswith(("☎", "☏")), (max_width, lines)
+
+
+def test_a_phrase_wider_than_the_line_breaks_between_its_words() -> None:
+    lines = wrap("서울 성동구 성수이로 123 · 매주 월요일 휴무", 120, width, phrases=True)
+    assert lines == ["서울 성동구", "성수이로 123 ·", "매주 월요일 휴무"]
