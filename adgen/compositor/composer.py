@@ -229,6 +229,10 @@ def _elements(ad_copy: AdCopy, font_path: Path | None) -> list[Element]:
 # --- layout choice -----------------------------------------------------------------------
 
 
+def _inside(inner: Rect, outer: Rect) -> bool:
+    return outer[0] <= inner[0] and outer[1] <= inner[1] and inner[2] <= outer[2] and inner[3] <= outer[3]
+
+
 def _busyness(pixels: np.ndarray, rect: Rect) -> float:
     return float(luminance_map(_sample(pixels, rect)).std())
 
@@ -238,7 +242,9 @@ def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect 
 
     1. the first plan (in the ratio's order of preference) that fits at designed sizes and keeps
        clear of both ``avoid`` and ``prefer_clear``;
-    2. at designed sizes and clear of ``avoid``, the plan covering least of ``prefer_clear``;
+    2. within the designed range of sizes (smaller, never below the minimum), the plan that keeps the
+       type largest clear of both (long owner copy: a shape's edge through the letters looks accidental);
+    2b. at designed sizes and clear of ``avoid``, the plan covering least of ``prefer_clear``;
     3. clear of ``avoid``, the plan that keeps the type largest: in the designed range, else
        below it, down to the legibility floor.
 
@@ -260,6 +266,15 @@ def _choose(plans: list[Plan], elements: list[Element], short: int, avoid: Rect 
         if least_soft is None or on_hero < least_soft[0]:
             least_soft = (on_hero, layout)
     if least_soft is not None:
+        if soft is not None and (keep_clear is None or _inside(keep_clear, soft)):
+            clear: Layout | None = None
+            for plan in plans:
+                larger_than = clear.scale if clear is not None else 0.0
+                layout = place(plan, elements, short, below_minimum=False, keep_clear=soft, larger_than=larger_than)
+                if layout is not None:
+                    clear = layout
+            if clear is not None:
+                return clear
         return least_soft[1]
     # Nothing fits clear of `avoid` at the largest designed sizes: smaller ones, then below them.
     for below_minimum in (False, True):
