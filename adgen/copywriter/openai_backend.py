@@ -10,6 +10,7 @@ local copywriter answers and the result says ``fallback_used=True``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import random
@@ -28,7 +29,7 @@ from adgen import validation
 from adgen.copywriter import analysis, facts, image_prompt, korean, lexicon, owner_words
 from adgen.copywriter.base import INDUSTRIES, CopyRequest, LengthBudget, budget_for, budget_problems
 from adgen.copywriter.local import LocalCopywriter, refine_copy
-from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
+from adgen.copywriter.refinement import NEW_BRIEF_NOTICE, RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.errors import ConfigurationError
 from adgen.schemas import AdCopy, CopyResult
 from adgen.settings import Settings
@@ -57,6 +58,15 @@ _EDIT_FIELDS: Final[dict[str, frozenset[str]]] = {
     "content": frozenset({"headline", "body", "cta", "hashtags"}),
 }
 _TONE_FIELDS: Final = frozenset({"headline", "body", "cta"})
+# Offers and claims only the owner can make, in groups of words that say the same thing: "20프로 세일"
+# may be written "20% 할인", but an ad the owner gave no discount must not say "할인" at all.
+_CLAIMS: Final = (
+    ("할인", "세일", "특가", "반값"),
+    ("무료", "공짜", "증정", "사은품", "1+1", "2+1"),
+    ("한정", "선착순", "마감 임박"),
+    ("쿠폰",),
+    ("최고", "1등", "최저가", "최상"),
+)
 
 
 class _ModelCopy(BaseModel):
@@ -208,7 +218,8 @@ class OpenAICopywriter:
         )
 
     def _problems_new(self, reply: _ModelCopy, budget: LengthBudget, tone: str, source: str, said: str) -> list[str]:
-        problems = _copy_problems(reply, budget, tone) or _fact_problems(reply, source, said)
+        # Every problem at once: the model gets one repair round.
+        problems = _copy_problems(reply, budget, tone) + _fact_problems(reply, source, said)
         scene = reply.image_prompt or ""
         if not scene.strip():
             problems.append("image_prompt is missing")
@@ -225,8 +236,10 @@ class OpenAICopywriter:
         assert previous is not None
         plan = plan_refinement(request, previous)
         if plan.new_brief:
-            fresh = self._write_new(CopyRequest(request.input_text, request.aspect_ratio, request.seed, request.tone, request.style), budget)
-            return fresh.model_copy(update={"notice": "앞의 광고와 다른 내용이라 새 광고로 만들었어요."})
+            # Another business's sentence: written afresh, without the last ad or the session's history,
+            # so no fact of the old ad can be carried into the new one.
+            fresh = self._write_new(dataclasses.replace(request, history=(), previous=None), budget)
+            return fresh.model_copy(update={"notice": NEW_BRIEF_NOTICE})
         ad_copy = previous.ad_copy
         notice = None
         priceless = "price" in plan.copy_edits and not any(f.kind in ("amount", "percent") for f in facts.read(previous.ad_copy.as_text()))
@@ -235,9 +248,8 @@ class OpenAICopywriter:
             ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, random.Random(request.seed))
         elif plan.copy_edits - {"drop_hashtags"} or plan.tone_changed:
             ad_copy = self._refine_copy(request, plan, budget)
-        elif budget_problems(ad_copy, budget, hashtags_optional=plan.no_hashtags):
-            # Only a changed aspect ratio gets here; the words must still fit the new layout.
-            ad_copy = self._fallback.write(request).ad_copy
+        # A picture wish keeps the words exactly, even under another aspect ratio's budget: the
+        # compositor sets long copy smaller, as it does for the local copywriter's.
         if plan.no_hashtags:
             # "해시태그 빼줘" needs no model, and a later refinement must not bring them back.
             ad_copy = ad_copy.model_copy(update={"hashtags": []})
@@ -264,7 +276,7 @@ class OpenAICopywriter:
                 "content": f"이전 광고(JSON): {_previous_json(previous)}\n"
                 f"사장님의 수정 요청: {request.input_text}\n"
                 f"바꿀 것:\n{changes}\n"
-                "요청하지 않은 부분은 이전 광고와 똑같이 두고, 네 필드를 모두 담은 JSON으로 답하세요.",
+                "요청하지 않은 부분은 이전 광고와 똑같이 두고, 모든 필드를 담은 JSON으로 답하세요.",
             },
         ]
         fields = frozenset().union(*(_EDIT_FIELDS[e] for e in plan.copy_edits))
@@ -282,16 +294,36 @@ class OpenAICopywriter:
         # What the owner and the last ad said: a refinement may reword the facts, not change them. A new
         # price or offer ("가격 4만원으로 바꿔줘") replaces the old one: the new amounts are required, the old may go.
         said = " ".join([*(t.content for t in request.history if t.role == "user"), previous.ad_copy.as_text(), request.input_text])
-        keep = [f for f in facts.read(previous.ad_copy.as_text()) if not (plan.new_amounts and f.kind in ("amount", "percent"))]
-        keep += [f for f in facts.read(request.input_text) if f.text in plan.new_amounts]
+        stated = facts.read(previous.ad_copy.as_text())
+        asked = [f for f in facts.read(request.input_text) if f.text in plan.new_amounts]
+        keep = [f for f in stated if not (plan.new_amounts and f.kind in ("amount", "percent"))]
+        if "content" in plan.copy_edits:
+            keep = [f for f in keep if f.kind != "item"]  # "초코라떼로 바꿔줘": the old product may go
+        keep += asked
+        # The one amount of a kind the owner's new one replaces ("4,500원" → "4,000원") must go; with two
+        # of that kind it is not clear which one was meant, and both may stay.
+        replaced = []
+        for new in asked:
+            old = {(f.kind, f.key): f for f in stated if f.kind == new.kind}
+            if len(old) == 1:
+                replaced += old.values()
+        # What the previous ad already broke (a local ad's long headline under another ratio) and the model
+        # was not asked to change is not the model's problem: those fields are kept verbatim.
+        broken_before = set(budget_problems(previous.ad_copy, budget, hashtags_optional=plan.no_hashtags))
 
         def problems(reply: _ModelCopy) -> list[str]:
             copy = _ModelCopy(**merged(reply))
-            found = _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags)
-            found = found or _fact_problems(copy, previous.ad_copy.as_text(), said, source_facts=keep)
+            found = [p for p in _copy_problems(copy, budget, plan.tone, hashtags_optional=plan.no_hashtags) if p not in broken_before]
+            found += _fact_problems(copy, previous.ad_copy.as_text(), said, source_facts=keep)
+            written = {(f.kind, f.key) for f in facts.read(" ".join((copy.headline, copy.body, copy.details, copy.cta)))}
+            found += [
+                f"the owner replaced '{f.text}' with '{', '.join(plan.new_amounts)}'; do not state '{f.text}'"
+                for f in replaced
+                if (f.kind, f.key) in written
+            ]
             if "shorter" in plan.copy_edits:
                 before = len(previous.ad_copy.headline) + len(previous.ad_copy.body)
-                after = len(reply.headline) + len(reply.body)
+                after = len(copy.headline) + len(copy.body)
                 if after >= before:
                     found.append(f"headline and body together must be shorter than before ({before} characters), not {after}")
             return found
@@ -401,12 +433,21 @@ def _copy_problems(reply: _ModelCopy, budget: LengthBudget, tone: str, *, hashta
 
 
 def _fact_problems(reply: _ModelCopy, source: str, said: str, *, source_facts: list[facts.Fact] | None = None) -> list[str]:
-    """The owner's facts the copy lost, and numbers or contacts it added (``facts.compare``, the one reader)."""
+    """The owner's facts the copy lost, and numbers, contacts or offers it added.
+
+    Facts are ``facts.compare``'s (the one reader); an offer or a claim ("한정", "쿠폰", "최고") is
+    invented when no word of its group is anywhere in what the owner said (``said``).
+    """
     written = " ".join((reply.headline, reply.body, reply.details, reply.cta))
     report = facts.compare(source, written, source_facts=source_facts)
     everything = {(f.kind, f.key) for f in facts.read(said)}
     invented = [f for f in report.invented if (f.kind, f.key) not in everything]
-    return facts.Report(report.missing, tuple(invented)).describe()
+    problems = facts.Report(report.missing, tuple(invented)).describe()
+    said_lower, written_lower = said.lower(), written.lower()
+    for group in _CLAIMS:
+        if not any(w in said_lower for w in group):
+            problems += [f"'{w}' is not in the owner's words; do not add it" for w in group if w in written_lower]
+    return problems
 
 
 def _ad_copy(reply: _ModelCopy) -> AdCopy:

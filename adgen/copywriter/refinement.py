@@ -13,8 +13,9 @@ by rules both backends share, and is never left to a language model:
 - a product the last ad did not show ("초코라떼로 바꿔줘") changes the copy and the subject;
 - words in quotes are applied exactly ("헤드라인을 '오픈 기념 세트 20% 할인'으로 바꿔줘",
   "본문에 '주차 가능' 넣어줘", "버튼을 '전화 주문'으로");
-- a new sentence with facts of its own and no word about the last ad ("꽃집 어버이날 카네이션 2만원")
-  is a new ad (``new_brief``): two businesses' facts are never merged;
+- a new sentence with no word about the last ad that names another business, or new facts and new
+  things ("꽃집 어버이날 카네이션 2만원"), is a new ad (``new_brief``): two businesses' facts are never
+  merged; "딸기라떼 5천원", "초코라떼로", "30% 할인으로 해 주세요" change the last ad;
 - anything else is read as a request for different words, and the picture stays.
 
 The industry always persists from the previous ad, and so do the tone and the style unless
@@ -31,7 +32,11 @@ from typing import Final
 
 from adgen.copywriter import analysis, facts, image_prompt, lexicon
 from adgen.copywriter.base import STYLE_ALIASES, STYLES, CopyRequest
+from adgen.copywriter.korean import morphs
 from adgen.schemas import CopyResult
+
+# What the owner is told when a message in a session is a new ad, not a change to the last one.
+NEW_BRIEF_NOTICE: Final = "앞의 광고와 다른 내용이라 새 광고로 만들었어요."
 
 COPY_EDITS: Final = (
     "shorter", "longer", "price", "offer", "headline", "cta", "hashtags", "drop_hashtags", "rewrite", "content", "quoted",
@@ -141,35 +146,71 @@ _FIELD_WORDS: Final = (
     ("cta", ("버튼", "CTA", "cta", "행동 유도")),
     ("body", ("본문", "설명", "내용", "작은 글씨")),
 )
+_ADDING_RE: Final = re.compile(r"^\s*(?:을|를|도)?\s*(?:넣|추가|덧붙|붙여)")
 # Words that make a message about the last ad, whatever else it says.
 _CHANGE: Final = ("바꿔", "바꾸", "변경", "수정", "고쳐", "넣어", "추가", "빼", "지워", "강조", "다시", "좀 더")
+_TONE_WORDS: Final = ("반말", "존댓말", "존대", "높임말", "말투")
+# After "…로/으로" only these: "초코라떼로", "30% 할인으로 해 주세요", "파란색으로 부탁해요" ask to change the last ad.
+_REQUEST_TAGS: Final = ("VV", "VX", "EC", "EF", "EP", "XSV", "SF", "SP", "SW", "JX", "MAG")
 
 
 def quoted_edits(text: str) -> dict[str, str]:
-    """Fields the owner gave exact words for: "헤드라인을 '…'으로 바꿔줘" → {"headline": "…"}."""
+    """Fields the owner gave exact words for: "헤드라인을 '…'으로 바꿔줘" → {"headline": "…"}.
+
+    Each quote belongs to the field word nearest before it, after the previous quote ("제목 말고 본문에
+    '…' 넣어줘" is the body); a quote with no field word that is put in ("'주차 가능' 넣어줘") is added
+    to the body.
+    """
     out: dict[str, str] = {}
+    last_end = 0
     for m in _QUOTED_RE.finditer(text):
-        before = text[: m.start()][-12:]
+        before = text[last_end : m.start()][-12:]
         after = text[m.end() :][:8]
+        last_end = m.end()
         value = m.group(1).strip()
-        for field_name, words in _FIELD_WORDS:
-            if any(w in before for w in words):
-                adding = field_name == "body" and re.search(r"^\s*(?:을|를)?\s*(?:넣|추가|덧붙|붙여)", after) is not None
-                adding = adding or (field_name == "body" and re.search(r"(?:본문|설명|내용)에\s*$", before) is not None)
-                out["body_add" if adding else field_name] = value
-                break
+        if not value:
+            continue
+        named = [(before.rfind(w), name) for name, words in _FIELD_WORDS for w in words if w in before]
+        adding = _ADDING_RE.search(after) is not None
+        if not named:
+            if adding:
+                out["body_add"] = value
+            continue
+        _, field_name = max(named)
+        if field_name == "body" and (adding or re.search(r"(?:본문|설명|내용)에\s*$", before)):
+            field_name = "body_add"
+        out[field_name] = value
     return out
 
 
-def _is_new_brief(text: str, previous: CopyResult, asked_something: bool) -> bool:
-    """A sentence of its own (new facts or another business) that says nothing about the last ad."""
-    if asked_something or any(w in text for w in _CHANGE):
+def _asks_for_a_change(text: str) -> bool:
+    """Whether ``text`` ends in "…로/으로" plus a request at most: "초코라떼로", "30% 할인으로 해 주세요"."""
+    toks = morphs(text)
+    marks = [i for i, t in enumerate(toks) if t.tag == "JKB" and t.form in ("로", "으로")]
+    if not marks:
+        return False
+    return all(t.tag.startswith(_REQUEST_TAGS) or t.form in ("부탁", "좀") for t in toks[marks[-1] + 1 :])
+
+
+def _is_new_brief(text: str, previous: CopyResult, *, about_the_ad: bool) -> bool:
+    """A sentence of its own that says nothing about the last ad: another business, or new facts and new things.
+
+    ``about_the_ad``: the words already ask for something about the last ad (shorter, 반말로, a quote,
+    a picture wish): then it is a refinement, whatever else the sentence says.
+    """
+    if about_the_ad or _has(text, _CHANGE) or _has(text, _TONE_WORDS) or _asks_for_a_change(text):
         return False
     shown = previous.ad_copy.as_text()
     reading = analysis.read(text)
-    other_business = reading.industry not in ("general", previous.industry)
     new_nouns = [n for n in reading.nouns if facts.squash(n) not in facts.squash(shown)]
-    return bool(facts.compare(shown, text).invented) or other_business or (len(new_nouns) >= 2 and len(text) >= 8)
+    if not new_nouns:
+        return False  # "딸기라떼 5천원": the same thing at a new price, a refinement
+    new_facts = bool(facts.compare(shown, text).invented)
+    # A colour or a style word with no fact of its own is a wish about the picture ("빨간 느낌 고급스럽게").
+    if not new_facts and (_colours(text) or _style_words(text) is not None):
+        return False
+    other_business = reading.industry not in ("general", previous.industry)
+    return other_business or (new_facts and len(new_nouns) >= 2) or len(new_nouns) >= 3
 
 
 def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPlan:
@@ -208,12 +249,13 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
     # --- image --------------------------------------------------------------------------
     style = previous.style
     extras: list[str] = []
+    named = _style_words(text)
     if _has(text, _BRIGHTER):
         style = "bright"
     elif _has(text, _DARKER):
         style = "premium"
         extras.extend(lexicon.LIGHTING["dark"])
-    elif (named := _style_words(text)) is not None:
+    elif named is not None:
         style = named
     colours = _colours(text)
     where = "background" if "배경" in text else "color palette"
@@ -223,24 +265,27 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
 
     # --- products the last ad did not show ----------------------------------------------
     shown = previous.image_prompt.lower() + " " + previous.ad_copy.as_text()
-    reading = analysis.read(_QUOTED_RE.sub(" ", text))
+    unquoted = _QUOTED_RE.sub(" ", text)  # the owner's exact words are applied as they are, not read for facts
+    reading = analysis.read(unquoted)
     new = [(p, s) for p, s in zip(reading.products, reading.subjects, strict=True) if p not in shown and s.lower() not in shown]
     new_products = tuple(p for p, _ in new)
     new_subjects = tuple(s for _, s in new if s)
     if new_products:
         edits.add("content")
     # "가격 4만원으로 바꿔줘", "30% 할인으로": an amount the last ad did not state.
-    new_amounts = tuple(f.text for f in facts.compare(previous.ad_copy.as_text(), _QUOTED_RE.sub(" ", text)).invented if f.kind in ("amount", "percent"))
+    new_amounts = tuple(f.text for f in facts.compare(previous.ad_copy.as_text(), unquoted).invented if f.kind in ("amount", "percent"))
     if new_amounts:
         edits.add("offer")
+        edits.discard("price")  # "가격 4만원으로 바꿔줘" is a new price, not a wish to show the old one bigger
     if quoted:
         edits -= {"headline", "cta", "rewrite", "price"}
         edits.add("quoted")
 
     regenerate = _has(text, _REGENERATE)
     recompose = False
-    if image_words and not specific_image:
-        recompose = True  # "배경 바꿔줘", "분위기 다르게": a new picture of the same thing
+    if (image_words or named is not None or _has(text, _BRIGHTER + _DARKER)) and not specific_image:
+        # "배경 바꿔줘", "분위기 다르게", or "더 밝게" when it is bright already: a new picture of the same thing.
+        recompose = True
     # Removing the hashtags says nothing about the words: "해시태그 빼고 문구 다시 써줘" rewrites.
     asked = edits - {"drop_hashtags"}
     # "다시" is also "back" ("다시 존댓말로", "다시 밝게"): it only means "make it again" when
@@ -255,11 +300,21 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
             recompose = True
     if copy_words and not asked and not tone_changed:
         edits.add("rewrite")
-    nothing = not edits and not tone_changed and not specific_image and not recompose
-    new_brief = nothing and not copy_words and not image_words and _is_new_brief(text, previous, bool(regenerate))
-    if new_brief:
-        edits.clear()
-    elif nothing:
+    # A product or an amount the last ad lacked is a change only when the words ask for one ("… 바꿔줘");
+    # without any word about the ad, a sentence with facts of its own is a new ad. Colour and style
+    # words are weighed in ``_is_new_brief``: "빨간 장미 꽃다발 5만원" is a brief, "고급스럽게" is not.
+    about_the_ad = (
+        bool(edits - {"content", "offer", "price", "rewrite"})
+        or tone_changed
+        or regenerate
+        or copy_words
+        or image_words
+        or _has(text, _BRIGHTER + _DARKER)
+    )
+    if _is_new_brief(text, previous, about_the_ad=about_the_ad):
+        # Nothing of the last ad carries over: the backends write a fresh ad from ``request.input_text``.
+        return RefinementPlan(tone=previous.tone, style=previous.style, new_brief=True)
+    if not edits and not tone_changed and not specific_image and not recompose:
         edits.add("rewrite")  # an unclear wish: new words, same picture
 
     return RefinementPlan(
@@ -276,7 +331,6 @@ def plan_refinement(request: CopyRequest, previous: CopyResult) -> RefinementPla
         # An ad without hashtags got that way on request; only asking brings them back.
         no_hashtags="drop_hashtags" in edits or (not previous.ad_copy.hashtags and "hashtags" not in edits),
         quoted=quoted,
-        new_brief=new_brief,
     )
 
 
