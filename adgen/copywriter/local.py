@@ -24,7 +24,7 @@ from adgen.copywriter import analysis, facts, image_prompt, lexicon, templates
 from adgen.copywriter.base import HASHTAG_RE, CopyRequest, LengthBudget, budget_for, is_word_tag
 from adgen.copywriter.korean import morphs
 from adgen.copywriter.owner_words import OwnerWords, Phrase, lift
-from adgen.copywriter.refinement import RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
+from adgen.copywriter.refinement import NEW_BRIEF_NOTICE, RefinementPlan, plan_refinement, refine_image, refine_negative_prompt
 from adgen.errors import ValidationError
 from adgen.schemas import AdCopy, CopyResult
 
@@ -358,8 +358,8 @@ class LocalCopywriter:
         plan = plan_refinement(request, previous)
         if plan.new_brief:
             fresh = self.write(CopyRequest(request.input_text, request.aspect_ratio, request.seed, request.tone, request.style))
-            return fresh.model_copy(update={"notice": "앞의 광고와 다른 내용이라 새 광고로 만들었어요."})
-        ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, rng)
+            return fresh.model_copy(update={"notice": NEW_BRIEF_NOTICE})
+        ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, rng, said=request.input_text)
         return CopyResult(
             ad_copy=ad_copy,
             image_prompt=refine_image(previous, plan, seed=request.seed),
@@ -408,8 +408,13 @@ def _body_phrases(body: str) -> list[str]:
     return [p.strip().rstrip(".") if p.strip().endswith(".") and not morphs(p.strip().rstrip("."))[-1].tag == "EF" else p.strip() for p in parts if p.strip()]
 
 
-def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rng: random.Random) -> tuple[AdCopy, str | None]:
-    """The last ad changed as ``plan`` asks, its facts untouched; and a note for the owner, if any."""
+def refine_copy(
+    previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rng: random.Random, *, said: str = ""
+) -> tuple[AdCopy, str | None]:
+    """The last ad changed as ``plan`` asks, its facts untouched; and a note for the owner, if any.
+
+    ``said``: the owner's message, for what it adds ("가격 12,000원 넣어줘" on an ad without a price).
+    """
     headline, cta, tags, details = previous.headline, previous.cta, list(previous.hashtags), previous.details
     rest, closing = _split_closing(previous.body)
     phrases = _body_phrases(previous.body)
@@ -450,7 +455,11 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rn
                 (was,) = old
                 headline, rest = headline.replace(was, new), rest.replace(was, new)
                 replaced = True
-        if not replaced:
+        added = [p.text for p in lift(said).phrases if any(f.text in plan.new_amounts for f in p.facts)] if said and not replaced else []
+        if added and not any(f.kind in ("amount", "percent") for f in facts.read(previous.as_text())):
+            # The ad had no price and the owner gives one ("가격 12,000원 넣어줘"): their phrase joins the body.
+            rest = body_text([*_body_phrases(rest), *added], None)
+        elif not replaced:
             notes.append("어느 금액을 바꿀지 알 수 없어요. 아래 문구 편집란에서 직접 고쳐 주세요.")
     if "content" in edits and plan.new_products and not plan.quoted:
         shown = analysis.read(previous.as_text()).products
@@ -459,14 +468,22 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rn
             tags = [t.replace(shown[0], plan.new_products[0]) for t in tags]
         else:
             notes.append("어느 상품을 바꿀지 알 수 없어요. 아래 문구 편집란에서 직접 고쳐 주세요.")
+    extra: templates.Line | None = None
     if "shorter" in edits:
-        if closing is not None:
+        if closing is not None and rest:
             closing = None
         else:
-            notes.append("가격·날짜·조건·연락처는 빼지 않아요. 더 줄이려면 아래 편집란에서 직접 고쳐 주세요.")
-    if "longer" in edits and closing is None:
-        options = [pair for pairs in templates.CLOSINGS.values() for pair in pairs]
-        closing = rng.choice(options[-3:])
+            notes.append("가격·날짜·조건·연락처는 빼지 않아요. 더 줄일 꾸밈말이 없으니, 더 줄이려면 아래 편집란에서 직접 고쳐 주세요.")
+    if "longer" in edits:
+        options = [pair for pairs in templates.CLOSINGS.values() for pair in pairs if pair != closing]
+        if closing is None:
+            closing = rng.choice(options[-3:])
+        else:
+            # A second closing line from another group, when it is not the same kind of wish.
+            group = next((pairs for pairs in templates.CLOSINGS.values() if closing in pairs), ())
+            extra = rng.choice([p for p in templates.CLOSINGS["visit"] if p not in group] or [p for p in options if p not in group])
+    if plan.tone_changed and closing is None:
+        notes.append(f"사장님이 쓰신 문장은 그대로 두었어요. 말투를 바꾸려면 아래 편집란에서 직접 고쳐 주세요. ({plan.tone})")
     if ("rewrite" in edits or plan.tone_changed or "headline" in edits) and closing is not None:
         same_group = next((pairs for pairs in templates.CLOSINGS.values() if closing in pairs), (closing,))
         others = [p for p in same_group if p != closing] if "rewrite" in edits else [closing]
@@ -478,14 +495,19 @@ def refine_copy(previous: AdCopy, plan: RefinementPlan, budget: LengthBudget, rn
         cta = options[0] if options else cta
     if "drop_hashtags" in edits:
         tags = []
-    elif "hashtags" in edits and len(tags) > 1:
-        tags = tags[1:] + tags[:1]
+    elif "hashtags" in edits:
+        words = lift(f"{headline}, {rest}, {details}")
+        fresh = hashtags_from(words, analysis.read(words.text), budget, rng)
+        tags = fresh if not tags else ([t for t in fresh if t not in tags] + tags)[: budget.hashtags]
+        if tags == list(previous.hashtags) and len(tags) > 1:
+            tags = tags[1:] + tags[:1]
     body = rest
-    if closing is not None:
-        line = templates.line(closing, tone)
-        body = f"{rest} {line}".strip() if rest.endswith((".", "!", "?")) or not rest else f"{rest}. {line}"
+    for pair in (closing, extra):
+        if pair is not None:
+            line = templates.line(pair, tone)
+            body = f"{body} {line}".strip() if body.endswith((".", "!", "?")) or not body else f"{body}. {line}"
     if not body:
-        body = templates.line(templates.CLOSINGS["visit"][0], tone)
+        body = previous.body
     try:
         ad_copy = AdCopy(headline=headline, body=body, cta=cta, hashtags=tags[: max(budget.hashtags, len(tags))], details=details)
     except ValueError as exc:

@@ -245,7 +245,7 @@ class OpenAICopywriter:
         priceless = "price" in plan.copy_edits and not any(f.kind in ("amount", "percent") for f in facts.read(previous.ad_copy.as_text()))
         if plan.quoted or priceless:
             # The owner's exact words, or nothing to emphasise: decided by rules, not by the model.
-            ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, random.Random(request.seed))
+            ad_copy, notice = refine_copy(previous.ad_copy, plan, budget, random.Random(request.seed), said=request.input_text)
         elif plan.copy_edits - {"drop_hashtags"} or plan.tone_changed:
             ad_copy = self._refine_copy(request, plan, budget)
         # A picture wish keeps the words exactly, even under another aspect ratio's budget: the

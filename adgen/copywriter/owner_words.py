@@ -27,7 +27,11 @@ from adgen.copywriter.korean import Morph, morphs
 # Nouns that name the ad itself ("홍보", "광고 문구"): the owner's request, never the customer's news.
 _REQUEST_NOUNS: Final = frozenset({"홍보", "광고", "포스터", "전단", "전단지", "홍보물", "배너", "문구", "카피", "홍보글", "광고글"})
 # Verbs asked of the ad maker ("만들어줘", "써 주세요", "알려주세요").
-_REQUEST_VERBS: Final = frozenset({"만들", "쓰", "작성", "작성하", "알리", "올리", "부탁", "부탁하", "제작", "제작하", "짜", "뽑"})
+_REQUEST_VERBS: Final = frozenset(
+    {"만들", "쓰", "작성", "작성하", "알리", "올리", "부탁", "부탁하", "제작", "제작하", "짜", "뽑",
+     # edits asked of us in a chat ("가격 2,500원 넣어줘")
+     "넣", "추가하", "바꾸", "고치", "수정하", "빼", "지우", "강조하"}
+)  # fmt: skip
 # Asked of customers in the owner's note to us ("많이 와주세요", "많이 찾아주세요"): not a fact, and the
 # ad has its own call to action.
 _VISIT_VERBS: Final = frozenset({"오", "찾", "들르", "이용하", "방문하", "사랑하", "사랑", "관심", "방문", "이용"})
@@ -205,16 +209,19 @@ def _requests(text: str, toks: tuple[Morph, ...]) -> tuple[list[tuple[int, int]]
         end_i = _clause_end(toks, i)
         spans.append((toks[start_i].start, toks[end_i - 1].end if end_i > start_i else t.end))
         i = end_i + 1
-    # A trailing bare "홍보" / "광고" ("카페 신메뉴 홍보"): the owner names what they want from us.
-    if toks:
-        k = len(toks) - 1
-        while k >= 0 and toks[k].tag in ("SF", "SP", "SW", "SE") + ("JKO", "JX"):
+    # A bare "홍보" / "광고" closing a clause ("카페 신메뉴 홍보", "딸기라떼 홍보, 한 잔 4,500원"): the owner
+    # names what they want from us.
+    ends = [i for i, t in enumerate(toks) if t.tag in ("SF", "SP")] + [len(toks)]
+    for end in ends:
+        k = end - 1
+        while k >= 0 and toks[k].tag in ("SW", "SE", "JKO", "JX"):
             k -= 1
         first = k
         while first >= 0 and toks[first].form in _REQUEST_NOUNS | {"용", "부탁", "요청", "좀"}:
             first -= 1
         if first < k and not any(a <= toks[first + 1].start < b for a, b in spans):
-            spans.append((toks[first + 1].start, len(text)))
+            stop = toks[k].end if end < len(toks) else len(text)
+            spans.append((toks[first + 1].start, stop))
     return spans, tone
 
 

@@ -120,13 +120,7 @@ def test_a_copy_wish_never_loses_or_invents_a_fact(wish: str, text: str) -> None
 @pytest.mark.parametrize(
     "wish",
     [
-        *[w for w in COPY_WISHES if w != "본문 좀 더 길게"],
-        pytest.param(
-            "본문 좀 더 길게",
-            marks=pytest.mark.xfail(
-                strict=True, reason="local.refine_copy: a body that already has a closing line is left as it was, and no notice says why"
-            ),
-        ),
+        *COPY_WISHES,
     ],
 )
 def test_a_copy_wish_is_answered(wish: str) -> None:
@@ -155,11 +149,6 @@ def test_shorter_drops_the_closing_line_and_no_fact(text: str, ratio: str, seed:
     assert same_image(result, previous) and result.notice is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local.refine_copy: with only a closing line in the body, 문구를 짧게 swaps it for CLOSINGS['visit'][0] "
-    "(another line, sometimes longer) and says nothing; expected the same words and a notice",
-)
 @pytest.mark.parametrize("text", HEADLINE_ONLY)
 @pytest.mark.parametrize("seed", range(2))
 def test_shorter_with_nothing_to_drop_says_so(text: str, seed: int) -> None:
@@ -288,11 +277,6 @@ def test_tone_switches_the_framing_line_and_keeps_the_owners_phrases(text: str, 
     assert polite.tone == "존댓말" and polite.ad_copy == previous.ad_copy and same_image(polite, previous)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="local.refine_copy: on words it did not write (no template closing line) 반말로 sets tone='반말' "
-    "but leaves every 존댓말 ending and says nothing",
-)
 def test_tone_change_on_a_models_words_is_done_or_explained() -> None:
     previous = CopyResult(
         ad_copy=AdCopy(
@@ -344,9 +328,6 @@ def test_removed_hashtags_stay_removed() -> None:
         assert plan(ad, "문구를 짧게").no_hashtags
 
 
-@pytest.mark.xfail(
-    strict=True, reason="local.refine_copy: 'hashtags' only rotates the tags the ad has, so after 해시태그 빼줘 none come back"
-)
 def test_hashtags_asked_back_come_back() -> None:
     bare = refine(first_ad(), "해시태그 빼줘")
     back = refine(bare, "해시태그 넣어줘")
@@ -550,3 +531,21 @@ def test_plan(wish: str, copy: bool, image: bool) -> None:
 def test_refinement_is_deterministic() -> None:
     previous = first_ad()
     assert refine(previous, "다시 만들어줘", seed=9) == refine(previous, "다시 만들어줘", seed=9)
+
+
+def test_a_price_given_after_the_no_price_notice_is_added_word_for_word() -> None:
+    text = "동네 빵집 소금빵 나왔어요"
+    previous = first_ad(text)
+    asked = refine(previous, "가격 강조해줘", first=text)
+    assert asked.notice and "가격이 없어서" in asked.notice
+    given = refine(asked, "가격 2,500원 넣어줘", first=text)
+    assert "가격 2,500원" in given.ad_copy.body and "넣어" not in given.ad_copy.body and given.notice is None
+    report = facts.compare(previous.ad_copy.as_text() + " 2,500원", given.ad_copy.as_text())
+    assert report.ok, report
+
+
+def test_a_new_price_replaces_the_one_price_of_the_ad() -> None:
+    text = "카페 신메뉴 딸기라떼 5,500원 출시"
+    result = refine(first_ad(text), "가격 6천원으로 바꿔줘", first=text)
+    said = result.ad_copy.as_text()
+    assert "6,000원" in said and "5,500원" not in said and result.notice is None
