@@ -115,7 +115,8 @@ def main() -> int:
             print(json.dumps({"id": case["id"], "seed": seed, "ad": ad.model_dump(), **problems}, ensure_ascii=False))
             lines.append(
                 f"### {case['id']} seed {seed}\n입력: {case['text']}\n\n- 헤드라인: {ad.headline}\n- 본문: {ad.body}\n"
-                f"- 연락처 줄: {getattr(ad, 'details', '') or '(없음)'}\n- 버튼: {ad.cta}\n- 해시태그: {' '.join(ad.hashtags) or '(없음)'}\n"
+                f"- 연락처 줄: {getattr(ad, 'details', '') or '(없음)'}\n- 버튼: {ad.cta}\n"
+                f"- 해시태그: {' '.join(ad.hashtags) or '(없음)'}\n"
             )
     total = len(cases) * len(seeds)
     summary = {

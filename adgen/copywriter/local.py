@@ -152,6 +152,7 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
     best = max(range(len(phrases)), key=lambda i: (_score(phrases[i]), -i))
     chosen = phrases[best].text
     rest = [p.text for i, p in enumerate(phrases) if i != best]
+
     def in_place(replacement: list[str]) -> list[str]:
         return [t for i, p in enumerate(phrases) for t in (replacement if i == best else [p.text])]
 
@@ -239,7 +240,11 @@ def closing_options(reading: analysis.Reading, industry: str) -> list[templates.
 
 
 def cta_options(words: OwnerWords, reading: analysis.Reading) -> tuple[str, ...]:
-    kinds = {str(f.key).split(":")[0] if ":" in str(f.key) else ("dm" if str(f.key).startswith("@") else "web") for f in words.facts if f.kind == "contact"}
+    kinds = {
+        str(f.key).split(":")[0] if ":" in str(f.key) else ("dm" if str(f.key).startswith("@") else "web")
+        for f in words.facts
+        if f.kind == "contact"
+    }
     text = words.text
     if "tel" in kinds and "예약" in text:
         return templates.CTAS["phone_booking"]
@@ -261,8 +266,9 @@ def cta_options(words: OwnerWords, reading: analysis.Reading) -> tuple[str, ...]
 
 
 _TAG_STOP: Final = frozenset(
-    {"가게", "매장", "기념", "세트", "회원", "제외", "가능", "이상", "구매", "결제", "고객", "이번", "주말", "평일", "오늘", "내일", "기간", "문의",
-     "예약", "전화", "번호", "신규", "첫", "달", "시", "분", "카드", "현금", "일부", "전품목", "최대", "무료", "증정", "할인", "진행", "동안",
+    {"가게", "매장", "기념", "세트", "회원", "제외", "가능", "이상", "구매", "결제", "고객", "이번", "주말", "평일", "오늘", "내일",
+     "기간", "문의", "예약", "전화", "번호", "신규", "첫", "달", "시", "분", "카드", "현금", "일부", "전품목", "최대", "무료", "증정",
+     "할인", "진행", "동안",
      "인스타", "인스타그램", "카카오톡", "카톡", "카카오", "채널", "플친", "네이버", "블로그", "스토어", "주소", "위치"}
 )  # fmt: skip
 _TAG_NEWS: Final = ("오픈", "신메뉴", "이벤트", "신상", "신제품", "출시", "특가", "세일", "할인")
@@ -334,7 +340,8 @@ class LocalCopywriter:
         words = lift(request.input_text)
         if not words.phrases and not words.details:
             raise ValidationError(
-                "광고에 담을 내용이 없습니다. 무엇을 알리고 싶은지 적어 주세요. (예: 카페 신메뉴 딸기라떼 5,500원)", code="nothing_to_advertise"
+                "광고에 담을 내용이 없습니다. 무엇을 알리고 싶은지 적어 주세요. (예: 카페 신메뉴 딸기라떼 5,500원)",
+                code="nothing_to_advertise",
             )
         tone = _tone(request.tone) or words.tone or "존댓말"
         reading = analysis.read(words.text)
@@ -405,7 +412,11 @@ def _split_closing(body: str) -> tuple[str, templates.Line | None]:
 def _body_phrases(body: str) -> list[str]:
     rest, _ = _split_closing(body)
     parts = re.split(r" · |(?<=[.!?])\s+", rest)
-    return [p.strip().rstrip(".") if p.strip().endswith(".") and not morphs(p.strip().rstrip("."))[-1].tag == "EF" else p.strip() for p in parts if p.strip()]
+    return [
+        p.strip().rstrip(".") if p.strip().endswith(".") and not morphs(p.strip().rstrip("."))[-1].tag == "EF" else p.strip()
+        for p in parts
+        if p.strip()
+    ]
 
 
 def refine_copy(
@@ -511,5 +522,7 @@ def refine_copy(
     try:
         ad_copy = AdCopy(headline=headline, body=body, cta=cta, hashtags=tags[: max(budget.hashtags, len(tags))], details=details)
     except ValueError as exc:
-        raise ValidationError(f"바꾼 문구가 너무 깁니다: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}", code="copy_too_long") from None
+        raise ValidationError(
+            f"바꾼 문구가 너무 깁니다: {exc.errors()[0]['msg'] if hasattr(exc, 'errors') else exc}", code="copy_too_long"
+        ) from None
     return ad_copy, " ".join(notes) or None

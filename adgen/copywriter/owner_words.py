@@ -145,8 +145,8 @@ def _mark_price_ends(text: str) -> str:
 
 _OFFER_ENDS: Final = frozenset({"무료", "증정", "할인", "세일", "특가", "1+1", "2+1", "서비스", "적립"})
 _OFFER_GOES_ON: Final = frozenset(
-    {"배송", "쿠폰", "이벤트", "행사", "혜택", "체험", "상담", "주차", "제공", "증정", "기간", "대상", "가능", "적용", "진행", "중", "가", "권",
-     "해", "해요", "합니다", "드려요", "드립니다", "제외", "불가", "품목", "상품", "메뉴"}
+    {"배송", "쿠폰", "이벤트", "행사", "혜택", "체험", "상담", "주차", "제공", "증정", "기간", "대상", "가능", "적용", "진행", "중",
+     "가", "권", "해", "해요", "합니다", "드려요", "드립니다", "제외", "불가", "품목", "상품", "메뉴"}
 )  # fmt: skip
 
 
@@ -249,7 +249,9 @@ def _contact_spans(text: str, toks: tuple[Morph, ...], found: list[facts.Fact]) 
             continue
         first = next(i for i, t in enumerate(toks) if t.end > f.start)
         last = max(i for i, t in enumerate(toks) if t.start < f.end)
-        while first > 0 and (toks[first - 1].form in _CONTACT_CUES or toks[first - 1].tag in ("SSO", "JKB")) and toks[first - 1].tag != "SP":
+        while (
+            first > 0 and (toks[first - 1].form in _CONTACT_CUES or toks[first - 1].tag in ("SSO", "JKB")) and toks[first - 1].tag != "SP"
+        ):
             first -= 1
         while last + 1 < len(toks) and (toks[last + 1].tag in ("SSC", "JKB", "JX") or toks[last + 1].form in _CONTACT_CUES):
             last += 1
@@ -267,7 +269,9 @@ def _contact_spans(text: str, toks: tuple[Morph, ...], found: list[facts.Fact]) 
 
 _ROAD_END_RE: Final = re.compile(r"[가-힣]+(?:동|로|길|가|번길)$")
 _AREA_END_RE: Final = re.compile(r"[가-힣]+(?:시|도|구|군|읍|면|리)$")
-_NOT_ADDRESS_UNITS: Final = frozenset({"원", "%", "명", "개", "인", "회", "시", "분", "일", "월", "년", "세", "달", "주", "박", "잔", "만", "천"})
+_NOT_ADDRESS_UNITS: Final = frozenset(
+    {"원", "%", "명", "개", "인", "회", "시", "분", "일", "월", "년", "세", "달", "주", "박", "잔", "만", "천"}
+)
 
 
 def _addresses(toks: tuple[Morph, ...]) -> list[tuple[int, int]]:
@@ -277,13 +281,23 @@ def _addresses(toks: tuple[Morph, ...]) -> list[tuple[int, int]]:
     while i < len(toks):
         if toks[i].tag == "NNP" and _ROAD_END_RE.search(toks[i].form):
             j = i
-            while j + 1 < len(toks) and (toks[j + 1].tag in ("NNP", "SN", "W_SERIAL") or toks[j + 1].form in ("가", "번지", "층", "호", "길", "로", "-")):
+            while j + 1 < len(toks) and (
+                toks[j + 1].tag in ("NNP", "SN", "W_SERIAL") or toks[j + 1].form in ("가", "번지", "층", "호", "길", "로", "-")
+            ):
                 if toks[j + 1].tag == "SN" and j + 2 < len(toks) and toks[j + 2].form in _NOT_ADDRESS_UNITS:
                     break  # "성수동 3만원": a price, not a house number
                 j += 1
             if any(toks[k].tag in ("SN", "W_SERIAL") for k in range(i + 1, j + 1)):
                 first = i
-                while first > 0 and toks[first - 1].tag == "NNP" and _AREA_END_RE.search(toks[first - 1].form) or (first > 0 and toks[first - 1].form in ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "제주", "경기")):
+                while (
+                    first > 0
+                    and toks[first - 1].tag == "NNP"
+                    and _AREA_END_RE.search(toks[first - 1].form)
+                    or (
+                        first > 0
+                        and toks[first - 1].form in ("서울", "부산", "대구", "인천", "광주", "대전", "울산", "세종", "제주", "경기")
+                    )
+                ):
                     first -= 1
                 if first > 0 and toks[first - 1].form in _CONTACT_CUES:
                     first -= 1

@@ -30,7 +30,24 @@ INDUSTRY_SAMPLES = {
     "general": "세탁소 운동화 세탁 시작했어요",
 }
 # Words a frame may never say: each is a fact or a claim only the owner can make.
-CLAIMS = ("할인", "한정", "쿠폰", "합리적인", "최고", "정성껏", "신선한", "특가", "무료", "1등", "완치", "효과", "보장", "오픈", "신메뉴", "언제든")
+CLAIMS = (
+    "할인",
+    "한정",
+    "쿠폰",
+    "합리적인",
+    "최고",
+    "정성껏",
+    "신선한",
+    "특가",
+    "무료",
+    "1등",
+    "완치",
+    "효과",
+    "보장",
+    "오픈",
+    "신메뉴",
+    "언제든",
+)
 
 
 def write(text: str, ratio: str = "1:1", seed: int = 0, **kwargs: object) -> CopyResult:
@@ -135,7 +152,12 @@ def test_no_claim_the_owner_did_not_make(text: str) -> None:
 
 
 def test_requests_to_us_are_not_on_the_ad() -> None:
-    for text in ("카페 신메뉴 딸기라떼 홍보해주세요", "빵집 소금빵 홍보좀 해주세여", "꽃집 오픈했어요 많이 와주세요", "헬스장 PT 광고 만들어줘 반말로 써줘"):
+    for text in (
+        "카페 신메뉴 딸기라떼 홍보해주세요",
+        "빵집 소금빵 홍보좀 해주세여",
+        "꽃집 오픈했어요 많이 와주세요",
+        "헬스장 PT 광고 만들어줘 반말로 써줘",
+    ):
         said = write(text).ad_copy.as_text()
         for request in ("홍보", "해주세", "와주세요", "만들어", "반말로", "써줘"):
             assert request not in said, (text, said)
