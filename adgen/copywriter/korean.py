@@ -48,8 +48,10 @@ def kiwi() -> Kiwi:
     return _kiwi
 
 
-def warm_up() -> threading.Thread:
-    """Load the analyser off the request path; returns the (daemon) thread doing it."""
+def warm_up() -> threading.Thread | None:
+    """Load the analyser off the request path; returns the (daemon) thread doing it, None when loaded."""
+    if _kiwi is not None:
+        return None
     thread = threading.Thread(target=kiwi, name="kiwi-warm-up", daemon=True)
     thread.start()
     return thread
