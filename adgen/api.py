@@ -12,10 +12,11 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic import ValidationError as PydanticValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
@@ -23,9 +24,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from adgen import auth, services, validation
+from adgen.copywriter.base import HASHTAG_RE
 from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, NotFoundError, ValidationError
 from adgen.runtime import Runtime
 from adgen.schemas import (
+    AdCopy,
     ChatMessageItem,
     ChatSessionItem,
     GenerateRequest,
@@ -51,7 +54,16 @@ FIELD_MESSAGES: dict[str, tuple[str, str]] = {
     "variants": ("invalid_variants", "한 번에 만들 수 있는 시안은 1-4개입니다."),
     "limit": ("invalid_limit", "limit은 1-100 사이의 숫자여야 합니다."),
     "offset": ("invalid_offset", "offset은 0 이상의 숫자여야 합니다."),
+    "history_id": ("invalid_history_id", "광고 번호는 1 이상의 정수여야 합니다."),
+    # Wrong JSON types in a copy edit; a string's content is checked by services.parse_ad_copy, with a precise message.
+    "headline": ("invalid_copy", f"헤드라인은 1-{services.copy_max_length('headline')}자의 글자로 입력해 주세요."),
+    "body": ("invalid_copy", f"본문은 1-{services.copy_max_length('body')}자의 글자로 입력해 주세요."),
+    "cta": ("invalid_copy", f"버튼 문구는 1-{services.copy_max_length('cta')}자의 글자로 입력해 주세요."),
+    "details": ("invalid_copy", f"연락처 줄은 {services.copy_max_length('details')}자 이하의 글자로 입력해 주세요."),
+    "hashtags": ("invalid_copy", '해시태그는 글자의 목록으로 보내 주세요. (예: ["#카페", "#딸기라떼"])'),
 }
+# Where FastAPI says a value came from: the first part of an error's location, not a field ("body" is also one).
+_LOCATIONS = ("body", "query", "path", "header", "cookie")
 
 
 class ErrorBody(BaseModel):
@@ -77,6 +89,47 @@ class TaskAccepted(BaseModel):
     session_id: str
 
 
+def _limits(field: str, **schema: Any) -> Any:
+    """A copy field whose limits (``AdCopy``'s) are documented in the schema and checked by ``services.parse_ad_copy``,
+    which names the field and the problem in Korean (pydantic's own check would answer in English)."""
+    return Field(json_schema_extra={"maxLength": services.copy_max_length(field)} | schema)
+
+
+class CopyEditRequest(BaseModel):
+    """The owner's own words for an ad: every field as it should appear, nothing is rewritten."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str = _limits("headline", minLength=1)
+    body: str = _limits("body", minLength=1, description="Line breaks (\\n) are kept; no other field may have one.")
+    cta: str = _limits("cta", minLength=1)
+    hashtags: list[str] = Field(
+        default_factory=list,
+        json_schema_extra={
+            "maxItems": services.copy_max_length("hashtags"),
+            "items": {"type": "string", "pattern": HASHTAG_RE.pattern, "maxLength": services.HASHTAG_MAX_CHARS},
+        },
+    )
+    details: str = Field(default="", json_schema_extra={"maxLength": services.copy_max_length("details")},
+                         description="The contacts line (phone, @handle, address); empty for none.")  # fmt: skip
+
+
+class EditedAd(BaseModel):
+    """The ad re-made with the owner's words: a new history entry, on the same bare image."""
+
+    history_id: int
+    source_history_id: int
+    session_id: str | None
+    image_url: str | None
+    bare_image_url: str | None
+    ad_copy: AdCopy
+    aspect_ratio: str
+    content_type: str
+    seed: int
+    copy_backend: str
+    elapsed_s: float
+
+
 def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
@@ -95,7 +148,8 @@ def _validation_response(errors: list[Any]) -> JSONResponse:
                 validation.validate_input_text(err.get("input") if err.get("type") != "missing" else None)
             except ValidationError as exc:
                 return _error(422, exc.code, exc.message)
-        for part in reversed(loc):
+        fields = loc[1:] if len(loc) > 1 and loc[0] in _LOCATIONS else loc
+        for part in reversed(fields):
             if part in FIELD_MESSAGES:
                 code, message = FIELD_MESSAGES[part]
                 # Our own validators already speak Korean; prefer their precise message.
@@ -301,6 +355,19 @@ def create_api(runtime: Runtime) -> FastAPI:
             variants=body.variants,
         )
         return TaskAccepted(task_id=task_id, session_id=session_id)
+
+    @api.post("/ads/{history_id}/copy", status_code=201, response_model=EditedAd, tags=["ads"],
+              responses={404: {"model": ErrorResponse, "description": "No such ad (or not yours), or its bare image is gone"},
+                         **ERROR_RESPONSES})  # fmt: skip
+    def edit_copy(
+        history_id: Annotated[int, PathParam(ge=1, le=2**31 - 1)], body: CopyEditRequest, user_id: CurrentUser
+    ) -> EditedAd:
+        """Lay the owner's own words on one of their ads: the same bare image, no image generation. The result is a
+        new history entry (and, in a chat session, a new turn); the ad it started from is kept as it was."""
+        # A plain def: FastAPI runs it in a worker thread, so composing and storing never block the event loop.
+        result = services.edit_ad_copy(ctx, user_id, history_id, services.parse_ad_copy(body.model_dump()))
+        public = result.public()
+        return EditedAd(source_history_id=history_id, **{k: public[k] for k in EditedAd.model_fields if k != "source_history_id"})
 
     @api.get("/tasks/{task_id}", response_model=TaskStatus, tags=["ads"],
              responses={404: {"model": ErrorResponse, "description": "No such task (or not yours)"}, **ERROR_RESPONSES})

@@ -8,14 +8,15 @@ the REST layer translate.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Final
 
 from PIL import Image
 from sqlalchemy.engine import Engine
@@ -133,6 +134,7 @@ class AdResult:
             "generation_method": self.generation_method,
             "copy_backend": self.copy.backend,
             "copy_fallback_used": self.copy.fallback_used,
+            "notice": self.copy.notice,
             "image_backend": self.image_backend,
             "reused_image": self.reused_image,
             "elapsed_s": round(self.elapsed_s, 3),
@@ -508,11 +510,17 @@ def _persist(ctx: AdGenContext, task_id: str, user_id: int, input_text: str, upl
                 session_id=session_id,
                 message_id=user_msg_id + 1,
                 role="assistant",
-                content=copy.ad_copy.as_text(),
+                content=assistant_text(copy),
                 gen_image_url=result.primary.image_url,
             )
 
     _retry_db(write, task_id)
+
+
+def assistant_text(copy: CopyResult) -> str:
+    """The assistant's chat message for one ad: its copy, then what we could not do as asked ("※ …")."""
+    text = copy.ad_copy.as_text()
+    return f"{text}\n\n※ {copy.notice}" if copy.notice else text
 
 
 def _retry_db(fn, task_id: str):  # type: ignore[no-untyped-def]
@@ -544,6 +552,224 @@ def check_session_access(ctx: AdGenContext, user_id: int, session_id: str) -> No
         owner = crud.get_session_owner(s, session_id)
     if owner is not None and owner != user_id:
         raise NotFoundError("대화 세션을 찾을 수 없습니다.", code="session_not_found")
+
+
+# --- editing an ad by hand -----------------------------------------------------------------
+
+# Field -> (Korean name, topic particle, object particle): "헤드라인은 ...", "버튼 문구를 ...".
+COPY_FIELDS: Final[dict[str, tuple[str, str, str]]] = {
+    "headline": ("헤드라인", "은", "을"),
+    "body": ("본문", "은", "을"),
+    "cta": ("버튼 문구", "는", "를"),
+    "hashtags": ("해시태그", "는", "를"),
+    "details": ("연락처 줄", "은", "을"),
+}
+HASHTAG_MAX_CHARS: Final = 30  # one tag, '#' included; the copywriters keep theirs to 12 for the layout
+OWNER_COPY_BACKEND: Final = "owner"  # generation_history.copy_backend of an ad whose words the owner wrote
+EDIT_TURN_TEXT: Final = "문구 직접 수정"  # the user's chat message (and the row's input_text) for an edit
+_DB_INT_MAX: Final = 2**31 - 1  # generation_history.id is an INTEGER: a larger id names no row
+# One line: no control character at all (a newline included), nor a lone surrogate (see adgen.validation).
+_LINE_FORBIDDEN_RE: Final = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+# The body may break lines where the owner wants them (the compositor keeps "\n" as a paragraph break).
+_BODY_FORBIDDEN_RE: Final = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def copy_max_length(name: str) -> int:
+    """The most characters (for ``hashtags``: tags) ``AdCopy`` allows in field ``name``: its limits are written once, there."""
+    return next(int(m.max_length) for m in AdCopy.model_fields[name].metadata if hasattr(m, "max_length"))
+
+
+def _invalid_copy(message: str) -> validation.ValidationError:
+    return validation.ValidationError(message, code="invalid_copy")
+
+
+def _checked_copy_text(name: str, value: object) -> str:
+    label, topic, obj = COPY_FIELDS[name]
+    limit = copy_max_length(name)
+    if not isinstance(value, str):
+        raise _invalid_copy(f"{label}{topic} 글자로 입력해 주세요. (입력값: {validation.quoted(value)})")
+    if name != "details" and not value.strip():
+        raise _invalid_copy(f"{label}{obj} 입력해 주세요.")
+    if len(value) > limit:
+        raise _invalid_copy(f"{label}{topic} {limit}자 이하로 입력해 주세요. (현재 {len(value)}자)")
+    if name != "body" and "\n" in value:
+        raise _invalid_copy(f"{label}{topic} 한 줄로 입력해 주세요. 줄바꿈은 본문에만 쓸 수 있어요.")
+    if (_BODY_FORBIDDEN_RE if name == "body" else _LINE_FORBIDDEN_RE).search(value):
+        raise _invalid_copy(f"{label}에 쓸 수 없는 문자(제어 문자나 깨진 글자)가 있습니다.")
+    return value
+
+
+def _checked_hashtags(value: object) -> list[str]:
+    from adgen.copywriter.base import HASHTAG_RE
+
+    limit = copy_max_length("hashtags")
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise _invalid_copy(f'해시태그는 글자의 목록으로 보내 주세요. (예: ["#카페", "#딸기라떼"], 입력값: {validation.quoted(value)})')
+    if len(value) > limit:
+        raise _invalid_copy(f"해시태그는 {limit}개까지 넣을 수 있어요. (현재 {len(value)}개)")
+    for tag in value:
+        if len(tag) > HASHTAG_MAX_CHARS:
+            raise _invalid_copy(f"해시태그 하나는 {HASHTAG_MAX_CHARS}자 이하로 입력해 주세요. (입력값: {validation.quoted(tag)})")
+        if not HASHTAG_RE.fullmatch(tag):
+            raise _invalid_copy(
+                f"해시태그는 #으로 시작하고, 띄어쓰기 없이 한글·영문·숫자·_만 쓸 수 있어요. (입력값: {validation.quoted(tag)})"
+            )
+    repeated = next((tag for i, tag in enumerate(value) if tag in value[:i]), None)
+    if repeated is not None:
+        raise _invalid_copy(f"같은 해시태그가 두 번 들어 있어요: {repeated}")
+    return list(value)
+
+
+def parse_ad_copy(fields: Mapping[str, object]) -> AdCopy:
+    """The owner's own words for an ad as an ``AdCopy``; ``ValidationError`` (code ``invalid_copy``) naming the field
+    and what is wrong with it, in Korean.
+
+    ``headline``, ``body`` and ``cta`` are required and not blank; ``details`` (the contacts line) may be empty or
+    left out; ``hashtags`` is a list of at most 8 tags, each '#' then letters, digits or '_' (``HASHTAG_RE``), none
+    twice (an empty list is fine). Only the body may break lines. Lengths are ``AdCopy``'s. Every value is taken as
+    typed: nothing is trimmed, shortened or prefixed with '#'.
+    """
+    unknown = sorted(set(fields) - set(COPY_FIELDS))
+    if unknown:
+        raise validation.ValidationError(f"알 수 없는 필드입니다: {unknown[0]}", code="unknown_field")
+    texts = {name: _checked_copy_text(name, fields.get(name)) for name in ("headline", "body", "cta")}
+    details = _checked_copy_text("details", fields.get("details", ""))
+    return AdCopy(**texts, details=details, hashtags=_checked_hashtags(fields.get("hashtags", [])))
+
+
+def edit_ad_copy(ctx: AdGenContext, user_id: int, history_id: int, ad_copy: AdCopy) -> AdResult:
+    """Lay the owner's own words on one of their ads: the same picture, the new words, stored as a new ad.
+
+    Nothing is generated again: the row's bare image is loaded by its hash and the edited copy is composed on it
+    with the layout zones and accent colour stored with the row (as a text-only refinement reuses them). The new
+    ``generation_history`` row keeps the session, bare image, seed, style, industry, ratio, result type, product
+    photo and backends of the source row; its ``ad_copy`` is the edited words plus the source's other keys (image
+    prompt, tone, layout), ``copy_backend`` is ``"owner"``. When the row belongs to a chat session, the session gains
+    a turn ("문구 직접 수정", then the new copy with its image), so the conversation continues from the edited ad and
+    the history shows it. A text-only ad gives a text-only ad; an image-only ad keeps its picture without words.
+
+    Args:
+        ctx: the context (settings, database).
+        user_id: the verified user; only their own rows can be edited.
+        history_id: the ``generation_history`` row to start from.
+        ad_copy: the words, checked here again with ``parse_ad_copy``'s rules.
+
+    Raises:
+        ValidationError: ``invalid_copy`` for the words; the compositor's own (``copy_too_long``...) unchanged.
+        NotFoundError: ``history_not_found`` for a row that does not exist or is another user's (one answer, so
+            ids cannot be probed); ``bare_image_not_found`` when the row's picture is gone from the store.
+        Nothing is stored when it raises.
+    """
+    from db import crud
+    from db.engine import session_scope
+
+    started = time.perf_counter()
+    ad_copy = parse_ad_copy(ad_copy.model_dump())
+    row = None
+    if 1 <= history_id <= _DB_INT_MAX:
+        with session_scope(ctx.engine) as s:
+            row = crud.get_user_generation(s, user_id=user_id, history_id=history_id)
+    if row is None:
+        raise NotFoundError("광고를 찾을 수 없습니다.", code="history_not_found")
+
+    kept = {k: v for k, v in (row.ad_copy or {}).items() if k not in AdCopy.model_fields}
+    zones = TextZones.from_json(kept.get("layout"))
+    bare: Image.Image | None = None
+    image: Image.Image | None = None
+    if row.bare_image_hash:
+        try:
+            bare = storage.load_image(ctx.settings.images_dir, row.bare_image_hash)
+        except NotFoundError:
+            log.error("edit of generation %s: bare image %s missing on disk", history_id, row.bare_image_hash)
+            raise NotFoundError(
+                "이 광고의 배경 이미지를 찾을 수 없어 문구를 다시 얹을 수 없습니다.", code="bare_image_not_found"
+            ) from None
+        image = bare
+        if row.content_type != "image":
+            from adgen.compositor import compose
+
+            image = compose(
+                bare,
+                ad_copy,
+                row.aspect_ratio or "",
+                avoid=zones.keep_clear,
+                prefer_clear=zones.prefer_clear,
+                accent=zones.accent,
+                font_path=ctx.settings.font_path,
+            ).image
+
+    # An edit id in task_id gives the edit what a generation has: a retried write finds its row and is not stored twice.
+    edit_id = uuid.uuid4().hex
+    bare_url = storage.image_url(row.bare_image_hash) if row.bare_image_hash else None
+    image_url = bare_url
+    if image is not None and image is not bare:
+        image_url = _retry_db(
+            lambda: storage.save_image(image, user_id, "generated", engine=ctx.engine, images_dir=ctx.settings.images_dir).url,
+            edit_id,
+        )
+
+    def write() -> int:
+        with session_scope(ctx.engine) as s:
+            written = crud.generations_of_task(s, edit_id)
+            if written:
+                log.warning("edit %s: already stored by an earlier attempt; not written again", edit_id)
+                return int(written[0].id)  # type: ignore[arg-type]
+            new = crud.save_generation_history(
+                s,
+                user_id=user_id,
+                input_text=EDIT_TURN_TEXT,
+                content_type=row.content_type,
+                output_url=image_url,
+                generation_method=row.generation_method,
+                style=row.style,
+                industry=row.industry,
+                seed=row.seed,
+                aspect_ratio=row.aspect_ratio,
+                input_image_hash=row.input_image_hash,
+                session_id=row.session_id,
+                bare_image_hash=row.bare_image_hash,
+                ad_copy=kept | ad_copy.model_dump(),
+                copy_backend=OWNER_COPY_BACKEND,
+                image_backend=row.image_backend,
+                task_id=edit_id,
+            )
+            if row.session_id is not None:
+                message_id = crud.next_message_id(s, row.session_id)
+                for offset, role, content, url in ((0, "user", EDIT_TURN_TEXT, None), (1, "assistant", ad_copy.as_text(), image_url)):
+                    crud.save_chat_message(
+                        s, user_id=user_id, session_id=row.session_id, message_id=message_id + offset, role=role, content=content,
+                        gen_image_url=url,
+                    )  # fmt: skip
+            return int(new.id)  # type: ignore[arg-type]
+
+    new_id = _retry_db(write, edit_id)
+    source = _copy_from_row(row)
+    copy = (
+        source.model_copy(update={"ad_copy": ad_copy, "backend": OWNER_COPY_BACKEND, "fallback_used": False})
+        if source is not None
+        else CopyResult(
+            ad_copy=ad_copy, image_prompt="", industry=row.industry or "general", style=row.style or "modern", tone="존댓말",
+            backend=OWNER_COPY_BACKEND,
+        )  # fmt: skip
+    )
+    seed = row.seed if row.seed is not None else 0
+    result = AdResult(
+        session_id=row.session_id,
+        copy=copy,
+        variants=[AdVariant(image=image, bare_image=bare, seed=seed, image_url=image_url, bare_image_url=bare_url, history_id=new_id,
+                            zones=zones)],  # fmt: skip
+        aspect_ratio=row.aspect_ratio or "",
+        content_type=row.content_type or "both",
+        generation_method=row.generation_method,
+        image_backend=row.image_backend,
+        reused_image=bare is not None,
+        elapsed_s=time.perf_counter() - started,
+    )
+    log.info(
+        "generation %s edited by its owner: new generation %s (user=%s session=%s) %.2fs",
+        history_id, new_id, user_id, row.session_id, result.elapsed_s,
+    )  # fmt: skip
+    return result
 
 
 # --- accounts and history (thin, so the UI and REST layers share one path) ----------------
@@ -601,13 +827,29 @@ def get_chat_history(ctx: AdGenContext, user_id: int, session_id: str) -> list[d
 def get_session_format(ctx: AdGenContext, user_id: int, session_id: str) -> dict[str, str] | None:
     """``aspect_ratio`` and ``content_type`` of the session's latest ad: what its next turn should keep.
     None when the user has no ad in that session (another user's sessions included)."""
+    latest = get_latest_ad(ctx, user_id, session_id)
+    return {"aspect_ratio": latest["aspect_ratio"], "content_type": latest["content_type"]} if latest is not None else None
+
+
+def get_latest_ad(ctx: AdGenContext, user_id: int, session_id: str) -> dict[str, Any] | None:
+    """The session's latest ad of this user, the one its next turn (or a hand edit) starts from: ``history_id``,
+    ``aspect_ratio``, ``content_type`` and ``ad_copy`` (its words as ``AdCopy`` fields, None when the row has none
+    usable). None when the user has no ad in that session (another user's sessions included)."""
     from db import crud
     from db.engine import session_scope
 
     validation.validate_session_id(session_id)
     with session_scope(ctx.engine) as s:
         row = crud.get_latest_generation_in_session(s, user_id, session_id)
-        return {"aspect_ratio": row.aspect_ratio, "content_type": row.content_type} if row is not None else None
+        if row is None:
+            return None
+        copy = _copy_from_row(row)
+        return {
+            "history_id": row.id,
+            "aspect_ratio": row.aspect_ratio,
+            "content_type": row.content_type,
+            "ad_copy": copy.ad_copy.model_dump() if copy is not None else None,
+        }
 
 
 def open_owned_image(ctx: AdGenContext, user_id: int, file_hash: str) -> Any:

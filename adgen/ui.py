@@ -17,6 +17,7 @@ nor get refused when the queue is full.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import html
@@ -41,7 +42,7 @@ from PIL import Image
 from adgen import auth, services, storage, validation
 from adgen.admission import JobCaps
 from adgen.copywriter import STYLES
-from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, QueueFullError, ValidationError
+from adgen.errors import AdGenError, InvalidTokenError, InvalidUploadError, NotFoundError, QueueFullError, ValidationError
 from adgen.logging_setup import fingerprint, shorten
 from adgen.runtime import Runtime
 from adgen.settings import Settings
@@ -78,7 +79,7 @@ INDUSTRY_LABELS: Final[dict[str, str]] = {
     "realestate": "부동산",
     "general": "일반",
 }
-COPY_BACKEND_LABELS: Final[dict[str, str]] = {"local": "로컬 카피라이터", "openai": "OpenAI"}
+COPY_BACKEND_LABELS: Final[dict[str, str]] = {"local": "로컬 카피라이터", "openai": "OpenAI", services.OWNER_COPY_BACKEND: "직접 수정"}
 IMAGE_BACKEND_LABELS: Final[dict[str, str]] = {"template": "템플릿 렌더러", "tiny": "Tiny SDXL", "sdxl": "SDXL"}
 CONTENT_CHOICES: Final = [("이미지+문구", "both"), ("이미지만", "image"), ("문구만", "text")]
 TONE_CHOICES: Final = [("자동", "auto"), ("존댓말", "존댓말"), ("반말", "반말")]
@@ -347,6 +348,12 @@ def result_meta_markdown(public: dict[str, Any]) -> str:
     )
 
 
+def hashtags_from_text(text: str | None) -> list[str]:
+    """The editor's hashtag field ("#카페 #딸기라떼") as tags: split at spaces, each kept as typed (a tag without '#'
+    is refused by ``services.parse_ad_copy``, not silently given one)."""
+    return (text or "").split()
+
+
 def pill(kind: str, label: str) -> str:
     """A small coloured status label (CSS, not emoji: it must render with any font)."""
     return f'<span class="adgen-pill {kind}">{html.escape(label)}</span>'
@@ -414,7 +421,9 @@ class AdView:
     bare_image: str | None
     copy_text: str
     meta: str
-    variants: list[tuple[str, str | None]]  # (image, bare image) per variant
+    variants: list[tuple[str, str | None, int | None]]  # (image, bare image, history id) per variant
+    history_id: int | None = None  # the viewer's stored ad the editor changes; None: nothing to edit (a guest's ad)
+    ad_copy: dict[str, Any] | None = None  # its words (AdCopy fields), for the editor
 
 
 def _shows_errors_in(target: str) -> Callable[[Callable[..., dict[Any, Any]]], Callable[..., dict[Any, Any]]]:
@@ -499,6 +508,10 @@ class AdGenUI:
             self.token = gr.BrowserState(None, storage_key="adgen-token", secret=secret)
             self.session = gr.BrowserState(None, storage_key="adgen-session", secret=secret)
             self.variants_state = gr.State([])
+            # The history id of the ad in the result panel: held by the server (a State never comes from the browser),
+            # set only from what the server stored or loaded for the verified user, and checked against the owner
+            # again by services.edit_ad_copy.
+            self.ad_state = gr.State(None)
             self.page = gr.State(0)
             self.header = gr.HTML(self._header_html(None), elem_id="adgen-header", padding=False)
 
@@ -616,6 +629,25 @@ class AdGenUI:
                     self.dl_ad = gr.DownloadButton("PNG 다운로드 (문구 포함)", variant="primary", visible=False, size="md")
                     self.dl_bare = gr.DownloadButton("배경 이미지만", variant="secondary", visible=False, size="md")
                 self.meta_md = gr.Markdown("", elem_classes="adgen-meta")
+                self._build_copy_editor()
+
+    def _build_copy_editor(self) -> None:
+        """Every word of the ad, editable; 적용 lays them on the same background (no new picture)."""
+        with gr.Accordion("문구 직접 수정", open=True, visible=False, elem_id="adgen-edit") as self.edit_box:
+            gr.Markdown("글자 하나하나 직접 고칠 수 있어요. **적용**을 누르면 배경은 그대로 두고 고친 문구로 광고를 다시 만들어요.",
+                        elem_classes="adgen-note")  # fmt: skip
+            self.edit_headline = gr.Textbox(label="헤드라인", max_lines=1, elem_id="edit-headline")
+            self.edit_body = gr.Textbox(label="본문", lines=3, max_lines=6, elem_id="edit-body")
+            with gr.Row():
+                self.edit_cta = gr.Textbox(label="버튼 문구 (CTA)", max_lines=1, elem_id="edit-cta", min_width=140)
+                self.edit_details = gr.Textbox(
+                    label="연락처 줄", max_lines=1, placeholder="예: 02-123-4567 · @sweet_cafe", elem_id="edit-details", min_width=200
+                )
+            self.edit_hashtags = gr.Textbox(
+                label="해시태그 (띄어쓰기로 구분)", max_lines=1, placeholder="#카페 #딸기라떼", elem_id="edit-hashtags"
+            )
+            self.edit_btn = gr.Button("적용", variant="primary", elem_id="edit-apply")
+            self.edit_msg = gr.Markdown("", elem_classes="adgen-status", elem_id="edit-msg")
 
     def _build_history_tab(self) -> None:
         self.history_hint = gr.Markdown(
@@ -691,7 +723,8 @@ class AdGenUI:
                 **gpu,
             )
         self.chatbot.example_select(self.pick_example, None, self.prompt, api_visibility="private", **quick)
-        new_chat_outputs = [self.chatbot, self.session, self.status, *self._result_outputs()]
+        new_chat_outputs = [self.chatbot, self.session, self.status, self.photo, self.photo_preview, self.photo_msg,
+                            *self._result_outputs()]  # fmt: skip
         self.new_chat_btn.click(self.new_chat, None, new_chat_outputs, api_name="new_chat", **quick)
         # The chat's own trash button: a cleared chat must not go on refining the hidden session.
         self.chatbot.clear(self.new_chat, None, new_chat_outputs, api_visibility="private", **quick)
@@ -700,11 +733,22 @@ class AdGenUI:
         self.photo.clear(lambda: (gr.Image(value=None, visible=False), ""), None, [self.photo_preview, self.photo_msg],
                          api_visibility="private", **quick)  # fmt: skip
         self.variants_gallery.select(
-            self.pick_variant, [self.variants_state], [self.result_image, self.dl_ad, self.dl_bare], api_visibility="private", **quick
-        )
+            self.pick_variant, [self.variants_state], [self.result_image, self.dl_ad, self.dl_bare, self.ad_state],
+            api_visibility="private", **quick,
+        )  # fmt: skip
 
         history_outputs = [self.history_hint, self.sessions, self.sessions_empty, self.history_chat, self.continue_btn,
                            *self._gallery_outputs()]  # fmt: skip
+        # Queued (a few hundred ms of composing and a PNG write), but not behind the GPU: no image is generated. The
+        # row edited is the one in ad_state, never one the browser names. The history tab shows the new ad after.
+        self.edit_btn.click(
+            self.apply_edit,
+            [self.token, self.ad_state, self.edit_headline, self.edit_body, self.edit_cta, self.edit_hashtags, self.edit_details],
+            [self.chatbot, self.session, self.status, *self._result_outputs()],
+            api_name="edit_copy",
+            show_progress="minimal",
+            show_progress_on=[self.result_image],
+        ).then(self.refresh_history, [self.token], history_outputs, api_visibility="private", **quick)
         self.history_tab.select(self.refresh_history, [self.token], history_outputs, api_visibility="private", **quick)
         self.refresh_btn.click(self.refresh_history, [self.token], history_outputs, api_name="history", **quick)
         self.sessions.change(
@@ -731,7 +775,12 @@ class AdGenUI:
         ]  # fmt: skip
 
     def _result_outputs(self) -> list[Any]:
-        return [self.result_image, self.variants_gallery, self.copy_box, self.dl_ad, self.dl_bare, self.meta_md, self.variants_state]
+        return [self.result_image, self.variants_gallery, self.copy_box, self.dl_ad, self.dl_bare, self.meta_md, self.variants_state,
+                *self._editor_outputs()]  # fmt: skip
+
+    def _editor_outputs(self) -> list[Any]:
+        return [self.edit_box, self.edit_headline, self.edit_body, self.edit_cta, self.edit_hashtags, self.edit_details, self.edit_msg,
+                self.ad_state]  # fmt: skip
 
     def _gallery_outputs(self) -> list[Any]:
         return [self.ads_gallery, self.page, self.page_md, self.prev_btn, self.next_btn]
@@ -761,11 +810,12 @@ class AdGenUI:
                 self.dl_bare: gr.DownloadButton(value=None, visible=False),
                 self.meta_md: "",
                 self.variants_state: [],
+                **self._editor_updates(None, None),
             }
         return {
             self.result_image: view.image,
             self.variants_gallery: gr.Gallery(
-                value=[(image, f"시안 {i + 1}") for i, (image, _) in enumerate(view.variants)], visible=len(view.variants) > 1
+                value=[(image, f"시안 {i + 1}") for i, (image, _, _) in enumerate(view.variants)], visible=len(view.variants) > 1
             ),
             self.copy_box: view.copy_text,
             self.dl_ad: gr.DownloadButton(
@@ -776,6 +826,21 @@ class AdGenUI:
             self.dl_bare: gr.DownloadButton(value=view.bare_image, visible=view.bare_image not in (None, view.image)),
             self.meta_md: view.meta,
             self.variants_state: [list(v) for v in view.variants],
+            **self._editor_updates(view.history_id, view.ad_copy),
+        }
+
+    def _editor_updates(self, history_id: int | None, ad_copy: dict[str, Any] | None) -> dict[Any, Any]:
+        """The editor filled with the words of the ad shown (hidden when there is no stored ad of the viewer's)."""
+        words = ad_copy or {}
+        return {
+            self.edit_box: gr.Accordion(visible=history_id is not None and ad_copy is not None),
+            self.edit_headline: words.get("headline", ""),
+            self.edit_body: words.get("body", ""),
+            self.edit_cta: words.get("cta", ""),
+            self.edit_hashtags: " ".join(words.get("hashtags") or []),
+            self.edit_details: words.get("details", ""),
+            self.edit_msg: "",
+            self.ad_state: history_id if ad_copy is not None else None,
         }
 
     def _signed_in_view(self, token: str, login_id: str, *, message: str, chat: list[dict[str, Any]] | None = None,
@@ -817,10 +882,15 @@ class AdGenUI:
             **self._result_updates(None),
         }
 
-    def _session_form(self, user_id: int, session_id: str) -> dict[Any, Any]:
-        """The ratio and result type of a session's latest ad, set in the form: its next turn keeps them."""
-        form = services.get_session_format(self.ctx, user_id, session_id)
-        return {self.ratio: form["aspect_ratio"], self.content_type: form["content_type"]} if form else {}
+    def _session_form(self, user_id: int, session_id: str, ad: AdView | None) -> tuple[dict[Any, Any], AdView | None]:
+        """The ratio and result type of a session's latest ad, set in the form (its next turn keeps them), and ``ad``
+        (the session's last ad as its chat shows it) with that row's id and words, for the editor."""
+        latest = services.get_latest_ad(self.ctx, user_id, session_id)
+        if latest is None:
+            return {}, ad
+        if ad is not None:
+            ad = dataclasses.replace(ad, history_id=latest["history_id"], ad_copy=latest["ad_copy"])
+        return {self.ratio: latest["aspect_ratio"], self.content_type: latest["content_type"]}, ad
 
     def _stored_path(self, user_id: int, url: str | None) -> Path | None:
         """The file behind one of our image URLs, when ``user_id`` owns it."""
@@ -834,7 +904,7 @@ class AdGenUI:
             return None
 
     def _ad_view(self, result: services.AdResult, user_id: int | None) -> AdView:
-        variants: list[tuple[str, str | None]] = []
+        variants: list[tuple[str, str | None, int | None]] = []
         for i, v in enumerate(result.variants):
             image_src: Path | Image.Image | None = v.image
             bare_src: Path | Image.Image | None = v.bare_image
@@ -844,14 +914,16 @@ class AdGenUI:
             image = ui_file(image_src, f"adgen-ad-{i + 1}.png") if image_src is not None else None
             bare = ui_file(bare_src, f"adgen-background-{i + 1}.png") if bare_src is not None else None
             if image is not None:
-                variants.append((image, bare))
-        primary = variants[0] if variants else (None, None)
+                variants.append((image, bare, v.history_id))
+        primary = variants[0] if variants else (None, None, None)
         return AdView(
             image=primary[0],
             bare_image=primary[1],
             copy_text=result.copy.ad_copy.as_text(),
             meta=result_meta_markdown(result.public()),
             variants=variants,
+            history_id=result.primary.history_id if user_id is not None else None,
+            ad_copy=result.copy.ad_copy.model_dump(),
         )
 
     def _chat_from_history(self, user_id: int, messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], AdView | None]:
@@ -872,8 +944,8 @@ class AdGenUI:
             chat.append({"role": "assistant", "content": copy_markdown(m["content"])})
             when = format_kst(m.get("created_at"))
             last = AdView(
-                image=image, bare_image=None, copy_text=m["content"], meta=f"이전 대화에서 불러온 광고예요 · {when}",
-                variants=[(image, None)] if image else [],
+                image=image, bare_image=None, copy_text=m["content"].split("\n\n※ ")[0], meta=f"이전 대화에서 불러온 광고예요 · {when}",
+                variants=[(image, None, None)] if image else [],
             )  # fmt: skip
         return chat, last
 
@@ -900,7 +972,7 @@ class AdGenUI:
             if session_id:
                 try:
                     chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
-                    form = self._session_form(user_id, session_id)
+                    form, ad = self._session_form(user_id, session_id, ad)
                 except AdGenError:
                     session_id = None  # another user's, deleted or malformed: start afresh
         self.browsers.bind(browser, user_id, login_id)  # a valid token: this browser is a known device for the id
@@ -1074,6 +1146,8 @@ class AdGenUI:
             chat.append({"role": "assistant", "content": {"path": view.image, "alt_text": result.copy.ad_copy.headline}})
         n = len(view.variants)
         note = f"\n\n_시안 {n}개를 만들었어요. 완성된 광고 아래의 시안을 눌러 골라 보세요._" if n > 1 else ""
+        if result.copy.notice:  # what we could not do as asked ("가격이 없어 강조하지 않았어요")
+            note = f"\n\n_※ {chat_text(result.copy.notice)}_" + note
         chat.append({"role": "assistant", "content": copy_markdown(view.copy_text) + note})
         follow_up = " 이어서 \"더 밝게\", \"문구를 짧게\"처럼 말해 보세요." if result.session_id else ""
         yield {
@@ -1126,19 +1200,62 @@ class AdGenUI:
         return self.runtime.caps.limits(user_id=user_id, browser=browser or session, address=None if user_id else address)
 
     def new_chat(self) -> dict[Any, Any]:
+        """A fresh conversation: no chat, no session to refine, no ad to edit, and no product photo (it belongs to the
+        ad before; a new ad gets one only when it is uploaded for it)."""
         status = pill("info", "새 대화") + " 무엇을 홍보할지 한 문장으로 적어 주세요."
-        return {self.chatbot: [], self.session: CLEARED, self.status: status, **self._result_updates(None)}
+        return {
+            self.chatbot: [],
+            self.session: CLEARED,
+            self.status: status,
+            self.photo: None,
+            self.photo_preview: gr.Image(value=None, visible=False),
+            self.photo_msg: "",
+            **self._result_updates(None),
+        }
 
     def pick_example(self, evt: gr.SelectData) -> str:
         value = evt.value
         return value.get("text", "") if isinstance(value, dict) else str(value or "")
 
-    def pick_variant(self, variants: list[list[str | None]], evt: gr.SelectData) -> tuple[Any, Any, Any]:
+    def pick_variant(self, variants: list[list[Any]], evt: gr.SelectData) -> tuple[Any, Any, Any, Any]:
+        """Show the variant picked; the editor then changes that variant (its own row, its own background)."""
         index = evt.index if isinstance(evt.index, int) else 0
         if not variants or not 0 <= index < len(variants):
-            return gr.skip(), gr.skip(), gr.skip()
-        image, bare = variants[index]
-        return image, gr.DownloadButton(value=image, visible=True), gr.DownloadButton(value=bare, visible=bare is not None)
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        image, bare, history_id = variants[index]
+        return (image, gr.DownloadButton(value=image, visible=True), gr.DownloadButton(value=bare, visible=bare is not None),
+                history_id if history_id is not None else gr.skip())  # fmt: skip
+
+    def apply_edit(self, token: str | None, history_id: int | None, headline: str, body: str, cta: str, hashtags: str,
+                   details: str) -> dict[Any, Any]:  # fmt: skip
+        """적용: the editor's words laid on the ad shown, as a new ad of the user's (``services.edit_ad_copy``).
+
+        The row edited is ``history_id`` from ``ad_state``, which only the server sets; the service checks it is the
+        verified user's own. The chat is rebuilt from the stored session, the new turn included. A refusal is told
+        under the editor and in a toast, and the ad shown stays (a raised error would put Gradio's error mark on it).
+        """
+        try:
+            with self._user_errors("edit_copy", history_id=history_id):
+                user_id = self._verify(token)
+                if history_id is None:
+                    raise NotFoundError("고칠 광고가 없어요. 먼저 광고를 만들어 주세요.", code="history_not_found")
+                words = {"headline": headline, "body": body, "cta": cta, "hashtags": hashtags_from_text(hashtags), "details": details}
+                result = services.edit_ad_copy(self.ctx, user_id, int(history_id), services.parse_ad_copy(words))
+                view = self._ad_view(result, user_id)
+                chat: Any = gr.skip()
+                if result.session_id is not None:
+                    chat, _ = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, result.session_id))
+        except gr.Error as exc:
+            gr.Warning(str(exc.message), title="문구를 고치지 못했어요")
+            return {self.edit_msg: pill("warn", "확인 필요") + " " + html.escape(str(exc.message))}
+        done = pill("done", "적용 완료") + f" 고친 문구로 광고를 다시 만들었어요 ({result.elapsed_s:.1f}초). 배경 이미지는 그대로예요."
+        return {
+            self.chatbot: chat,
+            self.session: result.session_id if result.session_id is not None else gr.skip(),
+            self.status: done,
+            **self._result_updates(view),
+            self.edit_msg: done,
+        }
 
     # --- history ----------------------------------------------------------------------------
 
@@ -1188,12 +1305,13 @@ class AdGenUI:
         with self._user_errors("continue_session", session_id=session_id):
             user_id = self._verify(token)
             chat, ad = self._chat_from_history(user_id, services.get_chat_history(self.ctx, user_id, session_id))
+            form, ad = self._session_form(user_id, session_id, ad)
         return {
             self.history_hint: gr.Markdown(visible=False),
             self.tabs: gr.Tabs(selected="generate"),
             self.chatbot: chat,
             self.session: session_id,
-            **self._session_form(user_id, session_id),
+            **form,
             self.status: pill("info", "이어서 대화") + " 이전 대화를 이어가요. 바꾸고 싶은 점을 말씀해 주세요. (예: 더 밝게, 문구를 짧게)",
             **self._result_updates(ad),
         }

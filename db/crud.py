@@ -180,6 +180,13 @@ def get_generation(session: Session, history_id: int) -> GenerationHistory | Non
 
 
 @_db_call
+def get_user_generation(session: Session, *, user_id: int, history_id: int) -> GenerationHistory | None:
+    """One generation of this user; None when it does not exist or is another user's (one query, one answer for both)."""
+    statement = select(GenerationHistory).where(col(GenerationHistory.id) == history_id, col(GenerationHistory.user_id) == user_id)
+    return session.exec(statement).first()
+
+
+@_db_call
 def get_latest_generation_in_session(session: Session, user_id: int, session_id: str) -> GenerationHistory | None:
     """The newest generation of this user in this chat session: what a follow-up turn refines."""
     statement = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -16,10 +17,12 @@ from adgen.errors import CopyApiError, DatabaseError, GpuOutOfMemoryError, NotFo
 from adgen.services import (
     AdGenContext,
     create_advertisement,
+    edit_ad_copy,
     get_chat_history,
     get_chat_sessions,
     get_generation_history,
     open_owned_image,
+    parse_ad_copy,
 )
 
 
@@ -317,3 +320,74 @@ def test_tiny_sdxl_backend_end_to_end(settings, engine, user_id: int) -> None:  
     photo = Image.new("RGB", (200, 200), (20, 120, 200))
     result2, task2, _ = run(tiny_ctx, user_id, image=photo)
     assert task2["result"]["generation_method"] == "controlnet"
+
+
+# --- edit_ad_copy: the owner's own words on the same picture ------------------------------------
+
+OWNER_WORDS = {"headline": "사장님 추천 딸기라떼", "body": "설향 딸기를 매일 아침 갈아 넣어요.", "cta": "지금 주문하기",
+               "hashtags": ["#딸기라떼"], "details": "02-123-4567"}  # fmt: skip
+
+
+def test_owner_words_are_taken_as_typed() -> None:
+    words = parse_ad_copy(OWNER_WORDS | {"headline": "  띄어 쓴 제목 ", "body": "첫 줄\n둘째 줄"})
+    assert words.headline == "  띄어 쓴 제목 " and words.body == "첫 줄\n둘째 줄"  # nothing trimmed or rewritten
+    assert parse_ad_copy({k: v for k, v in OWNER_WORDS.items() if k not in ("details", "hashtags")}).hashtags == []
+    with pytest.raises(ValidationError) as exc:
+        parse_ad_copy(OWNER_WORDS | {"seed": 1})
+    assert exc.value.code == "unknown_field"
+    with pytest.raises(ValidationError) as exc:
+        parse_ad_copy(OWNER_WORDS | {"hashtags": ["#카페", "#라떼", "#카페"]})
+    assert exc.value.code == "invalid_copy" and "#카페" in exc.value.message
+
+
+def test_an_edit_whose_acknowledgement_is_lost_is_stored_once(ctx: AdGenContext, user_id: int, engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """COMMIT of the edit succeeds and the database error comes after: the retry finds the edit's row (its id is in
+    task_id, as a generation's task id is) and writes nothing a second time."""
+    import db.engine
+    from db.models import GenerationHistory
+
+    result, _, _ = run(ctx, user_id)
+    real = db.engine.session_scope
+    lost: list[int] = []
+
+    @contextmanager
+    def lossy(engine):  # type: ignore[no-untyped-def]
+        with real(engine) as s:
+            yield s
+            edits = [o for o in s.identity_map.values() if isinstance(o, GenerationHistory) and o.copy_backend == "owner"]
+        if edits and not lost:
+            lost.append(int(edits[0].id))
+            raise DatabaseError(context="acknowledgement lost (injected)")
+
+    monkeypatch.setattr(db.engine, "session_scope", lossy)
+    monkeypatch.setattr("adgen.services.time.sleep", lambda s: None)
+    edited = edit_ad_copy(ctx, user_id, result.primary.history_id, parse_ad_copy(OWNER_WORDS))
+    assert lost == [edited.primary.history_id]
+    assert count(engine, "generation_history", "copy_backend = 'owner'") == 1
+    assert count(engine, "chat_history") == 4
+
+
+def test_an_edit_without_its_bare_image_is_refused_and_nothing_is_drawn_again(ctx: AdGenContext, user_id: int, engine) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = run(ctx, user_id)
+    storage.path_for(ctx.settings.images_dir, storage.hash_from_url(result.primary.bare_image_url) or "").unlink()
+    with pytest.raises(NotFoundError) as exc:
+        edit_ad_copy(ctx, user_id, result.primary.history_id, parse_ad_copy(OWNER_WORDS))
+    assert exc.value.code == "bare_image_not_found"
+    assert count(engine, "generation_history") == 1 and count(engine, "chat_history") == 2
+
+
+def test_an_edit_of_a_row_outside_any_session_adds_no_chat_turn(ctx: AdGenContext, user_id: int, engine) -> None:  # type: ignore[no-untyped-def]
+    result, _, _ = run(ctx, user_id)
+    with engine.begin() as conn:  # as a row from before sessions were stored with it
+        conn.execute(text("UPDATE generation_history SET session_id = NULL"))
+    edited = edit_ad_copy(ctx, user_id, result.primary.history_id, parse_ad_copy(OWNER_WORDS))
+    assert edited.session_id is None and edited.primary.image_url != result.primary.image_url
+    assert count(engine, "generation_history", "session_id IS NULL") == 2 and count(engine, "chat_history") == 2
+    assert get_generation_history(ctx, user_id)[0]["id"] == edited.primary.history_id
+
+
+@pytest.mark.parametrize("history_id", [0, -5, 2**31, 10**12])
+def test_ids_outside_the_column_are_not_found(ctx: AdGenContext, user_id: int, history_id: int) -> None:
+    with pytest.raises(NotFoundError) as exc:
+        edit_ad_copy(ctx, user_id, history_id, parse_ad_copy(OWNER_WORDS))
+    assert exc.value.code == "history_not_found"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Literal, Protocol
 
@@ -51,6 +52,11 @@ class CopyRequest:
     style: str | None = None
     history: tuple[Turn, ...] = ()
     previous: CopyResult | None = None
+
+    def __post_init__(self) -> None:
+        # The copy is read and written in NFC: macOS keyboards may send NFD Hangul (jamo), which
+        # the analyser cannot read. What is stored stays as the owner sent it.
+        object.__setattr__(self, "input_text", unicodedata.normalize("NFC", self.input_text))
 
 
 class Copywriter(Protocol):

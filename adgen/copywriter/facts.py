@@ -293,7 +293,8 @@ def _unit(r: _Reader, i: int, j: int, unit: int, value: float, parts: list[str],
         r.add("amount", round(value * 10_000), won_text(value * 10_000), i, end)
         return end + 1, month
     if nxt.form in _PERCENT_UNITS and value <= 100:
-        r.add("percent", round(value), f"{round(value)}%", i, last)
+        exact = int(value) if value == int(value) else value  # "12.5%" stays 12.5
+        r.add("percent", exact, f"{exact:g}%", i, last)
         return after, month
     if unit == j and nxt.form == "월" and 1 <= value <= 12 and j + 1 < len(toks) and toks[j + 1].tag == "SN":
         # "12월 24일", or "12월 5~14일" whose days the next numbers read

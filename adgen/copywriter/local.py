@@ -53,9 +53,18 @@ class CopyTooLongError(ValidationError):
 
 
 def _too_long(what: str, limit: int, length: int) -> CopyTooLongError:
+    """``what`` is the Korean subject with its particle ("연락처가", "내용이")."""
     return CopyTooLongError(
-        f"입력하신 {what}이(가) 광고 한 장에 담기에는 너무 깁니다 ({length}자, 최대 {limit}자). "
+        f"{what} 광고 한 장에 담기에는 너무 깁니다 ({length}자, 최대 {limit}자). "
         "꼭 알려야 할 내용만 남겨 다시 입력해 주세요.",
+        code="copy_too_long",
+    )
+
+
+def _no_headline(length: int) -> CopyTooLongError:
+    return CopyTooLongError(
+        f"광고 제목으로 쓸 짧은 말을 찾지 못했습니다: 한 덩어리로 이어진 문구가 {length}자입니다 "
+        f"(제목은 최대 {HEADLINE_LONG}자). 쉼표나 마침표로 나누어 다시 입력해 주세요.",
         code="copy_too_long",
     )
 
@@ -113,7 +122,7 @@ def split_headline(phrase: str, limit: int = HEADLINE_MAX, *, who_only: bool = T
         # Otherwise a cut after when it runs ("펜션 12/24~12/26 | 크리스마스 패키지", "이번 주말 이틀만 | 전 메뉴
         # 10% 할인"), never inside a compound of nouns ("크리스마스 | 패키지"), a count ("8회 | 권"), or taking
         # a price away from the offer.
-        if _who(prefix) or (not who_only and _when(words[k - 1]) and not re.search(r"\d\s*(?:%|원)", prefix)):
+        if _who(prefix, rest) or (not who_only and _when(words[k - 1]) and not re.search(r"\d\s*(?:%|원)", prefix)):
             return prefix, rest
     return None
 
@@ -128,7 +137,10 @@ def _when(word: str) -> bool:
     return bool(_WHEN_RE.search(word))
 
 
-def _who(prefix: str) -> bool:
+def _who(prefix: str, rest: str = "") -> bool:
+    nxt = rest.split(" ")[0] if rest else ""
+    if nxt in lexicon.PLACE_SUFFIXES or nxt in _WHO_WORDS:
+        return False  # "필라테스 | 스튜디오": the name goes on
     last = prefix.split(" ")[-1]
     if last in _WHO_WORDS or last.endswith(tuple(_WHO_WORDS)) or analysis.read(last).place is not None:
         return True
@@ -146,7 +158,7 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
     phrases = list(words.phrases)
     details = SEPARATOR.join(words.details)
     if len(details) > DETAILS_MAX:
-        raise _too_long("연락처", DETAILS_MAX, len(details))
+        raise _too_long("연락처가", DETAILS_MAX, len(details))
     if not phrases:
         return _Parts(templates.line(templates.CONTACT_HEADLINE, tone), (), details)
     best = max(range(len(phrases)), key=lambda i: (_score(phrases[i]), -i))
@@ -174,7 +186,7 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
         headline = _leading_nouns(chosen, LEADING_MAX) or _short_noun_headline(chosen, HEADLINE_MAX) or ""
         body = [p.text for p in phrases]
         if not headline:
-            raise _too_long("문장", HEADLINE_LONG, len(chosen))
+            raise _no_headline(len(chosen))
     return _Parts(headline, tuple(body), details)
 
 
@@ -313,7 +325,7 @@ def write_copy(words: OwnerWords, reading: analysis.Reading, tone: str, budget: 
     closings = closing_options(reading, reading.industry)
     bare = body_text(parts.body_phrases, None)
     if len(bare) > BODY_MAX:
-        raise _too_long("내용", BODY_MAX, len(bare))
+        raise _too_long("내용이", BODY_MAX, len(bare))
     # The first closing lines are the most specific; the seed picks among the first two that fit.
     fitting = [templates.line(c, tone) for c in closings if len(body_text(parts.body_phrases, templates.line(c, tone))) <= BODY_MAX]
     closing = rng.choice(fitting[:2]) if fitting else None

@@ -28,7 +28,7 @@ from adgen.copywriter.korean import Morph, morphs
 _REQUEST_NOUNS: Final = frozenset({"홍보", "광고", "포스터", "전단", "전단지", "홍보물", "배너", "문구", "카피", "홍보글", "광고글"})
 # Verbs asked of the ad maker ("만들어줘", "써 주세요", "알려주세요").
 _REQUEST_VERBS: Final = frozenset(
-    {"만들", "쓰", "작성", "작성하", "알리", "올리", "부탁", "부탁하", "제작", "제작하", "짜", "뽑",
+    {"만들", "쓰", "작성", "작성하", "알리", "올리", "부탁", "부탁하", "부탁드리", "제작", "제작하", "짜", "뽑",
      # edits asked of us in a chat ("가격 2,500원 넣어줘")
      "넣", "추가하", "바꾸", "고치", "수정하", "빼", "지우", "강조하"}
 )  # fmt: skip
@@ -181,34 +181,96 @@ def _clause_end(toks: tuple[Morph, ...], i: int) -> int:
     return j
 
 
+# "반말로 써줘", "친근하게 반말로", "존댓말로 해주세요": read on the text (Kiwi may split 반말 into 반 + 말).
+_TONE_RE: Final = re.compile(
+    r"(?:친근하게\s*|편하게\s*)?(반말|존댓말|존대|높임말)\s*(?:로|으로)\s*(?:[가-힣]*(?:써|쓰|해|작성|바꿔|만들)[가-힣]*)?"
+)
+_REQUEST_EF_RE: Final = re.compile(r"세요|세여|세용|줘|주라|다오|바랍|십시오|요$|용$")
+# What may follow a request word and still be its predicate: "해 주 세요", "좀 만들어 줘", "부탁 드려요".
+_CHAIN_TAGS: Final = ("XSV", "XSA", "EP", "EC", "VX", "EF", "ETN", "SF", "SE", "SW")
+
+
+def _chain(toks: tuple[Morph, ...], j: int) -> tuple[int, bool]:
+    """The last token of the predicate starting at ``j`` and whether it asks (…주세요, …줘, …부탁해요)."""
+    last = j - 1
+    asks = False
+    k = j
+    while k < len(toks):
+        t = toks[k]
+        glued = k == j or t.start - toks[k - 1].end <= 1
+        if not glued:
+            break
+        if t.tag in _CHAIN_TAGS or (t.tag == "MAG" and t.form in _FILLER_ADVERBS) or (
+            t.tag.startswith("VV") and (t.form in _REQUEST_VERBS or t.form in ("하", "드리", "부탁드리", "바라"))
+        ) or t.form in ("부탁", "요청"):
+            if t.tag == "SF" and k > j:
+                break
+            last = k
+            if (t.tag.startswith("VX") and t.form in ("주", "드리")) or t.form in ("부탁", "부탁드리", "바라", "요청"):
+                asks = True
+            if t.tag == "EF" and _REQUEST_EF_RE.search(t.form):
+                asks = True
+            if t.tag == "EF":
+                break
+            k += 1
+            continue
+        break
+    return last, asks
+
+
+_ASKING: Final = ("부탁", "부탁드리", "요청")  # a request on its own, with no 주세요 after it
+
+
 def _requests(text: str, toks: tuple[Morph, ...]) -> tuple[list[tuple[int, int]], str | None]:
     """Spans said to the ad maker (requests, tone wishes), and the tone asked for."""
     spans: list[tuple[int, int]] = []
     tone: str | None = None
+    for m in _TONE_RE.finditer(text):
+        tone = _TONE_WORDS[m.group(1)]
+        spans.append((m.start(), m.end()))
     i = 0
     while i < len(toks):
         t = toks[i]
-        start_i: int | None = None
-        if t.form in _TONE_WORDS and t.tag.startswith("NN"):
-            nxt = toks[i + 1].form if i + 1 < len(toks) else ""
-            if nxt in ("로", "으로"):
-                tone = _TONE_WORDS[t.form]
-                start_i = i
-        elif t.form in _REQUEST_NOUNS and t.tag.startswith("NN") and _asks(toks, i):
-            start_i = i
-        elif t.tag in ("VV", "VV-R", "VV-I") and t.form in _REQUEST_VERBS and _asks(toks, i):
-            start_i = i
-        elif (t.tag.startswith("VV") or t.tag == "NNG") and t.form in _VISIT_VERBS and _asks(toks, i, customer=True):
-            start_i = i
-        if start_i is None:
+        found: tuple[int, int] | None = None  # (first, last) token of the request
+        if t.form in _REQUEST_NOUNS and t.tag.startswith("NN"):
+            # "홍보해주세요", "홍보 좀 해줘", "광고 만들어줘", "홍보 부탁드려요"; not "홍보 이벤트 진행", "문구 레터링".
+            j = i + 1
+            while j < len(toks) and (toks[j].tag in ("JKO", "JX") or toks[j].form in _REQUEST_NOUNS or toks[j].form in _FILLER_ADVERBS):
+                j += 1
+            verb = toks[j] if j < len(toks) else None
+            if verb is not None and verb.tag in ("XSV", "VV", "NNG") and (verb.form in _REQUEST_VERBS or verb.form in ("하", *_ASKING)):
+                last, asks = _chain(toks, j)
+                if asks or verb.form in _ASKING:
+                    found = (i, max(last, j))
+        elif t.tag.startswith("VV") and t.form in _REQUEST_VERBS:
+            last, asks = _chain(toks, i + 1)
+            if asks:
+                found = (i, last)
+        elif t.form in _VISIT_VERBS and (t.tag.startswith("VV") or t.tag == "NNG"):
+            # "많이 와주세요", "방문해 주세요", "사랑해주세요"; not "첫 방문 고객".
+            j = i + 1 if t.tag.startswith("VV") else i + 1
+            if t.tag == "NNG" and not (j < len(toks) and toks[j].tag == "XSV"):
+                j = -1
+            if j >= 0:
+                last, asks = _chain(toks, j)
+                has_helper = any(toks[k].tag.startswith("VX") and toks[k].form == "주" for k in range(j, last + 1))
+                if asks and has_helper:
+                    found = (i, last)
+        if found is None:
             i += 1
             continue
-        # Adverbs and objects said to us go too: "홍보좀", "많이 와주세요", "예쁘게 만들어줘".
-        while start_i > 0 and (toks[start_i - 1].form in _FILLER_ADVERBS or toks[start_i - 1].form in _REQUEST_NOUNS):
-            start_i -= 1
-        end_i = _clause_end(toks, i)
-        spans.append((toks[start_i].start, toks[end_i - 1].end if end_i > start_i else t.end))
-        i = end_i + 1
+        first, last = found
+        # Adverbs and objects said to us go too: "홍보좀", "많이 와주세요", "예쁘게 만들어줘", "광고 만들어줘".
+        while first > 0:
+            prev = toks[first - 1]
+            if prev.form in _FILLER_ADVERBS or prev.form in _REQUEST_NOUNS or prev.tag == "JKO":
+                first -= 1
+            elif prev.tag == "EC" and prev.form == "게" and first > 1 and toks[first - 2].tag.startswith("VA"):
+                first -= 2  # "예쁘게", "멋지게"
+            else:
+                break
+        spans.append((toks[first].start, toks[last].end))
+        i = last + 1
     # A bare "홍보" / "광고" closing a clause ("카페 신메뉴 홍보", "딸기라떼 홍보, 한 잔 4,500원"): the owner
     # names what they want from us.
     ends = [i for i, t in enumerate(toks) if t.tag in ("SF", "SP")] + [len(toks)]
@@ -225,22 +287,6 @@ def _requests(text: str, toks: tuple[Morph, ...]) -> tuple[list[tuple[int, int]]
     return spans, tone
 
 
-def _asks(toks: tuple[Morph, ...], i: int, *, customer: bool = False) -> bool:
-    """Whether the clause at token ``i`` ends in a request (…주세요, …줘, …부탁해요, …바랍니다)."""
-    end = _clause_end(toks, i)
-    rest = toks[i + 1 : end]
-    forms = [t.form for t in rest]
-    helper = any(t.form in ("주", "드리") and t.tag.startswith("VX") for t in rest)
-    request_end = any(t.tag == "EF" and re.search(r"세요|세여|줘|주라|다오|바랍|요$", t.form) for t in rest) or not rest
-    asked = helper or "부탁" in forms or "바라" in forms or any(t.form.startswith("바랍") for t in rest)
-    if customer:
-        return helper and request_end
-    if toks[i].tag.startswith("NN"):
-        # "홍보 부탁드려요", "홍보해주세요", "광고 좀 만들어줘"; not "홍보 이벤트 진행".
-        return asked or (bool(rest) and rest[0].tag in ("XSV", "VV") and rest[0].form == "하" and request_end)
-    return asked or request_end
-
-
 def _contact_spans(text: str, toks: tuple[Morph, ...], found: list[facts.Fact]) -> list[tuple[int, int]]:
     """Character spans of each contact with its cue words ("예약 문의 010-…"), and street addresses."""
     spans: list[tuple[int, int]] = []
@@ -253,6 +299,8 @@ def _contact_spans(text: str, toks: tuple[Morph, ...], found: list[facts.Fact]) 
             first > 0 and (toks[first - 1].form in _CONTACT_CUES or toks[first - 1].tag in ("SSO", "JKB")) and toks[first - 1].tag != "SP"
         ):
             first -= 1
+        while first > 0 and toks[first - 1].end == toks[first].start and toks[first - 1].tag.startswith("NN"):
+            first -= 1  # the whole word: "대표번호", not "번호"
         while last + 1 < len(toks) and (toks[last + 1].tag in ("SSC", "JKB", "JX") or toks[last + 1].form in _CONTACT_CUES):
             last += 1
         # A contact the sentence goes on about ("@cafe_mori 팔로우하면 쿠키 증정") stays in its phrase:
@@ -327,7 +375,14 @@ _SPLIT_RE: Final = re.compile(r",(?!\d{3}(?!\d))|(?<!\d)\.(?!\d)|[!?·\n;]|(?<!\
 _GREETING_RE: Final = re.compile(r"^(?:안녕하세요|안녕하십니까|안녕|감사합니다|고맙습니다|수고하세요|잘 부탁드립니다|부탁드립니다)$")
 
 
+_WEB_RE: Final = re.compile(r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}(?:/\S*)?", re.I)
+_DOT_MASK: Final = "\u2024"  # stands for a web address's dots while phrases are cut
+_SLASH_MASK: Final = "\u2215"
+
+
 def _split(text: str) -> list[str]:
-    parts = [p.strip(" ,.~!?/·-:;") for p in _SPLIT_RE.split(text)]
+    # A web address or e-mail is never cut at its dots or slashes.
+    text = _WEB_RE.sub(lambda m: m.group(0).replace(".", _DOT_MASK).replace("/", _SLASH_MASK), text)
+    parts = [p.strip(" ,.~!?/·-:;").replace(_DOT_MASK, ".").replace(_SLASH_MASK, "/") for p in _SPLIT_RE.split(text)]
     parts = [re.sub(r"\s+", " ", p) for p in parts if p and re.search(r"[0-9A-Za-z가-힣]", p)]
     return [p for p in parts if not _GREETING_RE.match(p)]

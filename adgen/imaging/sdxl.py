@@ -43,6 +43,10 @@ log = logging.getLogger(__name__)
 CONTROLNET_CONDITIONING_SCALE: Final = 0.5
 # Canny thresholds on 8-bit luminance (OpenCV's usual 1:2 ratio): product outlines and labels,
 # not the texture of the table they stand on.
+# Where a product photo goes in a ControlNet ad: this share of each side, with this share of the
+# room left over above it (the rest, below, is where the copy goes).
+PRODUCT_SHARE: Final = 0.62
+PRODUCT_TOP: Final = 0.25
 CANNY_LOW, CANNY_HIGH = 100, 200
 # An out-of-memory retry renders each side at about 3/4 (a little over half the pixels).
 OOM_RETRY_SCALE: Final = 0.75
@@ -67,10 +71,12 @@ def render_size(aspect_ratio: str, long_edge: int | None, multiple: int = 16) ->
 
 
 def canny_control_image(photo: Image.Image, size: tuple[int, int]) -> tuple[Image.Image, tuple[int, int, int, int]]:
-    """Canny edges of ``photo`` letterboxed into ``size`` (black elsewhere), and where the photo sits.
+    """Canny edges of ``photo`` placed in ``size`` (black elsewhere), and where the photo sits.
 
-    Edges are taken on the scaled photo and then placed on black, so the letterbox border itself
-    draws no edge (a frame the ControlNet would faithfully paint).
+    The photo gets ``PRODUCT_SHARE`` of each side, centred across and in the upper part, so the
+    copy has room below it: text never goes on the product, and a photo filling the frame would
+    leave the compositor nowhere to put it. Edges are taken on the scaled photo and then placed on
+    black, so the border itself draws no edge (a frame the ControlNet would faithfully paint).
     """
     import cv2  # only needed with a product photo
 
@@ -81,10 +87,10 @@ def canny_control_image(photo: Image.Image, size: tuple[int, int]) -> tuple[Imag
         flat.paste(rgba, mask=rgba.getchannel("A"))
         photo = flat
     width, height = size
-    fw, fh = fit_size(photo.size, size)
+    fw, fh = fit_size(photo.size, (round(width * PRODUCT_SHARE), round(height * PRODUCT_SHARE)))
     scaled = photo.convert("RGB").resize((fw, fh), Image.Resampling.LANCZOS)
     edges = cv2.Canny(np.asarray(scaled.convert("L")), CANNY_LOW, CANNY_HIGH)
-    x, y = (width - fw) // 2, (height - fh) // 2
+    x, y = (width - fw) // 2, round((height - fh) * PRODUCT_TOP)
     canvas = np.zeros((height, width), dtype=np.uint8)
     canvas[y : y + fh, x : x + fw] = edges
     return Image.fromarray(np.stack([canvas] * 3, axis=-1), "RGB"), (x, y, x + fw, y + fh)

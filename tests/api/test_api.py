@@ -145,7 +145,7 @@ def test_generate_poll_history_image(api: httpx.Client) -> None:
     assert task["status"] == "completed" and task["progress"] == 100, task
     result = task["result"]
     assert result["session_id"] == accepted["session_id"]
-    assert set(result["ad_copy"]) == {"headline", "body", "cta", "hashtags"}
+    assert set(result["ad_copy"]) == {"headline", "body", "details", "cta", "hashtags"}
     img = api.get(result["image_url"].removeprefix("/api/v1"), headers=h)
     assert img.status_code == 200 and img.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(img.content)).size == (1152, 864)

@@ -296,7 +296,6 @@ def test_a_banmal_ad_refuses_polite_copy(fake_openai: FakeOpenAI, make_openai_se
     assert result.fallback_used is False and result.tone == "반말" and result.ad_copy.body.endswith("만나 봐!")
 
 
-@pytest.mark.xfail(strict=True, reason="facts.read keys a time by hour % 12, so '오전 3시' reads as the owner's '오후 3시'")
 def test_a_reply_that_turns_afternoon_into_morning_is_sent_back(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
     fake_openai.reply_json(_ad("매일 오전 3시 갓 구운 소금빵", "동네 빵집에 들러 주세요."))
     fake_openai.reply_json(_ad("매일 오후 3시 갓 구운 소금빵", "동네 빵집에 들러 주세요."))

@@ -10,8 +10,8 @@ a request to us). For each ad:
 - nothing said to the ad maker ("홍보해주세요", "광고 만들어줘", "많이 와주세요") is left in it;
 - no claim ("할인", "한정", "무료", …) the owner did not make.
 
-Sentences on which the copywriter is known to fail are listed with the bug in ``KNOWN_BUGS`` and
-expected to fail (strictly: a fix makes them pass, and the mark has to go).
+Sentences that exposed a bug are listed with it in ``FIXED_BUGS`` / ``COMPOSED_FIXED`` and stay as
+cases; a new bug found is fixed, not marked.
 """
 
 from __future__ import annotations
@@ -150,7 +150,7 @@ def test_problems_finds_each_kind_of_untruth() -> None:
 
 # --- (a) the owners' sentences of the earlier reviews ------------------------------------------
 
-# Sentences the copywriter is known to get wrong, with the bug (in owner_words / local, not here).
+# Sentences the copywriter once got wrong, with the bug that was fixed (in owner_words / local): each stays a case.
 BUG_REQUEST_TAKES_THE_REST = (
     "owner_words._requests: a request ('홍보해줘') removes the rest of its clause, so the facts after it "
     "('가격은 앙버터 3,800원이고 스콘은 3,200원이야') are lost"
@@ -183,7 +183,7 @@ BUG_CONTACT_CUT_AT_DOTS = (
     "owner_words._split: a web address or e-mail left inside a phrase is cut at its dots ('www · mori · co · kr', "
     "'mori@naver. … com'), so the contact is lost"
 )
-KNOWN_BUGS: dict[str, str] = {
+FIXED_BUGS: dict[str, str] = {
     "빵집 앙버터랑 쑥 스콘 홍보해줘 가격은 앙버터 3,800원이고 스콘은 3,200원이야": BUG_REQUEST_TAKES_THE_REST,
     (
         "빵집 사장인데 요즘 장사가 너무 안돼서 그런데 우리 빵집 대표메뉴 앙버터랑 쑥 스콘 좀 홍보해줘 "
@@ -196,18 +196,15 @@ KNOWN_BUGS: dict[str, str] = {
 }
 
 
-def with_known_bugs(sentences: list[str]) -> list[object]:
-    return [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[s])) if s in KNOWN_BUGS else s for s in sentences]
-
 
 def test_the_regression_set_is_whole() -> None:
     # The inputs of the three old test files and the 150 sentences of owner_sentences.txt.
     assert len(REGRESSION) == len(set(REGRESSION)) == 360
     assert set(read_lines("owner_sentences.txt")) <= set(REGRESSION)
-    assert set(KNOWN_BUGS) <= set(REGRESSION)
+    assert set(FIXED_BUGS) <= set(REGRESSION)
 
 
-@pytest.mark.parametrize("text", with_known_bugs(REGRESSION))
+@pytest.mark.parametrize("text", REGRESSION)
 def test_every_ad_for_an_owners_sentence_is_true_to_it(text: str) -> None:
     assert ads_problems(text) == []
 
@@ -340,8 +337,8 @@ def test_a_composed_sentence_keeps_every_fact_and_adds_none(case: Composed) -> N
         assert problems(text, copy) == [], (text, copy)
 
 
-# Composed sentences that fail, one per bug (found by the property above before the pools left them out).
-GENERATED_FAILURES: dict[str, str] = {
+# Composed sentences that failed, one per bug (found by the property above), kept as cases after the fix.
+COMPOSED_FIXED: dict[str, str] = {
     "치킨집 한우 등심 7000원, 11:30~14:00 대표번호 1588-1234, 예약 시 사은품 증정, 홍보 부탁드려요": BUG_BUTAK_DEURYEOYO,
     "카페 딸기라떼 5,500원 홍보 부탁드려요": BUG_BUTAK_DEURYEOYO,
     "정육점 광어회 9천 9백원 대표번호 1588-1234 12월 24일까지, 첫 방문 고객 20% 할인 많이 와주세요": BUG_VISIT_NOUN,
@@ -356,8 +353,8 @@ GENERATED_FAILURES: dict[str, str] = {
 }
 
 
-@pytest.mark.parametrize("text", [pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=r)) for s, r in GENERATED_FAILURES.items()])
-def test_known_failures_of_composed_sentences(text: str) -> None:
+@pytest.mark.parametrize("text", list(COMPOSED_FIXED))
+def test_composed_sentences_that_once_failed(text: str) -> None:
     assert ads_problems(text, seeds=(0, 1, 2, 3)) == []
 
 

@@ -111,14 +111,19 @@ def test_controlnet_per_ratio(tiny: SdxlImageGenerator, ratio: str) -> None:
     assert abs((x1 - x0) / (y1 - y0) - 0.75) < 0.1  # the 3:4 photo's shape, letterboxed
 
 
-def test_canny_control_image_is_letterboxed() -> None:
+def test_canny_control_image_leaves_room_for_the_copy() -> None:
     photo = product_photo((400, 200))
     control, box = canny_control_image(photo, (256, 256))
     assert control.size == (256, 256) and control.mode == "RGB"
-    assert box == (0, 64, 256, 192)
+    # 62% of the width (159 px) at the photo's 2:1 shape, centred across, a quarter of the free height above.
+    assert box == (48, 44, 207, 124)
     edges = np.asarray(control)[..., 0]
-    assert edges[64:192].any(), "no edges found in the photo"
-    assert not edges[:64].any() and not edges[192:].any(), "the letterbox bars must stay black"
+    x0, y0, x1, y1 = box
+    assert edges[y0:y1, x0:x1].any(), "no edges found in the photo"
+    outside = edges.copy()
+    outside[y0:y1, x0:x1] = 0
+    assert not outside.any(), "around the photo the control image stays black"
+    assert 256 - y1 > y0, "more room below the photo (for the copy) than above it"
 
 
 def test_progress_rises_to_one(tiny: SdxlImageGenerator) -> None:

@@ -90,7 +90,8 @@ ACCEPTED_TEXTS: list[tuple[str, str]] = [
     ("rtl", "مقهى جديد — קפה חדש \u202e카페 홍보\u202c"),
     ("combining", "카페 cafe\u0301 신메뉴 홍보"),
     ("nfd-hangul", unicodedata.normalize("NFD", "카페 신메뉴 홍보")),
-    ("500-chars", "가" * 500),
+    # The longest text accepted (spaces inside count): stored as sent, the ad made from its words.
+    ("500-chars", "카페" + " " * (500 - len("카페신메뉴 홍보")) + "신메뉴 홍보"),
     ("surrounding-spaces", "  카페 신메뉴 홍보  "),
     ("tabs-newlines-inside", "카페 신메뉴\n\t딸기라떼 홍보\r\n"),
     ("markup", "<script>alert('xss')</script><img src=x onerror=alert(1)> 카페"),
@@ -500,6 +501,22 @@ def test_rest_stores_hostile_text_verbatim(api: httpx.Client, runtime: Runtime, 
     chat = api.get("/history/chat", params={"session_id": r.json()["session_id"]}, headers=user["headers"]).json()
     assert chat[0]["content"] == text_
     assert api.get("/history/generations", headers=user["headers"]).json()[0]["input_text"] == text_
+
+
+def test_rest_refuses_text_no_ad_can_hold_clearly(api: httpx.Client, runtime: Runtime, engine: Engine) -> None:
+    """500 characters with nowhere to break: no headline can be cut from it without dropping words, so the
+    task fails with a Korean message and a stable code, and nothing is half-written."""
+    user = signup_login(api, "writer03")
+    before = snapshot(engine, runtime.settings.data_dir)
+    r = api.post("/ads", json={"input_text": "가" * 500, "aspect_ratio": "1:1"}, headers=user["headers"])
+    assert r.status_code == 202, r.text
+    task = wait_task(api, r.json()["task_id"], user["headers"])
+    assert task["status"] == "failed" and task["error_code"] == "copy_too_long", task
+    assert not half_written(engine) and not orphan_files(engine, runtime.settings.data_dir / "images")
+    assert "500자" in task["message"] and "나누어" in task["message"]
+    after = snapshot(engine, runtime.settings.data_dir)
+    assert after.rows == before.rows
+    assert {p for p in set(after.files) ^ set(before.files) if not p.startswith("tasks/")} == set()  # the task's own record aside
 
 
 def _assert_stored_verbatim(engine: Engine, before: Any, user_id: int, text_: str, data_dir: Path) -> None:
