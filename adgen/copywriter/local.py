@@ -190,6 +190,12 @@ def arrange(words: OwnerWords, tone: str) -> _Parts:
     return _Parts(headline, tuple(body), details)
 
 
+_WHEN_NOUNS: Final = frozenset(
+    ("평소", "이번", "이번달", "이번주", "오늘", "내일", "요즘", "매일", "매주", "매달", "항상", "현재", "지금", "다음")
+    + ("올해", "주말", "평일")
+)
+
+
 def _leading_nouns(phrase: str, limit: int) -> str | None:
     """The words of ``phrase`` up to the first one that is not a bare noun, if they fit ``limit``."""
     kept: list[str] = []
@@ -202,6 +208,9 @@ def _leading_nouns(phrase: str, limit: int) -> str | None:
     news = [i for i, w in enumerate(kept) if any(o in w for o in _OFFER_WORDS)]
     if news:
         kept = kept[: news[-1] + 1]
+    # ...and not on a word of when ("자동차 광택 코팅", not "… 코팅 평소"): it belongs to what follows it.
+    while kept and (kept[-1] in _WHEN_NOUNS or facts.read(kept[-1])):
+        kept.pop()
     text = " ".join(kept)
     return text if len(text) >= 2 else None
 
