@@ -20,8 +20,8 @@ from typing import Final, Literal
 
 from adgen.copywriter.korean import Morph, morphs, number_value, won_text
 
-Kind = Literal["amount", "percent", "date", "time", "contact", "item"]
-KINDS: Final[tuple[Kind, ...]] = ("amount", "percent", "date", "time", "contact", "item")
+Kind = Literal["amount", "percent", "date", "time", "contact", "item", "count"]
+KINDS: Final[tuple[Kind, ...]] = ("amount", "percent", "date", "time", "contact", "item", "count")
 # Kinds a copy must never add: a number or a contact the owner did not write is invented.
 INVENTABLE: Final[frozenset[Kind]] = frozenset({"amount", "percent", "date", "time", "contact"})
 
@@ -55,6 +55,11 @@ _WEEKDAYS: Final = frozenset({"월요일", "화요일", "수요일", "목요일"
 _FRACTION_OF: Final = frozenset({"가격", "값", "할인", "세일", "off", "OFF"})
 # Counting words between an item and its price even without a number: "소금빵 개당 2,800원".
 _COUNTERS: Final = frozenset({"잔", "개", "인분", "세트", "개당", "인당", "마리", "장", "병", "팩", "판", "알", "피스", "조각", "그릇"})
+# Units a count is written in ("10회", "2인 이상", "3개월", "1박"): a count the copy changes is a changed fact.
+_COUNT_UNITS: Final = frozenset(
+    {"회", "개", "잔", "명", "인", "인분", "장", "병", "판", "마리", "세트", "박", "개월", "주", "회차", "권", "벌", "켤레", "팩",
+     "조각", "그릇", "시간", "분", "년", "살", "세", "층", "평", "매", "대", "종", "가지", "일", "kg", "g", "ml", "L", "cm", "회분"}
+)  # fmt: skip
 _NOT_ITEMS: Final = frozenset(
     {"가격", "정가", "할인가", "원래", "월", "이상", "이하", "미만", "초과"}
 )  # words before a price that are no item
@@ -312,6 +317,10 @@ def _unit(r: _Reader, i: int, j: int, unit: int, value: float, parts: list[str],
         if not _duration(toks, unit):
             r.add("time", (int(value) % 12, 0), r.text[toks[i].start : toks[j - 1].end], i, j - 1)
         return j, month
+    if unit == j and nxt.form in _COUNT_UNITS and nxt.start == toks[j - 1].end:
+        exact = int(value) if value == int(value) else value
+        r.add("count", (exact, nxt.form), f"{exact:g}{nxt.form}", i, j)
+        return j + 1, month
     return j, month
 
 
@@ -423,16 +432,22 @@ def compare(source: str, copy_text: str, *, source_facts: Iterable[Fact] | None 
         if f.kind == "item":
             if f.key not in flat:
                 missing.append(f)
+        elif f.kind == "count":
+            if not any(_same(f, w) for w in written) and squash(f.text) not in flat:
+                missing.append(f)
         elif f.kind == "contact" and str(f.key).startswith("kakao:"):
             if str(f.key)[6:] not in flat:
                 missing.append(f)
         elif not any(_same(f, w) for w in written):
             missing.append(f)
     said_flat = squash(source)
+    # A count is changed when the copy has one in a unit the owner counted in, at a value the owner did not
+    # write ("3회 무료" for "2회 무료"); a count in a unit the owner never used is wording ("1잔" for "한 잔").
+    counted = {s.key[1] for s in said if s.kind == "count"}  # type: ignore[index]
     invented = [
         f
         for f in written
-        if f.kind in INVENTABLE
+        if (f.kind in INVENTABLE or (f.kind == "count" and f.key[1] in counted and squash(f.text) not in said_flat))  # type: ignore[index]
         and not any(_same(f, s) for s in said)
         and not (f.kind == "contact" and (str(f.key).startswith("kakao:") and str(f.key)[6:] in said_flat))
     ]

@@ -335,6 +335,7 @@ def test_a_whole_sentence_in_order() -> None:
     assert [fact for fact in found if fact[0] != "item"] == [
         ("date", (12, 24)),
         ("date", (12, 26)),
+        ("count", (1, "박")),
         ("amount", 180_000),
         ("time", (3, 0)),
         ("contact", "kakao:별빛펜션"),
@@ -347,11 +348,25 @@ def test_a_whole_sentence_in_order() -> None:
         ("date", "12/24"),
         ("date", "12/26"),
         ("item", "패키지"),
+        ("count", "1박"),
         ("amount", "18만원"),
         ("time", "오후 3시"),
         ("contact", "별빛펜션"),
         ("contact", "010-2222-3333"),
     ]
+
+
+def test_counts_are_read_and_a_changed_count_is_a_changed_fact() -> None:
+    assert [(f.kind, f.key) for f in facts.read("PT 10회 등록 시 2회 무료, 2인 이상")] == [
+        ("count", (10, "회")),
+        ("count", (2, "회")),
+        ("count", (2, "인")),
+    ]
+    changed = facts.compare("PT 10회 등록 시 2회 무료", "PT 10회 등록 시 3회 무료")
+    assert [f.text for f in changed.missing] == ["2회"] and [f.text for f in changed.invented] == ["3회"]
+    # A count in a unit the owner did not count in is wording, not a fact: "1잔" for "한 잔".
+    assert facts.compare("딸기라떼 한 잔 4,500원", "딸기라떼 1잔 4,500원").ok
+    assert facts.compare("펜션 3일간 20% 할인", "펜션 3일간 20% 할인!").ok
 
 
 def test_nothing_to_read() -> None:

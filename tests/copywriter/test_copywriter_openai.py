@@ -303,9 +303,6 @@ def test_a_reply_that_turns_afternoon_into_morning_is_sent_back(fake_openai: Fak
     assert len(fake_openai.requests) == 2
 
 
-@pytest.mark.xfail(
-    strict=True, reason="facts.read reads no counts ('2회', '3개'): a reply with '3회 무료' for the owner's '2회 무료' passes"
-)
 def test_a_reply_that_changes_a_count_is_sent_back(fake_openai: FakeOpenAI, make_openai_settings: MakeSettings) -> None:
     pt = {**GOOD, "industry": "fitness", "hashtags": ["#PT", "#헬스장"]}
     fake_openai.reply_json({**pt, "headline": "PT 3회 무료!", "body": "PT 10회 등록 시 3회 무료예요."})
